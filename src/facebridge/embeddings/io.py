@@ -1,0 +1,190 @@
+"""Read and write embedding sets: Parquet (native), ``.npz`` and CSV (interchange). Never unpickles.
+
+Parquet layout: one row per image, columns ``id`` (string), ``embedding`` (fixed-size list of float32) and
+optional meta columns; the fingerprint and format version live in the schema metadata under ``facebridge``.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import zipfile
+from collections.abc import Iterator
+from pathlib import Path
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from facebridge.embeddings.set import EmbeddingSet, Fingerprint
+from facebridge.errors import DataFormatError, FacebridgeError, MissingFileError
+
+FORMAT_VERSION = 1
+META_KEY = b"facebridge"
+
+
+def embedding_schema(dim: int, fingerprint: Fingerprint, meta_fields: list[pa.Field] | None = None) -> pa.Schema:
+    """The Parquet schema of a set of ``dim``-d embeddings, with the fingerprint in its metadata."""
+    header = {"format_version": FORMAT_VERSION, "dim": dim, "fingerprint": fingerprint.to_dict()}
+    cols = [pa.field("id", pa.string(), nullable=False), pa.field("embedding", pa.list_(pa.float32(), dim))]
+    return pa.schema(cols + list(meta_fields or []), metadata={META_KEY: json.dumps(header).encode()})
+
+
+def _meta_array(values: np.ndarray) -> pa.Array:
+    if values.ndim == 2:
+        flat = pa.array(values.astype(np.float32).ravel())
+        return pa.FixedSizeListArray.from_arrays(flat, values.shape[1])
+    if values.dtype.kind in "OUS":
+        return pa.array([None if v is None else str(v) for v in values], type=pa.string())
+    return pa.array(values)
+
+
+def to_table(es: EmbeddingSet) -> pa.Table:
+    """The Arrow table of ``es`` in the Parquet layout."""
+    emb = pa.FixedSizeListArray.from_arrays(pa.array(es.vectors.ravel(), type=pa.float32()), es.dim)
+    arrays = [pa.array(es.ids.astype(str), type=pa.string()), emb]
+    metas = [_meta_array(v) for v in es.meta.values()]
+    fields = [pa.field(k, a.type) for k, a in zip(es.meta, metas, strict=True)]
+    return pa.Table.from_arrays(arrays + metas, schema=embedding_schema(es.dim, es.fingerprint, fields))
+
+
+def atomic_write_table(table: pa.Table, path: str | os.PathLike[str]) -> None:
+    """Write a Parquet file so that a crash leaves either the old file or the complete new one."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    try:
+        pq.write_table(table, tmp, compression="zstd")
+        with open(tmp, "rb") as fh:
+            os.fsync(fh.fileno())
+        os.replace(tmp, path)
+    finally:
+        tmp.unlink(missing_ok=True)
+
+
+def write_parquet(es: EmbeddingSet, path: str | os.PathLike[str]) -> None:
+    """Write ``es`` to ``path`` atomically."""
+    atomic_write_table(to_table(es), path)
+
+
+def _header(schema: pa.Schema, path: Path) -> dict:
+    raw = (schema.metadata or {}).get(META_KEY)
+    if raw is None:
+        raise DataFormatError(f"{path}: not a facebridge embedding file (no '{META_KEY.decode()}' metadata)")
+    try:
+        header = json.loads(raw)
+        version = int(header["format_version"])
+        Fingerprint.from_dict(header["fingerprint"])
+    except (ValueError, KeyError, TypeError) as exc:
+        raise DataFormatError(f"{path}: unreadable facebridge metadata ({exc})") from None
+    if version > FORMAT_VERSION:
+        raise DataFormatError(f"{path}: format version {version} is newer than this facebridge ({FORMAT_VERSION})")
+    return header
+
+
+def _vectors(column: pa.ChunkedArray | pa.Array, path: Path) -> np.ndarray:
+    if isinstance(column, pa.ChunkedArray):
+        column = column.combine_chunks() if column.num_chunks else pa.array([], column.type)
+    if not pa.types.is_fixed_size_list(column.type) or column.null_count:
+        raise DataFormatError(f"{path}: 'embedding' must be a non-null fixed-size list column")
+    dim = column.type.list_size
+    return column.flatten().to_numpy(zero_copy_only=False).astype(np.float32).reshape(-1, dim)
+
+
+def _read_parquet(path: Path) -> EmbeddingSet:
+    try:
+        table = pq.read_table(path)
+    except (pa.ArrowException, OSError) as exc:
+        raise DataFormatError(f"{path}: not a readable Parquet file ({str(exc).splitlines()[0]})") from None
+    header = _header(table.schema, path)
+    if "id" not in table.column_names or "embedding" not in table.column_names:
+        raise DataFormatError(f"{path}: needs columns 'id' and 'embedding'")
+    meta = {}
+    for name in table.column_names:
+        if name in ("id", "embedding"):
+            continue
+        col = table.column(name)
+        if pa.types.is_fixed_size_list(col.type):
+            meta[name] = _vectors(col, path)
+        else:
+            meta[name] = np.asarray(col.to_pylist(), dtype=object if pa.types.is_string(col.type) else None)
+    return EmbeddingSet(
+        np.asarray(table.column("id").to_pylist(), dtype=object),
+        _vectors(table.column("embedding"), path),
+        Fingerprint.from_dict(header["fingerprint"]),
+        meta,
+    )
+
+
+def _read_npz(path: Path, model: str) -> EmbeddingSet:
+    try:
+        with np.load(path, allow_pickle=False) as data:
+            if "ids" not in data or "embeddings" not in data:
+                raise DataFormatError(f"{path}: .npz needs arrays 'ids' and 'embeddings', has {sorted(data)}")
+            ids, vectors = data["ids"], data["embeddings"]
+    except (ValueError, OSError, zipfile.BadZipFile, EOFError) as exc:
+        raise DataFormatError(f"{path}: not a readable .npz without pickles ({exc})") from None
+    if ids.dtype.kind not in "US":
+        raise DataFormatError(f"{path}: 'ids' must be a string array, got dtype {ids.dtype}")
+    return EmbeddingSet(ids.astype(str).astype(object), vectors, Fingerprint(model=model))
+
+
+def _read_csv(path: Path, model: str) -> EmbeddingSet:
+    try:
+        with open(path, encoding="utf-8") as fh:
+            header = fh.readline().strip().split(",")
+            if len(header) < 2 or header[0] != "id":
+                raise DataFormatError(f"{path}: CSV header must be 'id,v0,v1,...', got {','.join(header[:3])}...")
+            ids: list[str] = []
+            rows: list[list[float]] = []
+            for lineno, line in enumerate(fh, start=2):
+                if not line.strip():
+                    continue
+                parts = line.rstrip("\n").split(",")
+                if len(parts) != len(header):
+                    raise DataFormatError(f"{path}:{lineno}: {len(parts)} fields, header has {len(header)}")
+                ids.append(parts[0])
+                rows.append([float(v) for v in parts[1:]])
+    except UnicodeDecodeError:
+        raise DataFormatError(f"{path}: CSV is not UTF-8 text") from None
+    except ValueError as exc:
+        if isinstance(exc, FacebridgeError):
+            raise
+        raise DataFormatError(f"{path}: non-numeric value in CSV ({exc})") from None
+    vectors = np.asarray(rows, dtype=np.float32).reshape(len(rows), len(header) - 1)
+    return EmbeddingSet(np.asarray(ids, dtype=object), vectors, Fingerprint(model=model))
+
+
+def read_embeddings(path: str | os.PathLike[str], *, model: str | None = None) -> EmbeddingSet:
+    """Read an embedding set from ``.parquet``, ``.npz`` (arrays ``ids``, ``embeddings``) or ``.csv``.
+
+    ``model`` names the space for formats that carry no fingerprint (npz, CSV); it defaults to the file stem.
+    """
+    path = Path(path)
+    if not path.is_file():
+        raise MissingFileError(f"embedding file not found: {path}")
+    suffix = path.suffix.lower()
+    name = model or path.stem
+    if suffix == ".parquet":
+        return _read_parquet(path)
+    if suffix == ".npz":
+        return _read_npz(path, name)
+    if suffix == ".csv":
+        return _read_csv(path, name)
+    raise DataFormatError(f"{path}: unknown embedding format {suffix!r} (use .parquet, .npz or .csv)")
+
+
+def iter_parquet_batches(
+    path: str | os.PathLike[str], batch_size: int = 65536
+) -> Iterator[tuple[np.ndarray, np.ndarray]]:
+    """Stream ``(ids, vectors)`` chunks of a Parquet embedding file without loading it whole."""
+    path = Path(path)
+    if not path.is_file():
+        raise MissingFileError(f"embedding file not found: {path}")
+    try:
+        pf = pq.ParquetFile(path)
+    except (pa.ArrowException, OSError) as exc:
+        raise DataFormatError(f"{path}: not a readable Parquet file ({str(exc).splitlines()[0]})") from None
+    _header(pf.schema_arrow, path)
+    for batch in pf.iter_batches(batch_size=batch_size, columns=["id", "embedding"]):
+        yield np.asarray(batch.column(0).to_pylist(), dtype=object), _vectors(batch.column(1), path)

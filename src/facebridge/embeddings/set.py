@@ -1,0 +1,125 @@
+"""The in-memory embedding set and the fingerprint that says which model space it lives in."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import asdict, dataclass, field, fields
+
+import numpy as np
+
+from facebridge.errors import DataFormatError, InvalidInputError, NotFoundError
+
+
+@dataclass(frozen=True)
+class Fingerprint:
+    """Identifies an embedding space: two sets are comparable only if their fingerprints agree.
+
+    Parameters
+    ----------
+    model : registry name of the network, e.g. ``"edgeface-xs"``.
+    weights_sha256 : sha256 of the weights file(s); empty when unknown (user-supplied arrays).
+    alignment : alignment template used for the crops, e.g. ``"arc112"``.
+    preprocessing : version tag of facebridge's preprocessing for that model.
+    """
+
+    model: str
+    weights_sha256: str = ""
+    alignment: str = ""
+    preprocessing: str = ""
+
+    def to_dict(self) -> dict[str, str]:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, object]) -> Fingerprint:
+        """Build from a mapping; unknown keys are ignored, a missing or non-string model is an error."""
+        if not isinstance(data, Mapping) or not isinstance(data.get("model"), str):
+            raise DataFormatError("fingerprint must be a mapping with a string 'model'")
+        known = {f.name for f in fields(cls)}
+        return cls(**{k: str(v) for k, v in data.items() if k in known})
+
+    def same_space(self, other: Fingerprint) -> bool:
+        """True when both name the same model; hashes are compared only when both are known."""
+        if self.model != other.model:
+            return False
+        return not (self.weights_sha256 and other.weights_sha256 and self.weights_sha256 != other.weights_sha256)
+
+
+@dataclass(frozen=True, eq=False)
+class EmbeddingSet:
+    """``n`` embeddings of one model, keyed by image id.
+
+    Parameters
+    ----------
+    ids : (n,) str, unique image keys such as ``"Aaron_Eckhart/Aaron_Eckhart_0001.jpg"``.
+    vectors : (n, d) float32, finite.
+    fingerprint : the model space the vectors live in.
+    meta : optional per-row columns, each an array of length ``n`` along axis 0
+        (e.g. ``status`` str, ``det_score`` float, ``landmarks`` (n, 10) float).
+    """
+
+    ids: np.ndarray
+    vectors: np.ndarray
+    fingerprint: Fingerprint
+    meta: Mapping[str, np.ndarray] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        ids = np.asarray(self.ids, dtype=object)
+        if ids.ndim != 1:
+            raise InvalidInputError(f"ids must be 1-D, got shape {ids.shape}")
+        if not all(isinstance(i, str) and i for i in ids):
+            raise InvalidInputError("every id must be a non-empty string")
+        vectors = np.asarray(self.vectors)
+        if vectors.ndim != 2 or vectors.shape[1] == 0:
+            raise InvalidInputError(f"vectors must be an (n, d) matrix with d >= 1, got shape {vectors.shape}")
+        if not np.issubdtype(vectors.dtype, np.number):
+            raise InvalidInputError(f"vectors must be numeric, got dtype {vectors.dtype}")
+        vectors = vectors.astype(np.float32, copy=False)
+        if len(ids) != len(vectors):
+            raise InvalidInputError(f"{len(ids)} ids but {len(vectors)} vectors")
+        bad = ~np.isfinite(vectors).all(axis=1)
+        if bad.any():
+            raise InvalidInputError(f"{int(bad.sum())} vectors contain NaN or inf (first id: {ids[np.argmax(bad)]})")
+        uniq, counts = np.unique(ids.astype(str), return_counts=True) if len(ids) else (ids, ids)
+        if len(ids) and (counts > 1).any():
+            raise InvalidInputError(f"duplicate ids, e.g. {uniq[np.argmax(counts > 1)]!r}")
+        meta = {str(k): np.asarray(v) for k, v in self.meta.items()}
+        for key, col in meta.items():
+            if len(col) != len(ids):
+                raise InvalidInputError(f"meta column {key!r} has {len(col)} rows, expected {len(ids)}")
+        object.__setattr__(self, "ids", ids)
+        object.__setattr__(self, "vectors", vectors)
+        object.__setattr__(self, "meta", meta)
+
+    @property
+    def n(self) -> int:
+        return len(self.ids)
+
+    @property
+    def dim(self) -> int:
+        return int(self.vectors.shape[1])
+
+    def __len__(self) -> int:
+        return self.n
+
+    def index_of(self, ids: Sequence[str] | np.ndarray) -> np.ndarray:
+        """Row indices of ``ids``; raises NotFoundError naming the first missing ids."""
+        lookup = {k: i for i, k in enumerate(self.ids)}
+        wanted = list(ids)
+        missing = [k for k in wanted if k not in lookup]
+        if missing:
+            raise NotFoundError(
+                f"{len(missing)} ids not in the {self.fingerprint.model} set, e.g. {', '.join(missing[:3])}"
+            )
+        return np.fromiter((lookup[k] for k in wanted), dtype=np.int64, count=len(wanted))
+
+    def take(self, rows: np.ndarray) -> EmbeddingSet:
+        """The subset at integer row positions (or a boolean mask)."""
+        rows = np.asarray(rows)
+        return EmbeddingSet(
+            self.ids[rows], self.vectors[rows], self.fingerprint, {k: v[rows] for k, v in self.meta.items()}
+        )
+
+    def subset(self, ids: Sequence[str] | np.ndarray) -> EmbeddingSet:
+        """The subset with exactly ``ids``, in that order."""
+        return self.take(self.index_of(ids))
