@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
+from facebridge import paths as paths_module
 from facebridge.errors import IntegrityError, MissingDependencyError, MissingFileError
 from facebridge.models import parse_spec, resolve_models_dir, verify_weights, weights_status
-from facebridge.models import weights as weights_module
 from facebridge.models.weights import file_sha256
 
 CONTENT = b"pretend these are weights"
@@ -96,7 +96,7 @@ def test_models_dir_resolution_order(tmp_path: Path, monkeypatch: pytest.MonkeyP
         d.mkdir(parents=True)
     checkout = tmp_path / "elsewhere" / "facebridge"
     checkout.mkdir(parents=True)
-    monkeypatch.setattr(weights_module, "_CHECKOUT", checkout)
+    monkeypatch.setattr(paths_module, "_CHECKOUT", checkout)
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
     monkeypatch.chdir(project)
     monkeypatch.setenv("FACEBRIDGE_MODELS", str(env))
@@ -110,7 +110,7 @@ def test_models_dir_resolution_order(tmp_path: Path, monkeypatch: pytest.MonkeyP
     assert resolve_models_dir(None) == tmp_path / "cache" / "facebridge" / "models"  # not a checkout: no pyproject
     (checkout / "pyproject.toml").touch()
     assert resolve_models_dir(None) == checkout.parent / "shared" / "models"  # next to the source checkout
-    monkeypatch.setattr(weights_module, "_CHECKOUT", tmp_path / "nowhere" / "facebridge")
+    monkeypatch.setattr(paths_module, "_CHECKOUT", tmp_path / "nowhere" / "facebridge")
     assert resolve_models_dir(None) == tmp_path / "cache" / "facebridge" / "models"
 
 

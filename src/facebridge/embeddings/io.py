@@ -18,6 +18,7 @@ import pyarrow.parquet as pq
 
 from facebridge.embeddings.set import EmbeddingSet, Fingerprint
 from facebridge.errors import DataFormatError, FacebridgeError, MissingFileError
+from facebridge.storage import atomic_write_table
 
 FORMAT_VERSION = 1
 META_KEY = b"facebridge"
@@ -46,20 +47,6 @@ def to_table(es: EmbeddingSet) -> pa.Table:
     metas = [_meta_array(v) for v in es.meta.values()]
     fields = [pa.field(k, a.type) for k, a in zip(es.meta, metas, strict=True)]
     return pa.Table.from_arrays(arrays + metas, schema=embedding_schema(es.dim, es.fingerprint, fields))
-
-
-def atomic_write_table(table: pa.Table, path: str | os.PathLike[str]) -> None:
-    """Write a Parquet file so that a crash leaves either the old file or the complete new one."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    try:
-        pq.write_table(table, tmp, compression="zstd")
-        with open(tmp, "rb") as fh:
-            os.fsync(fh.fileno())
-        os.replace(tmp, path)
-    finally:
-        tmp.unlink(missing_ok=True)
 
 
 def write_parquet(es: EmbeddingSet, path: str | os.PathLike[str]) -> None:

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING
 import platformdirs
 
 from facebridge.errors import IntegrityError, MissingDependencyError, MissingFileError
+from facebridge.paths import shared_candidates
 
 if TYPE_CHECKING:
     from facebridge.models.spec import ModelSpec, WeightFile
@@ -23,18 +24,9 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 ENV_VAR = "FACEBRIDGE_MODELS"
-#: The source checkout's root (``src/facebridge/models/weights.py`` -> repository root).
-_CHECKOUT = Path(__file__).resolve().parents[3]
 _CHUNK = 1 << 20
 #: (resolved path, size, mtime_ns) -> sha256, so that repeated loads in one process hash each file once.
 _HASH_CACHE: dict[tuple[str, int, int], str] = {}
-
-
-def _shared_candidates() -> list[Path]:
-    out = [Path.cwd().parent / "shared" / "models"]
-    if (_CHECKOUT / "pyproject.toml").is_file():  # running from a source checkout, not an installed wheel
-        out.append(_CHECKOUT.parent / "shared" / "models")
-    return out
 
 
 def resolve_models_dir(explicit: str | os.PathLike[str] | None = None) -> Path:
@@ -51,7 +43,7 @@ def resolve_models_dir(explicit: str | os.PathLike[str] | None = None) -> Path:
             if not path.is_dir():
                 raise MissingFileError(f"models directory {path} (from {how}) does not exist")
             return path
-    for candidate in _shared_candidates():
+    for candidate in shared_candidates("models"):
         if candidate.is_dir():
             return candidate
     return Path(platformdirs.user_cache_dir("facebridge")) / "models"

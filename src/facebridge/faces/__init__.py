@@ -1,0 +1,33 @@
+"""Faces: detections with five landmarks, the choice of the labelled face, named alignment templates, and the
+per-detector detection cache. Detectors (``yunet``, ``dlib_hog``) import their runtimes only when built."""
+
+from facebridge.faces.align import align, similarity_matrix
+from facebridge.faces.cache import DetectionCache, cache_path
+from facebridge.faces.detection import (
+    FALLBACK,
+    LANDMARKS_5,
+    Detection,
+    Detector,
+    choose_face,
+    face_priority,
+    fallback_detection,
+)
+from facebridge.faces.templates import TEMPLATES, AlignedFace, Template, get_template
+
+__all__ = [
+    "FALLBACK",
+    "LANDMARKS_5",
+    "TEMPLATES",
+    "AlignedFace",
+    "Detection",
+    "DetectionCache",
+    "Detector",
+    "Template",
+    "align",
+    "cache_path",
+    "choose_face",
+    "face_priority",
+    "fallback_detection",
+    "get_template",
+    "similarity_matrix",
+]
