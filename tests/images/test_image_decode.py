@@ -4,11 +4,9 @@ from __future__ import annotations
 
 import io
 import os
-import struct
 import subprocess
 import sys
 import textwrap
-import zlib
 from pathlib import Path
 
 import numpy as np
@@ -16,38 +14,12 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from PIL import Image
+from tests.helpers import jpeg_bytes, png_bytes, uniform_gray_jpeg
 
 from facebridge.errors import InvalidInputError
 from facebridge.images import STATUSES, load_image
 
 LFW_IMAGE = Path(__file__).resolve().parents[2].parent / "shared/data/lfw/images/Aaron_Eckhart/Aaron_Eckhart_0001.jpg"
-
-
-def jpeg_bytes(im: Image.Image, **kwargs) -> bytes:
-    buf = io.BytesIO()
-    im.save(buf, "JPEG", **kwargs)
-    return buf.getvalue()
-
-
-def png_bytes(width: int, height: int, bit_depth: int, color_type: int, raw: bytes) -> bytes:
-    """A PNG written by hand, so that 48-bit colour and huge headers need no large buffer."""
-
-    def chunk(kind: bytes, data: bytes) -> bytes:
-        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
-
-    ihdr = struct.pack(">IIBBBBB", width, height, bit_depth, color_type, 0, 0, 0)
-    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", ihdr) + chunk(b"IDAT", zlib.compress(raw)) + chunk(b"IEND", b"")
-
-
-def uniform_gray_jpeg(side: int) -> bytes:
-    """A ``side`` x ``side`` mid-gray baseline JPEG built without decoding it: every 8x8 block codes DC diff 0
-    and EOB, 6 bits, so four blocks are the three bytes 28 a2 8a with Pillow's standard Huffman tables."""
-    small = jpeg_bytes(Image.new("L", (32, 32), 128), quality=75)
-    sof, sos = small.index(b"\xff\xc0"), small.index(b"\xff\xda")
-    head = bytearray(small[: sos + 2 + struct.unpack(">H", small[sos + 2 : sos + 4])[0]])
-    head[sof + 5 : sof + 9] = struct.pack(">HH", side, side)
-    assert small[len(head) : len(head) + 3] == b"\x28\xa2\x8a"
-    return bytes(head) + b"\x28\xa2\x8a" * ((side // 8) ** 2 // 4) + b"\xff\xd9"
 
 
 def write(path: Path, data: bytes) -> Path:

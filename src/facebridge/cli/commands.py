@@ -1,7 +1,264 @@
-"""CLI commands; each parses options, calls one API function and prints its result."""
+"""CLI commands; each parses options, calls the API and prints its result."""
 
 from __future__ import annotations
 
-from facebridge.cli.main import app
+import json
+import os
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated
 
-__all__ = ["app"]
+import typer
+from rich.console import Console
+
+from facebridge.cli.main import app
+from facebridge.cli.render import evaluation_table
+from facebridge.errors import InvalidInputError
+
+console = Console()
+
+
+class Method(StrEnum):
+    lstsq = "lstsq"
+    ridge = "ridge"
+    affine = "affine"
+    procrustes = "procrustes"
+    rrr = "rrr"
+    pca_ridge = "pca_ridge"
+
+
+class Protocol(StrEnum):
+    lfw = "lfw"
+    ytf = "ytf"
+    pairs = "pairs"
+
+
+class Mode(StrEnum):
+    native = "native"
+    cross = "cross"
+    both = "both"
+
+
+class Metric(StrEnum):
+    cosine = "cosine"
+    euclidean = "euclidean"
+
+
+class Pool(StrEnum):
+    people = "people"
+    pairs = "pairs"
+
+
+def _map_params(method: Method, alpha: float | None, rank: int | None, normalize: bool) -> dict:
+    params: dict = {"normalize": normalize}
+    if alpha is not None:
+        params["alpha"] = alpha
+    if rank is not None:
+        params["rank"] = rank
+    return params
+
+
+MethodOpt = Annotated[Method, typer.Option(help="Map family.")]
+AlphaOpt = Annotated[float | None, typer.Option(help="Ridge penalty (ridge, affine, rrr, pca_ridge).")]
+RankOpt = Annotated[int | None, typer.Option(help="Map rank (rrr, pca_ridge).")]
+DataOpt = Annotated[Path | None, typer.Option(help="Data folder (default: $FACEBRIDGE_DATA or ../shared/data).")]
+NormOpt = Annotated[bool, typer.Option(help="L2-normalise embeddings before fitting and mapping.")]
+
+
+@app.command()
+def fit(
+    source: Annotated[Path, typer.Option(help="Source embedding set (.parquet, .npz, .csv).")],
+    target: Annotated[Path, typer.Option(help="Target embedding set.")],
+    out: Annotated[Path, typer.Option(help="Map file to write (.fbmap).")],
+    method: MethodOpt = Method.ridge,
+    alpha: AlphaOpt = None,
+    rank: RankOpt = None,
+    normalize: NormOpt = True,
+) -> None:
+    """Fit a map from the source space to the target space on every id the two sets share."""
+    from facebridge.embeddings import join_sets, read_embeddings
+    from facebridge.maps import make_map, save_map
+
+    src, tgt = read_embeddings(source), read_embeddings(target)
+    _, x, y = join_sets(src, tgt)
+    estimator = make_map(method.value, **_map_params(method, alpha, rank, normalize)).fit(x, y)
+    save_map(estimator, out, source=src.fingerprint, target=tgt.fingerprint)
+    console.print(
+        f"fitted {method.value} {src.fingerprint.model} ({src.dim}-d) -> {tgt.fingerprint.model} ({tgt.dim}-d) "
+        f"on {len(x)} pairs; wrote {out}"
+    )
+
+
+def _load_protocol(protocol: Protocol, pairs: Path | None, data: Path | None, n_folds: int, seed: int):
+    from facebridge.paths import default_data_dir
+    from facebridge.protocols import parse_lfw_pairs, parse_pairs_csv, parse_ytf_splits
+
+    if pairs is None:
+        if protocol is Protocol.pairs:
+            raise InvalidInputError("--protocol pairs needs --pairs FILE (CSV: path1,path2,same[,fold])")
+        root = default_data_dir(data)
+        pairs = root / ("lfw/pairs.txt" if protocol is Protocol.lfw else "ytf/splits.txt")
+    if protocol is Protocol.lfw:
+        return parse_lfw_pairs(pairs)
+    if protocol is Protocol.ytf:
+        return parse_ytf_splits(pairs)
+    return parse_pairs_csv(pairs, n_folds=n_folds, seed=seed)
+
+
+def _read_set(path: Path, protocol: Protocol, how: str):
+    from facebridge.embeddings import read_embeddings
+    from facebridge.protocols import video_embeddings
+
+    es = read_embeddings(path)
+    if protocol is Protocol.ytf and es.n and es.ids[0].count("/") >= 2:
+        es = video_embeddings(es, how=how)
+    return es
+
+
+@app.command()
+def evaluate(
+    target: Annotated[Path, typer.Option(help="Target embedding set (the gallery's model).")],
+    protocol: Annotated[Protocol, typer.Option(help="Verification protocol.")] = Protocol.lfw,
+    pairs: Annotated[Path | None, typer.Option(help="Pairs file (default: the protocol's file under --data).")] = None,
+    data: DataOpt = None,
+    source: Annotated[Path | None, typer.Option(help="Source embedding set (cross / both modes).")] = None,
+    map_file: Annotated[Path | None, typer.Option("--map", help="A fitted map file to apply.")] = None,
+    fit_method: Annotated[Method | None, typer.Option("--fit", help="Fit this map per fold instead.")] = None,
+    mode: Annotated[Mode, typer.Option(help="native (B vs B), cross (mapped A vs B), both (mapped A vs mapped A).")] = (
+        Mode.native
+    ),
+    metric: Annotated[Metric, typer.Option(help="Similarity.")] = Metric.cosine,
+    pool: Annotated[Pool, typer.Option(help="Training pool for --fit.")] = Pool.people,
+    alpha: AlphaOpt = None,
+    rank: RankOpt = None,
+    normalize: NormOpt = True,
+    video: Annotated[str, typer.Option(help="YTF video embedding: mean or mean_normalized.")] = "mean",
+    folds: Annotated[int, typer.Option(help="Folds to assign for a pairs CSV without a fold column.")] = 10,
+    seed: Annotated[int, typer.Option(help="Seed for fold assignment.")] = 0,
+    json_out: Annotated[Path | None, typer.Option("--json", help="Write every figure to this JSON file.")] = None,
+) -> None:
+    """Evaluate the target natively, or a source->target map, on a verification protocol."""
+    from facebridge.experiments import evaluate as run_evaluation
+    from facebridge.maps import load_map, make_map
+
+    pair_list = _load_protocol(protocol, pairs, data, folds, seed)
+    tgt = _read_set(target, protocol, video)
+    src = _read_set(source, protocol, video) if source is not None else None
+    fit_factory, fitted = None, None
+    if mode is not Mode.native:
+        if src is None or (map_file is None) == (fit_method is None):
+            raise InvalidInputError(f"--mode {mode.value} needs --source and exactly one of --map or --fit")
+        if map_file is not None:
+            loaded = load_map(map_file, expected_source=src.fingerprint, expected_dim=src.dim)
+            fitted = loaded.estimator
+        else:
+            params = _map_params(fit_method, alpha, rank, normalize)
+            fit_factory = lambda: make_map(fit_method.value, **params)  # noqa: E731
+    elif source is not None or map_file is not None or fit_method is not None:
+        raise InvalidInputError("--mode native evaluates --target alone; use --mode cross or both with a map")
+    result = run_evaluation(
+        pair_list,
+        tgt,
+        source=src,
+        mode=mode.value,
+        fit=fit_factory,
+        fitted=fitted,
+        metric=metric.value,
+        pool=pool.value,
+    )
+    console.print(evaluation_table(result))
+    if json_out is not None:
+        json_out.parent.mkdir(parents=True, exist_ok=True)
+        json_out.write_text(json.dumps(result.to_dict(roc=True), indent=2))
+        console.print(f"wrote {json_out}")
+
+
+ModelsDirOpt = Annotated[
+    Path | None,
+    typer.Option("--models-dir", help="Weights folder (default: $FACEBRIDGE_MODELS, ../shared/models, user cache)."),
+]
+
+
+@app.command("models")
+def list_models(models_dir: ModelsDirOpt = None) -> None:
+    """List the registered models: dim, runtime, alignment, source, licence, and whether the weights check out."""
+    from rich.table import Table
+
+    from facebridge.models import list_specs, resolve_models_dir, weights_status
+
+    root = resolve_models_dir(models_dir)
+    table = Table(title=f"face-recognition models (weights: {root})")
+    for col in ("name", "dim", "runtime", "alignment", "LFW ref.", "licence", "weights", "source"):
+        table.add_column(col)
+    for spec in list_specs():
+        ref = f"{spec.reference_lfw:.2f}" if spec.reference_lfw else "-"
+        table.add_row(
+            spec.name,
+            str(spec.dim),
+            spec.runtime,
+            spec.alignment,
+            ref,
+            spec.licence,
+            weights_status(spec, root),
+            spec.source,
+        )
+    console.print(table)
+
+
+@app.command()
+def embed(
+    out: Annotated[Path, typer.Option(help="Store folder: one Parquet embedding set per model.")],
+    model: Annotated[str, typer.Option(help="Model name(s), comma-separated, or 'all'.")] = "all",
+    images: Annotated[Path | None, typer.Option(help="Folder of images (ids are paths relative to it).")] = None,
+    dataset: Annotated[str | None, typer.Option(help="A known dataset instead of --images: lfw.")] = None,
+    data: DataOpt = None,
+    detector: Annotated[str, typer.Option(help="Face detector: yunet or dlib-hog.")] = "yunet",
+    models_dir: ModelsDirOpt = None,
+    chunk_size: Annotated[int, typer.Option(min=1, help="Images per atomic chunk.")] = 256,
+    limit: Annotated[int | None, typer.Option(min=1, help="Only the first N images (sorted).")] = None,
+    workers: Annotated[int, typer.Option(min=1, help="Processes for embedding (default: CPU count).")] = (
+        os.cpu_count() or 1
+    ),
+) -> None:
+    """Detect, align and embed images with one or more models into a resumable store."""
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+
+    from facebridge.embeddings.extract import embed_folder, model_names
+    from facebridge.paths import default_data_dir
+
+    if (images is None) == (dataset is None):
+        raise InvalidInputError("give exactly one of --images DIR or --dataset lfw")
+    if dataset is not None and dataset != "lfw":
+        raise InvalidInputError(f"unknown dataset {dataset!r}; known: lfw (or use --images DIR)")
+    root = images if images is not None else default_data_dir(data) / "lfw" / "images"
+    columns = (
+        TextColumn("{task.description:>9}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TextColumn("{task.fields[rate]:.1f} images/s"),
+        TimeRemainingColumn(),
+    )
+    with Progress(*columns, console=console) as bar:
+        tasks = {stage: bar.add_task(stage, total=None, rate=0.0) for stage in ("detect", "embed")}
+
+        def advance(stage: str, n: float) -> None:
+            bar.advance(tasks[stage], n)
+            bar.update(tasks[stage], rate=bar.tasks[tasks[stage]].speed or 0.0)
+
+        def start(n: int) -> None:
+            for task in tasks.values():
+                bar.update(task, total=n)
+
+        summary = embed_folder(
+            out,
+            model_names(model),
+            root,
+            detector=detector,
+            models_dir=models_dir,
+            chunk_size=chunk_size,
+            workers=workers,
+            limit=limit,
+            on_start=start,
+            progress=advance,
+        )
+    console.print_json(json.dumps(summary.to_dict()))

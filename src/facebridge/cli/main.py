@@ -6,8 +6,6 @@ the user for bad input.
 
 from __future__ import annotations
 
-import sys
-
 import typer
 
 from facebridge.errors import FacebridgeError
@@ -18,39 +16,28 @@ app = typer.Typer(
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
+    rich_markup_mode=None,
 )
 
 EXIT_USAGE = 2
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Run the CLI; library errors and unreadable files become ``facebridge: error: ...`` and exit 2."""
+    """Run the CLI and return its exit code.
+
+    Usage errors are Typer's (exit 2); library errors and unreadable files become ``facebridge: error: ...`` on
+    stderr and exit 2; an interrupt says that finished work is kept.
+    """
     from facebridge.cli import commands  # noqa: F401  (registers the commands on ``app``)
 
     try:
-        app(args=argv, standalone_mode=False)
-    except FacebridgeError as exc:
-        typer.echo(f"facebridge: error: {exc}", err=True)
-        return EXIT_USAGE
-    except (OSError, UnicodeDecodeError) as exc:
+        app(args=argv, prog_name="facebridge")
+    except SystemExit as exc:
+        return exc.code if isinstance(exc.code, int) else int(exc.code is not None)
+    except (FacebridgeError, OSError, UnicodeDecodeError) as exc:
         typer.echo(f"facebridge: error: {exc}", err=True)
         return EXIT_USAGE
     except KeyboardInterrupt:
         typer.echo("facebridge: interrupted; finished work is kept, re-run to resume", err=True)
         return 130
-    except typer.Exit as exc:
-        return exc.exit_code
-    except typer.Abort:
-        return 1
-    except Exception as exc:  # click usage errors
-        import click
-
-        if isinstance(exc, click.ClickException):
-            exc.show()
-            return exc.exit_code
-        raise
     return 0
-
-
-if __name__ == "__main__":
-    sys.exit(main())

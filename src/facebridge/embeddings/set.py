@@ -82,7 +82,7 @@ class EmbeddingSet:
             raise InvalidInputError(f"{int(bad.sum())} vectors contain NaN or inf (first id: {ids[np.argmax(bad)]})")
         uniq, counts = np.unique(ids.astype(str), return_counts=True) if len(ids) else (ids, ids)
         if len(ids) and (counts > 1).any():
-            raise InvalidInputError(f"duplicate ids, e.g. {uniq[np.argmax(counts > 1)]!r}")
+            raise InvalidInputError(f"duplicate ids, e.g. {str(uniq[np.argmax(counts > 1)])!r}")
         meta = {str(k): np.asarray(v) for k, v in self.meta.items()}
         for key, col in meta.items():
             if len(col) != len(ids):

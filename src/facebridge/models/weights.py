@@ -77,33 +77,32 @@ def file_sha256(path: Path) -> str:
     return _HASH_CACHE[key]
 
 
-def verify_weights(spec: ModelSpec, models_dir: str | os.PathLike[str]) -> dict[str, Path]:
-    """Check every weights file of ``spec`` exists and has its declared sha256.
+def verify_file(weight: WeightFile, models_dir: str | os.PathLike[str], owner: str) -> Path:
+    """The absolute path of one weights file after checking it exists and has its declared sha256.
 
-    Returns
-    -------
-    dict mapping each declared relative path to the verified absolute path.
-
-    Raises MissingFileError (file, expected hash, where it looked) or IntegrityError (file, expected, actual).
+    Raises MissingFileError (file, expected hash, where it looked) or IntegrityError (file, expected, actual);
+    ``owner`` (a model or detector name) starts the message.
     """
     models_dir = Path(models_dir)
-    out = {}
-    for weight in spec.files:
-        path = weight_path(weight, models_dir)
-        if not path.is_file():
-            where = f"package {weight.package}" if weight.package else f"models dir {models_dir}"
-            raise MissingFileError(
-                f"{spec.name}: weights file {weight.path} (sha256 {weight.sha256}) not found at {path} "
-                f"(looked in {where}; set --models-dir or ${ENV_VAR})"
-            )
-        actual = file_sha256(path)
-        if actual != weight.sha256:
-            raise IntegrityError(
-                f"{spec.name}: weights file {path} has sha256 {actual}, expected {weight.sha256} "
-                "(corrupted, truncated or a different version)"
-            )
-        out[weight.path] = path
-    return out
+    path = weight_path(weight, models_dir)
+    if not path.is_file():
+        where = f"package {weight.package}" if weight.package else f"models dir {models_dir}"
+        raise MissingFileError(
+            f"{owner}: weights file {weight.path} (sha256 {weight.sha256}) not found at {path} "
+            f"(looked in {where}; set --models-dir or ${ENV_VAR})"
+        )
+    actual = file_sha256(path)
+    if actual != weight.sha256:
+        raise IntegrityError(
+            f"{owner}: weights file {path} has sha256 {actual}, expected {weight.sha256} "
+            "(corrupted, truncated or a different version)"
+        )
+    return path
+
+
+def verify_weights(spec: ModelSpec, models_dir: str | os.PathLike[str]) -> dict[str, Path]:
+    """Check every weights file of ``spec`` (:func:`verify_file`); maps each declared path to its absolute path."""
+    return {weight.path: verify_file(weight, models_dir, spec.name) for weight in spec.files}
 
 
 def weights_status(spec: ModelSpec, models_dir: str | os.PathLike[str]) -> str:

@@ -1,0 +1,348 @@
+"""Extraction: images -> faces -> embeddings of several models, written as a chunked, resumable store.
+
+Store layout (``out`` directory)::
+
+    images.parquet                      one row per image: id, status, note, detector, score (all models)
+    detections-<detector>.parquet       the detection cache, shared by all models and runs
+    <model>.parquet                     the model's EmbeddingSet (every image that gave a face crop)
+    parts/<model>/part-<run>-<chunk>.parquet   finished chunks; a re-run skips every id already in a part
+
+Two phases. First every pending image is decoded and its face detected once (sequentially; the detection cache
+and ``images.parquet`` are flushed after each chunk). Then each (model, chunk) is an independent task that
+decodes, aligns and embeds, and writes its part atomically; tasks run on an executor (a process pool by
+default; a ``dask.distributed`` client's executor plugs in the same way). Killing the process at any moment loses
+at most the chunks in flight and never leaves a duplicated or half-written row.
+"""
+
+from __future__ import annotations
+
+import difflib
+import logging
+import os
+import time
+from collections.abc import Callable, Sequence
+from concurrent.futures import Executor, Future, ProcessPoolExecutor, as_completed
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from facebridge.embeddings.io import to_table
+from facebridge.embeddings.set import EmbeddingSet
+from facebridge.errors import InvalidInputError, MissingFileError, NotFoundError
+from facebridge.faces import FALLBACK, DetectionCache, Detector, align, choose_face, fallback_detection
+from facebridge.images import list_images, load_image
+from facebridge.models import EmbeddingModel, get_spec, list_specs, load_model, resolve_models_dir
+from facebridge.models.spec import WeightFile
+from facebridge.models.weights import verify_file
+from facebridge.storage import atomic_write_table
+
+log = logging.getLogger(__name__)
+
+#: Detector weights that live in the models directory, checked by sha256 like the embedding models'.
+YUNET_WEIGHTS = WeightFile(
+    "yunet/face_detection_yunet.onnx", "ebafce4e3c118d6554634be5c27ab333b4c047a9a8c3faf1d7cf93101c22f0f0"
+)
+DETECTORS = ("yunet", "dlib-hog")
+STATUS_SCHEMA = pa.schema(
+    [
+        ("id", pa.string()),
+        ("status", pa.string()),
+        ("note", pa.string()),
+        ("detector", pa.string()),
+        ("score", pa.float32()),
+    ]
+)
+
+Progress = Callable[[str, float], None]  # (stage 'detect' or 'embed', images finished)
+
+
+@dataclass(frozen=True)
+class ExtractionSummary:
+    """What a store holds after a run: image counts per status, fallbacks, rows per model, and this run's work."""
+
+    n_images: int
+    status_counts: dict[str, int]
+    n_fallback: int
+    rows_per_model: dict[str, int]
+    newly_embedded: dict[str, int]
+    seconds: float
+
+    def to_dict(self) -> dict:
+        return dict(self.__dict__)
+
+
+def make_detector(name: str, models_dir: Path) -> Detector:
+    """A face detector by name: ``yunet`` (OpenCV, weights from the models dir) or ``dlib-hog`` (dlib + 68 points)."""
+    if name == "yunet":
+        from facebridge.faces.yunet import YuNetDetector
+
+        return YuNetDetector(verify_file(YUNET_WEIGHTS, models_dir, "yunet"))
+    if name == "dlib-hog":
+        from facebridge.faces.dlib_hog import DlibHogDetector
+
+        return DlibHogDetector()
+    close = difflib.get_close_matches(name, DETECTORS, n=2)
+    hint = f"; did you mean {' or '.join(close)}?" if close else ""
+    raise NotFoundError(f"unknown detector {name!r}{hint} (known: {', '.join(DETECTORS)})")
+
+
+def model_names(names: str) -> list[str]:
+    """Parse ``"all"`` or a comma-separated list of registered model names (checked, in the given order)."""
+    if names.strip() == "all":
+        return [spec.name for spec in list_specs()]
+    out = [n.strip() for n in names.split(",") if n.strip()]
+    if not out:
+        raise InvalidInputError("no model names given")
+    return [get_spec(n).name for n in out]
+
+
+# ---- phase 1: decode + detect once per image ------------------------------------------------------------------
+
+
+def _read_status(path: Path) -> dict[str, tuple[str, str, str, float]]:
+    if not path.is_file():
+        return {}
+    t = pq.read_table(path).to_pydict()
+    return dict(zip(t["id"], zip(t["status"], t["note"], t["detector"], t["score"], strict=True), strict=True))
+
+
+def _write_status(path: Path, rows: dict[str, tuple[str, str, str, float]]) -> None:
+    ids = sorted(rows)
+    cols = list(zip(*(rows[i] for i in ids), strict=True)) if ids else [(), (), (), ()]
+    atomic_write_table(
+        pa.Table.from_arrays(
+            [pa.array(ids), *map(pa.array, cols[:3]), pa.array(cols[3], pa.float32())], schema=STATUS_SCHEMA
+        ),
+        path,
+    )
+
+
+def detect_images(
+    image_ids: Sequence[str],
+    root: Path,
+    detector: Detector,
+    out: Path,
+    *,
+    chunk_size: int,
+    fallback: bool,
+    progress: Progress | None = None,
+) -> dict[str, tuple[str, str, str, float]]:
+    """Decode and detect every image not yet in ``out/images.parquet``; returns id -> (status, note, detector, score).
+
+    Status is the image's decode status when it failed (``missing``, ``empty``, ``truncated``, ``not_image``,
+    ``unreadable``, ``too_large``), else ``ok``, ``fallback`` (no face found: fixed centre region) or ``no_face``.
+    """
+    status_path = out / "images.parquet"
+    rows = _read_status(status_path)
+    cache = DetectionCache.load(out / f"detections-{detector.name}.parquet", detector.name)
+    pending = [i for i in image_ids if i not in rows]
+    if progress:
+        progress("detect", len(image_ids) - len(pending))
+    for start in range(0, len(pending), chunk_size):
+        for image_id in pending[start : start + chunk_size]:
+            decoded = load_image(root / image_id)
+            if decoded.rgb is None:
+                rows[image_id] = (decoded.status, decoded.note, "", float("nan"))
+                continue
+            if image_id not in cache:
+                det = choose_face(detector.detect(decoded.rgb), decoded.rgb.shape)
+                cache.put(image_id, fallback_detection(decoded.rgb.shape) if det is None and fallback else det)
+            det = cache.get(image_id)
+            status = "no_face" if det is None else FALLBACK if det.detector == FALLBACK else "ok"
+            rows[image_id] = (status, decoded.note, det.detector if det else "", det.score if det else float("nan"))
+        cache.flush()
+        _write_status(status_path, rows)
+        if progress:
+            progress("detect", len(pending[start : start + chunk_size]))
+    return rows
+
+
+# ---- phase 2: (model, chunk) tasks -----------------------------------------------------------------------------
+
+_WORKER: dict[tuple, object] = {}  # per-process: loaded models and detection caches, reused across tasks
+
+
+def _worker_model(name: str, models_dir: Path, num_threads: int) -> EmbeddingModel:
+    key = ("model", name, str(models_dir), num_threads)
+    if key not in _WORKER:
+        _WORKER[key] = load_model(name, models_dir, num_threads=num_threads)
+    return _WORKER[key]  # type: ignore[return-value]
+
+
+def _worker_cache(path: Path) -> DetectionCache:
+    key = ("cache", str(path), path.stat().st_mtime_ns)
+    if key not in _WORKER:
+        _WORKER[key] = DetectionCache.load(path)
+    return _WORKER[key]  # type: ignore[return-value]
+
+
+def embed_chunk(
+    name: str, ids: Sequence[str], root: Path, cache_path: Path, part: Path, models_dir: Path, num_threads: int
+) -> int:
+    """Align and embed ``ids`` with model ``name`` and write them as one atomic part; returns rows written."""
+    model = _worker_model(name, models_dir, num_threads)
+    cache = _worker_cache(cache_path)
+    crops, dets = [], []
+    for image_id in ids:
+        decoded = load_image(root / image_id)
+        det = cache.get(image_id)
+        if decoded.rgb is None or det is None:  # changed on disk since detection: skip, it stays pending
+            log.warning("%s: no longer decodes or has no face; skipped", image_id)
+            continue
+        crops.append(align(decoded.rgb, det, model.spec.alignment, **model.spec.alignment_params).crop)
+        dets.append((image_id, det))
+    if not crops:
+        return 0
+    meta = {
+        "status": np.array([FALLBACK if d.detector == FALLBACK else "ok" for _, d in dets], dtype=object),
+        "det_score": np.array([d.score for _, d in dets], dtype=np.float32),
+        "landmarks": np.stack([np.zeros((5, 2)) if d.landmarks is None else d.landmarks for _, d in dets]).reshape(
+            len(dets), 10
+        ),
+    }
+    es = EmbeddingSet(
+        np.array([i for i, _ in dets], dtype=object), model.embed(np.stack(crops)), model.fingerprint, meta
+    )
+    atomic_write_table(to_table(es), part)
+    return es.n
+
+
+def _done_ids(part_dir: Path) -> set[str]:
+    done: set[str] = set()
+    for part in sorted(part_dir.glob("part-*.parquet")):
+        done.update(pq.read_table(part, columns=["id"]).column("id").to_pylist())
+    return done
+
+
+def _combine(part_dir: Path, out: Path) -> int:
+    """Concatenate a model's parts into one Parquet file sorted by id (atomically); returns the row count."""
+    parts = sorted(part_dir.glob("part-*.parquet"))
+    if not parts:
+        return 0
+    table = pa.concat_tables([pq.read_table(p) for p in parts]).sort_by("id")
+    atomic_write_table(table, out)
+    return table.num_rows
+
+
+def extract(
+    image_ids: Sequence[str],
+    root: Path,
+    names: Sequence[str],
+    detector: Detector,
+    out: Path,
+    *,
+    models_dir: Path,
+    chunk_size: int = 256,
+    fallback: bool = True,
+    workers: int = 2,
+    executor: Executor | None = None,
+    progress: Progress | None = None,
+) -> ExtractionSummary:
+    """Embed ``image_ids`` (relative to ``root``) with every model in ``names`` into the store ``out``.
+
+    Parameters
+    ----------
+    names : registered model names; their weights are verified in ``models_dir`` before any work.
+    detector : the face detector; detections are cached in ``out`` and shared by all models.
+    chunk_size : images per atomic part; a kill loses at most the chunks in flight.
+    fallback : use the fixed centre region when no face is found (status ``fallback``), as LFW evaluations do.
+    workers : processes for the embedding tasks (each runtime then uses one thread); 1 runs inline, two threads.
+    executor : run the tasks here instead (e.g. ``dask.distributed.Client(...).get_executor()``).
+    progress : called with a stage (``detect``, ``embed``) and the images finished in it (for ``embed``, fractions:
+        one model's share of a chunk).
+    """
+    started = time.perf_counter()
+    out.mkdir(parents=True, exist_ok=True)
+    for name in names:  # fail on a missing runtime or bad weights before spending time on detection
+        load_model(name, models_dir, num_threads=1)
+    rows = detect_images(image_ids, root, detector, out, chunk_size=chunk_size, fallback=fallback, progress=progress)
+    cache_path = out / f"detections-{detector.name}.parquet"
+    embeddable = [i for i in image_ids if rows[i][0] in ("ok", FALLBACK)]
+    run = f"{time.strftime('%Y%m%d%H%M%S')}{os.getpid() % 100000:05d}"
+    tasks = []
+    for name in names:
+        part_dir = out / "parts" / name
+        part_dir.mkdir(parents=True, exist_ok=True)
+        done = _done_ids(part_dir)
+        todo = [i for i in embeddable if i not in done]
+        for c, start in enumerate(range(0, len(todo), chunk_size)):
+            tasks.append((name, todo[start : start + chunk_size], part_dir / f"part-{run}-{c:05d}.parquet"))
+    share = {name: 1.0 / len(names) for name in names}
+    if progress:
+        progress("embed", len(image_ids) - sum(len(t[1]) * share[t[0]] for t in tasks))
+    newly = dict.fromkeys(names, 0)
+    threads = 2 if workers == 1 and executor is None else 1
+
+    def submit(pool: Executor) -> list[tuple[Future, str, int]]:
+        return [
+            (pool.submit(embed_chunk, n, ids, root, cache_path, part, models_dir, threads), n, len(ids))
+            for n, ids, part in tasks
+        ]
+
+    if executor is None and workers == 1:
+        for name, ids, part in tasks:
+            newly[name] += embed_chunk(name, ids, root, cache_path, part, models_dir, threads)
+            if progress:
+                progress("embed", len(ids) * share[name])
+    else:
+        pool = executor or ProcessPoolExecutor(max_workers=workers)
+        try:
+            futures = submit(pool)
+            meta = {f: (n, k) for f, n, k in futures}
+            for fut in as_completed(meta):
+                name, k = meta[fut]
+                newly[name] += fut.result()
+                if progress:
+                    progress("embed", k * share[name])
+        finally:
+            if executor is None:
+                pool.shutdown(cancel_futures=True)
+    counts: dict[str, int] = {}
+    for i in image_ids:
+        counts[rows[i][0]] = counts.get(rows[i][0], 0) + 1
+    per_model = {name: _combine(out / "parts" / name, out / f"{name}.parquet") for name in names}
+    return ExtractionSummary(
+        len(image_ids), counts, counts.get(FALLBACK, 0), per_model, newly, round(time.perf_counter() - started, 2)
+    )
+
+
+def embed_folder(
+    out: Path,
+    names: Sequence[str],
+    root: Path,
+    *,
+    detector: str = "yunet",
+    models_dir: Path | None = None,
+    chunk_size: int = 256,
+    workers: int = 2,
+    limit: int | None = None,
+    on_start: Callable[[int], None] | None = None,
+    progress: Progress | None = None,
+) -> ExtractionSummary:
+    """Embed every image under ``root`` (sorted ids, optionally the first ``limit``) with the models ``names``.
+
+    ``on_start`` receives the number of images before work starts (for progress bars' totals).
+    """
+    if not root.is_dir():
+        raise MissingFileError(f"image folder not found: {root}")
+    image_ids = list_images(root)[:limit]
+    if not image_ids:
+        raise InvalidInputError(f"no images (jpg, jpeg, png, bmp, webp) under {root}")
+    weights_dir = resolve_models_dir(models_dir)
+    det = make_detector(detector, weights_dir)
+    if on_start:
+        on_start(len(image_ids))
+    return extract(
+        image_ids,
+        root,
+        names,
+        det,
+        out,
+        models_dir=weights_dir,
+        chunk_size=chunk_size,
+        workers=workers,
+        progress=progress,
+    )

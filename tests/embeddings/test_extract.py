@@ -1,0 +1,122 @@
+"""Extraction on real LFW images with real models: statuses of bad inputs, store contents, resume after a kill."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import pyarrow.parquet as pq
+import pytest
+from PIL import Image
+from tests.helpers import LFW_IMAGES, SHARED, jpeg_bytes, png_bytes, require_shared, uniform_gray_jpeg
+
+from facebridge.embeddings import read_embeddings
+from facebridge.embeddings.extract import embed_folder
+from facebridge.protocols import pair_scores, person_of
+
+pytestmark = pytest.mark.models
+MODELS = ["edgeface-xxs", "openvino-reid-0095"]
+PEOPLE = ["Al_Gore", "Colin_Powell", "Donald_Rumsfeld", "Tony_Blair"]
+
+
+def lfw_copy(dest: Path, per_person: int = 3) -> list[str]:
+    require_shared(LFW_IMAGES, SHARED / "models")
+    ids = []
+    for person in PEOPLE:
+        (dest / person).mkdir(parents=True, exist_ok=True)
+        for src in sorted((LFW_IMAGES / person).glob("*.jpg"))[:per_person]:
+            shutil.copy(src, dest / person / src.name)
+            ids.append(f"{person}/{src.name}")
+    return ids
+
+
+def add_bad_inputs(root: Path) -> dict[str, str]:
+    """Every bad-input kind next to the good images; returns id -> expected image status."""
+    bad = root / "bad"
+    bad.mkdir()
+    face = Image.open(LFW_IMAGES / "Al_Gore/Al_Gore_0001.jpg")
+    (bad / "empty.jpg").write_bytes(b"")
+    (bad / "text.jpg").write_text("not an image")
+    (bad / "random.png").write_bytes(os.urandom(2000))
+    (bad / "truncated.jpg").write_bytes(jpeg_bytes(face)[:3000])
+    (bad / "gray.jpg").write_bytes(jpeg_bytes(face.convert("L")))
+    (bad / "cmyk.jpg").write_bytes(jpeg_bytes(face.convert("CMYK")))
+    rgb16 = np.asarray(face).astype(">u2") * 257
+    raw = b"".join(b"\x00" + row.tobytes() for row in rgb16)
+    (bad / "deep16.png").write_bytes(png_bytes(250, 250, 16, 2, raw))
+    exif = Image.Exif()
+    exif[0x0112] = 8  # stored rotated: must be turned back for display
+    (bad / "rotated.jpg").write_bytes(jpeg_bytes(face.rotate(-90, expand=True), exif=exif))
+    (bad / "huge.jpg").write_bytes(uniform_gray_jpeg(20000))
+    (bad / "bomb.png").write_bytes(png_bytes(20000, 20000, 8, 2, b"\x00"))
+    return {
+        "bad/empty.jpg": "empty", "bad/text.jpg": "not_image", "bad/random.png": "not_image",
+        "bad/truncated.jpg": "truncated", "bad/gray.jpg": "ok", "bad/cmyk.jpg": "ok", "bad/deep16.png": "ok",
+        "bad/rotated.jpg": "ok", "bad/huge.jpg": "fallback", "bad/bomb.png": "too_large",
+    }  # fmt: skip
+
+
+def test_bad_inputs_never_stop_a_batch_and_each_gets_a_status(tmp_path) -> None:
+    root, out = tmp_path / "images", tmp_path / "store"
+    good = lfw_copy(root)
+    expected = add_bad_inputs(root)
+    summary = embed_folder(out, MODELS, root, chunk_size=5, workers=1)
+    status = dict(zip(*pq.read_table(out / "images.parquet", columns=["id", "status"]).to_pydict().values(),
+                      strict=True))  # fmt: skip
+    for image_id, want in expected.items():
+        assert status[image_id] == want, image_id
+    assert all(status[i] == "ok" for i in good)
+    embedded = sorted(good + [i for i, s in expected.items() if s in ("ok", "fallback")])
+    assert summary.rows_per_model == dict.fromkeys(MODELS, len(embedded))
+    assert summary.status_counts["fallback"] == summary.n_fallback == 1
+    for name in MODELS:
+        es = read_embeddings(out / f"{name}.parquet")
+        assert sorted(es.ids) == embedded
+        # grayscale, CMYK, 16-bit and un-rotated copies of Al Gore's photo still look like him
+        gore = es.vectors[es.index_of(["Al_Gore/Al_Gore_0001.jpg"] * 4)]
+        copies = es.subset(["bad/gray.jpg", "bad/cmyk.jpg", "bad/deep16.png", "bad/rotated.jpg"]).vectors
+        assert (pair_scores(gore, copies) > 0.7).all(), (name, pair_scores(gore, copies))
+
+
+def test_same_person_scores_above_different_person(tmp_path) -> None:
+    root, out = tmp_path / "images", tmp_path / "store"
+    lfw_copy(root)
+    embed_folder(out, MODELS, root, chunk_size=4, workers=2)
+    for name in MODELS:
+        es = read_embeddings(out / f"{name}.parquet")
+        assert es.dim == {"edgeface-xxs": 512, "openvino-reid-0095": 256}[name]
+        people = np.array([person_of(i) for i in es.ids])
+        sims = pair_scores(np.repeat(es.vectors, es.n, 0), np.tile(es.vectors, (es.n, 1))).reshape(es.n, es.n)
+        same = people[:, None] == people[None, :]
+        off_diag = ~np.eye(es.n, dtype=bool)
+        assert sims[same & off_diag].min() > sims[~same].max(), name
+
+
+def test_resume_after_kill_loses_and_duplicates_nothing(tmp_path) -> None:
+    root, out = tmp_path / "images", tmp_path / "store"
+    ids = lfw_copy(root, per_person=5)
+    cmd = [sys.executable, "-m", "facebridge", "embed", "--images", str(root), "--out", str(out),
+           "--model", ",".join(MODELS), "--chunk-size", "2", "--workers", "1"]  # fmt: skip
+    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.monotonic() + 120
+    while not list((out / "parts" / MODELS[-1]).glob("part-*.parquet")) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    proc.send_signal(signal.SIGKILL)
+    proc.wait()
+    parts_before = {m: len(list((out / "parts" / m).glob("part-*.parquet"))) for m in MODELS}
+    assert 0 < parts_before[MODELS[-1]] < len(ids) // 2, "the kill should land mid-run"
+    summary = embed_folder(out, MODELS, root, chunk_size=2, workers=1)
+    reference = embed_folder(tmp_path / "fresh", MODELS, root, chunk_size=2, workers=1)
+    for name in MODELS:
+        assert summary.newly_embedded[name] < len(ids)  # finished chunks were not recomputed
+        resumed = read_embeddings(out / f"{name}.parquet")
+        fresh = read_embeddings(tmp_path / "fresh" / f"{name}.parquet")
+        assert sorted(resumed.ids) == sorted(ids) and len(set(resumed.ids)) == len(ids)
+        np.testing.assert_allclose(resumed.subset(fresh.ids).vectors, fresh.vectors, rtol=1e-5, atol=1e-5)
+    assert reference.rows_per_model == summary.rows_per_model
