@@ -79,7 +79,7 @@ def test_bad_inputs_never_stop_a_batch_and_each_gets_a_status(tmp_path) -> None:
         es = read_embeddings(out / f"{name}.parquet")
         assert sorted(es.ids) == embedded
         # grayscale, CMYK, 16-bit and un-rotated copies of Al Gore's photo still look like him
-        gore = es.vectors[es.index_of(["Al_Gore/Al_Gore_0001.jpg"] * 4)]
+        gore = es.vectors_of(["Al_Gore/Al_Gore_0001.jpg"] * 4)
         copies = es.subset(["bad/gray.jpg", "bad/cmyk.jpg", "bad/deep16.png", "bad/rotated.jpg"]).vectors
         assert (pair_scores(gore, copies) > 0.7).all(), (name, pair_scores(gore, copies))
 

@@ -262,3 +262,30 @@ def embed(
             progress=advance,
         )
     console.print_json(json.dumps(summary.to_dict()))
+
+
+@app.command()
+def native(
+    store: Annotated[list[Path], typer.Option(help="Embedding store folder(s), e.g. one per detector.")],
+    out: Annotated[Path, typer.Option(help="Markdown table to write (e.g. docs/native_lfw.md).")],
+    models: Annotated[str | None, typer.Option(help="Comma-separated models (default: every set in the store).")] = (
+        None
+    ),
+    data: DataOpt = None,
+    json_out: Annotated[Path | None, typer.Option("--json", help="Also write every figure to this JSON file.")] = None,
+) -> None:
+    """Native LFW View 2 accuracy of every model in the stores, as a Markdown table beside the references."""
+    from facebridge.embeddings.extract import model_names
+    from facebridge.experiments.native import native_accuracy
+    from facebridge.reports.native import native_table
+    from facebridge.storage import atomic_write
+
+    pair_list = _load_protocol(Protocol.lfw, None, data, 10, 0)
+    rows = native_accuracy(pair_list, store, model_names(models) if models else None)
+    command = "facebridge native " + " ".join(f"--store {s}" for s in store) + f" --out {out}"
+    table = native_table(rows, protocol="LFW View 2", command=command)
+    atomic_write(out, lambda tmp: tmp.write_text(table))
+    if json_out is not None:
+        payload = json.dumps([r.to_dict() for r in rows], indent=2)
+        atomic_write(json_out, lambda tmp: tmp.write_text(payload))
+    console.print(table)

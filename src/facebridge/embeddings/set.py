@@ -113,6 +113,10 @@ class EmbeddingSet:
             )
         return np.fromiter((lookup[k] for k in wanted), dtype=np.int64, count=len(wanted))
 
+    def vectors_of(self, ids: Sequence[str] | np.ndarray) -> np.ndarray:
+        """(len(ids), d) vectors of ``ids`` in that order; ids may repeat (pair lists reuse images)."""
+        return self.vectors[self.index_of(ids)]
+
     def take(self, rows: np.ndarray) -> EmbeddingSet:
         """The subset at integer row positions (or a boolean mask)."""
         rows = np.asarray(rows)

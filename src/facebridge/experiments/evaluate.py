@@ -1,0 +1,159 @@
+"""Evaluate a target model natively, or a map into it, on a fold-structured verification protocol.
+
+Modes
+-----
+``native``: target vs target (B vs B), the baseline a map is judged against.
+``cross``: mapped source probe (``id_a``) vs native target gallery (``id_b``): migrating a probe into an
+existing gallery, the practical case.
+``both``: mapped source vs mapped source: both sides of every pair went through the map.
+
+When a map is fitted here, fold k's map is trained only on images of people who do not appear in fold k (the
+protocol's folds are people-disjoint, so training on a test fold's people would leak identity information).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any, cast
+
+import numpy as np
+
+from facebridge.embeddings import EmbeddingSet, join_sets
+from facebridge.errors import InvalidInputError, MismatchError
+from facebridge.protocols import PairList, VerificationResult, pair_scores, person_of, verify
+
+MODES = ("native", "cross", "both")
+POOLS = ("people", "pairs")
+
+
+@dataclass(frozen=True)
+class EvaluationResult:
+    """A verification result plus how it was obtained (mode, metric, map, per-fold training counts)."""
+
+    protocol: str
+    mode: str
+    metric: str
+    source: str | None
+    target: str
+    method: str | None
+    params: dict[str, Any]
+    pool: str | None
+    n_train: tuple[int, ...]
+    verification: VerificationResult
+    notes: tuple[str, ...] = field(default=())
+
+    def to_dict(self, *, roc: bool = False) -> dict[str, Any]:
+        """Plain JSON-ready data; ``roc`` adds the full ROC arrays."""
+        return {
+            "protocol": self.protocol,
+            "mode": self.mode,
+            "metric": self.metric,
+            "source": self.source,
+            "target": self.target,
+            "method": self.method,
+            "params": self.params,
+            "pool": self.pool,
+            "n_train": list(self.n_train),
+            "notes": list(self.notes),
+            "verification": self.verification.to_dict(roc=roc),
+        }
+
+
+def _people(ids: np.ndarray) -> np.ndarray:
+    return np.fromiter((person_of(i) for i in ids), dtype=object, count=len(ids))
+
+
+def training_rows(pairs: PairList, shared_ids: np.ndarray, fold: int, pool: str) -> np.ndarray:
+    """Indices into ``shared_ids`` allowed for training fold ``fold``'s map.
+
+    ``pool="people"``: every shared image whose person is not in fold ``fold``;
+    ``pool="pairs"``: only images used by the other folds' pairs.
+    """
+    held_out = pairs.people_of_fold(fold)
+    allowed = np.array([p not in held_out for p in _people(shared_ids)], dtype=bool)
+    if pool == "pairs":
+        others = pairs.fold != fold
+        in_pairs = set(pairs.id_a[others]) | set(pairs.id_b[others])
+        allowed &= np.array([i in in_pairs for i in shared_ids], dtype=bool)
+    return np.flatnonzero(allowed)
+
+
+def _check(mode: str, pool: str, source: EmbeddingSet | None, fit: object, fitted: object) -> None:
+    if mode not in MODES:
+        raise InvalidInputError(f"mode must be one of {', '.join(MODES)}, got {mode!r}")
+    if pool not in POOLS:
+        raise InvalidInputError(f"pool must be one of {', '.join(POOLS)}, got {pool!r}")
+    if mode == "native":
+        if fit is not None or fitted is not None:
+            raise InvalidInputError("mode 'native' evaluates the target alone: give no map")
+        return
+    if source is None:
+        raise InvalidInputError(f"mode {mode!r} needs a source embedding set")
+    if (fit is None) == (fitted is None):
+        raise InvalidInputError(f"mode {mode!r} needs exactly one of a map to fit or a fitted map")
+
+
+def evaluate(
+    pairs: PairList,
+    target: EmbeddingSet,
+    *,
+    source: EmbeddingSet | None = None,
+    mode: str = "native",
+    fit: Callable[[], Any] | None = None,
+    fitted: Any | None = None,
+    metric: str = "cosine",
+    pool: str = "people",
+) -> EvaluationResult:
+    """Verification accuracy of ``target`` (native) or of a source->target map (cross / both).
+
+    Parameters
+    ----------
+    pairs : the protocol's pairs with their folds.
+    target, source : embedding sets containing every image the pairs use (and the training images).
+    mode : ``native``, ``cross`` or ``both`` (module docstring).
+    fit : a zero-argument factory returning an unfitted map; one map is fitted per fold on the training pool.
+    fitted : an already fitted map, applied to every fold as is (its training data cannot be checked for leakage).
+    metric : ``cosine`` or ``euclidean``.
+    pool : training pool, ``people`` (every image of the other folds' people) or ``pairs`` (their pair images).
+    """
+    _check(mode, pool, source, fit, fitted)
+    n_train: list[int] = []
+    notes: list[str] = []
+    if mode == "native":
+        scores = pair_scores(target.vectors_of(pairs.id_a), target.vectors_of(pairs.id_b), metric)
+        estimator = None
+    else:
+        source = cast(EmbeddingSet, source)  # _check: not None outside native mode
+        if fitted is not None and getattr(fitted, "n_features_in_", source.dim) != source.dim:
+            raise MismatchError(f"map expects {fitted.n_features_in_}-d input, source set is {source.dim}-d")
+        scores = np.empty(pairs.n, dtype=np.float64)
+        shared, x_all, y_all = join_sets(source, target) if fit is not None else (None, None, None)
+        estimator = fitted
+        for k in pairs.fold_ids:
+            in_fold = np.flatnonzero(pairs.fold == k)
+            if fit is not None:
+                rows = training_rows(pairs, shared, int(k), pool)
+                if len(rows) < 2:
+                    raise MismatchError(f"fold {k}: only {len(rows)} training images outside the fold's people")
+                estimator = fit().fit(x_all[rows], y_all[rows])
+                n_train.append(len(rows))
+            a = estimator.transform(source.vectors_of(pairs.id_a[in_fold]))
+            b_ids = pairs.id_b[in_fold]
+            b = target.vectors_of(b_ids) if mode == "cross" else estimator.transform(source.vectors_of(b_ids))
+            scores[in_fold] = pair_scores(a, b, metric)
+        if fitted is not None:
+            notes.append("map fitted outside this evaluation: its training data was not checked for fold leakage")
+    return EvaluationResult(
+        protocol=pairs.name,
+        mode=mode,
+        metric=metric,
+        source=None if source is None or mode == "native" else source.fingerprint.model,
+        target=target.fingerprint.model,
+        method=getattr(estimator, "method", type(estimator).__name__) if estimator is not None else None,
+        params=estimator.get_params() if estimator is not None else {},
+        pool=pool if fit is not None else None,
+        n_train=tuple(n_train),
+        verification=verify(scores, pairs.same, pairs.fold),
+        notes=tuple(notes),
+    )

@@ -1,0 +1,70 @@
+"""Checks shared by the maps: arrays and parameters in, one-line InvalidInputError out."""
+
+from __future__ import annotations
+
+import numbers
+
+import numpy as np
+from scipy import sparse
+
+from facebridge.errors import InvalidInputError
+
+
+def as_matrix(a: object, name: str, *, finite: bool = True) -> np.ndarray:
+    """``a`` as a 2-D float matrix: float32 stays float32 (half the memory and BLAS time), the rest becomes float64.
+
+    ``finite=False`` skips the NaN/inf scan, for callers that scan chunk by chunk later.
+    """
+    if sparse.issparse(a):
+        raise InvalidInputError(f"{name} is a sparse matrix; maps need a dense array")
+    arr = np.asarray(a)
+    if arr.dtype.kind == "c":
+        raise InvalidInputError(f"{name}: Complex data not supported")
+    if arr.dtype.kind == "O":
+        try:
+            arr = arr.astype(np.float64)
+        except (TypeError, ValueError) as exc:
+            raise InvalidInputError(f"{name} must be numeric ({exc})") from None
+    if arr.dtype.kind not in "fiub":
+        raise InvalidInputError(f"{name} must be numeric, got dtype {arr.dtype}")
+    if arr.ndim != 2:
+        raise InvalidInputError(
+            f"{name} must be a 2-D array (n, d), got shape {arr.shape}. "
+            "Reshape your data, e.g. with .reshape(1, -1) for one sample or .reshape(-1, 1) for one column"
+        )
+    if arr.shape[1] == 0:
+        raise InvalidInputError(f"{name} has 0 feature(s) (shape={arr.shape}) while a minimum of 1 is required.")
+    arr = arr.astype(np.float32 if arr.dtype == np.float32 else np.float64, copy=False)
+    if finite and not np.isfinite(arr).all():
+        raise InvalidInputError(f"{name} contains NaN or inf")
+    return arr
+
+
+def l2_normalize_rows(a: np.ndarray) -> np.ndarray:
+    """Rows of ``a`` (n, d) scaled to unit L2 norm, in ``a``'s dtype; all-zero rows stay zero."""
+    norms = np.linalg.norm(a, axis=1, keepdims=True)
+    return a / np.where(norms > 0, norms, 1).astype(a.dtype, copy=False)
+
+
+def check_flag(value: object, name: str, owner: str) -> bool:
+    if not isinstance(value, bool | np.bool_):
+        raise InvalidInputError(f"{owner}: parameter {name} must be True or False, got {value!r}")
+    return bool(value)
+
+
+def check_alpha(value: object, owner: str) -> float:
+    """The ridge penalty: a finite real number >= 0."""
+    if isinstance(value, bool | np.bool_) or not isinstance(value, numbers.Real) or not np.isfinite(value) or value < 0:
+        raise InvalidInputError(f"{owner}: parameter alpha must be a finite number >= 0, got {value!r}")
+    return float(value)
+
+
+def check_rank(value: object, limit: int, owner: str, what: str) -> int:
+    """A rank in ``[1, limit]``; ``None`` means ``limit`` (no reduction). ``what`` says where the limit comes from."""
+    if value is None:
+        return limit
+    if isinstance(value, bool | np.bool_) or not isinstance(value, numbers.Integral):
+        raise InvalidInputError(f"{owner}: parameter rank must be an integer or None, got {value!r}")
+    if not 1 <= value <= limit:
+        raise InvalidInputError(f"{owner}: parameter rank must be in [1, {limit}] ({what}), got {value}")
+    return int(value)

@@ -1,0 +1,36 @@
+"""Map methods by name: the one place a method string becomes an estimator."""
+
+from __future__ import annotations
+
+import difflib
+from typing import Any
+
+from facebridge.errors import NotFoundError
+from facebridge.maps.affine import AffineMap
+from facebridge.maps.base import LinearMap
+from facebridge.maps.lstsq import LstsqMap
+from facebridge.maps.pca_ridge import PCARidgeMap
+from facebridge.maps.procrustes import ProcrustesMap
+from facebridge.maps.ridge import RidgeMap
+from facebridge.maps.rrr import ReducedRankMap
+
+_CLASSES: dict[str, type[LinearMap]] = {
+    cls.method: cls for cls in (LstsqMap, RidgeMap, AffineMap, ProcrustesMap, ReducedRankMap, PCARidgeMap)
+}
+METHODS: tuple[str, ...] = tuple(_CLASSES)
+
+
+def map_class(method: str) -> type[LinearMap]:
+    """The estimator class registered as ``method`` (case and ``-``/``_`` insensitive)."""
+    key = str(method).strip().lower().replace("-", "_")
+    if key not in _CLASSES:
+        close = difflib.get_close_matches(key, METHODS, n=3, cutoff=0.5)
+        hint = f"; did you mean {' or '.join(close)}?" if close else ""
+        raise NotFoundError(f"unknown map method {method!r}{hint} (known: {', '.join(METHODS)})")
+    return _CLASSES[key]
+
+
+def make_map(method: str, **params: Any) -> LinearMap:
+    """A new, unfitted estimator for ``method`` with ``params``; an unknown parameter is an InvalidInputError."""
+    cls = map_class(method)
+    return cls().set_params(**params)

@@ -1,0 +1,1 @@
+"""Reports: tables and figures written from experiment results (never typed by hand)."""

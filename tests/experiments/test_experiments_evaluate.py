@@ -1,0 +1,113 @@
+"""Map evaluation modes and the people-disjoint training pool, on synthetic identities."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from facebridge.embeddings import EmbeddingSet, Fingerprint
+from facebridge.errors import InvalidInputError
+from facebridge.experiments import evaluate
+from facebridge.experiments.evaluate import training_rows
+from facebridge.maps import make_map
+from facebridge.protocols import PairList, pair_scores, person_of, verify
+
+N_PEOPLE, PER_PERSON, N_FOLDS, DIM = 40, 5, 4, 16
+
+
+def synthetic(seed: int = 0, noise: float = 0.6):
+    """Target space: identity centre + noise; source space: an exact affine image of it (plus an extra person)."""
+    rng = np.random.default_rng(seed)
+    centres = rng.normal(size=(N_PEOPLE, DIM))
+    ids, vecs = [], []
+    for p in range(N_PEOPLE):
+        for i in range(PER_PERSON):
+            ids.append(f"P{p:02d}/P{p:02d}_{i + 1:04d}.jpg")
+            vecs.append(centres[p] + noise * rng.normal(size=DIM))
+    y = np.asarray(vecs)
+    transform = rng.normal(size=(DIM, DIM)) / np.sqrt(DIM)
+    x = (y - 0.3) @ np.linalg.inv(transform)  # y = x @ transform + 0.3
+    id_a, id_b, same, fold = [], [], [], []
+    for p in range(N_PEOPLE):
+        k = p % N_FOLDS
+        q = (p + N_FOLDS) % N_PEOPLE  # same fold, other person
+        for i in range(PER_PERSON - 1):
+            id_a += [ids[p * PER_PERSON + i], ids[p * PER_PERSON + i]]
+            id_b += [ids[p * PER_PERSON + i + 1], ids[q * PER_PERSON + i]]
+            same += [True, False]
+            fold += [k, k]
+    pairs = PairList(np.array(id_a, object), np.array(id_b, object), np.array(same), np.array(fold), "synthetic")
+    target = EmbeddingSet(np.array(ids, object), y, Fingerprint("model-b"))
+    source = EmbeddingSet(np.array(ids, object), x, Fingerprint("model-a"))
+    return pairs, source, target
+
+
+def test_native_equals_direct_scoring() -> None:
+    pairs, _, target = synthetic()
+    result = evaluate(pairs, target)
+    expected = verify(pair_scores(target.vectors_of(pairs.id_a), target.vectors_of(pairs.id_b)), pairs.same, pairs.fold)
+    np.testing.assert_array_equal(result.verification.fold_accuracy, expected.fold_accuracy)
+    assert result.mode == "native" and result.source is None and result.n_train == ()
+
+
+def test_exact_affine_relation_costs_nothing_in_cross_and_both_modes() -> None:
+    pairs, source, target = synthetic()
+    native = evaluate(pairs, target, metric="euclidean")
+    for mode in ("cross", "both"):
+        mapped = evaluate(
+            pairs,
+            target,
+            source=source,
+            mode=mode,
+            metric="euclidean",
+            fit=lambda: make_map("affine", alpha=1e-9, normalize=False),
+        )
+        np.testing.assert_allclose(mapped.verification.fold_accuracy, native.verification.fold_accuracy)
+        assert mapped.n_train == (150,) * N_FOLDS  # 30 people of the other folds x 5 images
+
+
+def test_no_bias_ridge_cannot_model_the_offset_but_affine_can() -> None:
+    pairs, source, target = synthetic()
+    target = EmbeddingSet(target.ids, target.vectors + 5.0, target.fingerprint)  # a large mean offset
+    affine = evaluate(pairs, target, source=source, mode="cross", fit=lambda: make_map("affine", normalize=False))
+    ridge = evaluate(
+        pairs, target, source=source, mode="cross", fit=lambda: make_map("ridge", normalize=False, alpha=1e3)
+    )
+    assert affine.verification.mean > ridge.verification.mean
+
+
+def test_training_pool_never_contains_the_test_folds_people() -> None:
+    pairs, source, _ = synthetic()
+    for k in range(N_FOLDS):
+        people = {person_of(i) for i in source.ids[training_rows(pairs, source.ids, k, "people")]}
+        assert people and not people & pairs.people_of_fold(k)
+        pair_rows = training_rows(pairs, source.ids, k, "pairs")
+        assert set(pair_rows) <= set(training_rows(pairs, source.ids, k, "people"))
+        used = set(pairs.id_a[pairs.fold != k]) | set(pairs.id_b[pairs.fold != k])
+        assert set(source.ids[pair_rows]) == used
+
+
+def test_prefitted_map_is_applied_and_flagged() -> None:
+    pairs, source, target = synthetic()
+    fitted = make_map("affine", normalize=False).fit(source.vectors, target.vectors)
+    result = evaluate(pairs, target, source=source, mode="cross", fitted=fitted)
+    assert result.notes and "leakage" in result.notes[0]
+    assert result.verification.mean > 0.9
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "message"),
+    [
+        ({"mode": "sideways"}, "mode must be"),
+        ({"mode": "cross"}, "needs a source"),
+        ({"mode": "native", "fit": lambda: make_map("ridge")}, "give no map"),
+        ({"mode": "cross", "source": "S"}, "exactly one"),
+        ({"mode": "cross", "source": "S", "fit": lambda: make_map("ridge"), "pool": "everything"}, "pool must be"),
+    ],
+)
+def test_bad_arguments_are_named(kwargs, message) -> None:
+    pairs, source, target = synthetic()
+    if kwargs.get("source") == "S":
+        kwargs["source"] = source
+    with pytest.raises(InvalidInputError, match=message):
+        evaluate(pairs, target, **kwargs)

@@ -1,0 +1,137 @@
+"""Map files: round trips for every method, and a clear error for each way a file can be wrong."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+import safetensors.numpy
+
+import facebridge
+from facebridge.embeddings import Fingerprint
+from facebridge.errors import DataFormatError, MismatchError, MissingFileError, NotFittedError
+from facebridge.maps import METHODS, MapFile, load_map, make_map, save_map
+
+SRC = Fingerprint("edgeface-xs", "ab" * 32, "arc112", "1")
+TGT = Fingerprint("dlib-resnet", "cd" * 32, "dlib150", "1")
+
+
+def fitted(method: str = "ridge", **params):
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(40, 6))
+    return make_map(method, **params).fit(X, X @ rng.normal(size=(6, 4)) + 0.1 * rng.normal(size=(40, 4))), X
+
+
+@pytest.fixture
+def map_path(tmp_path):
+    est, _ = fitted()
+    return save_map(est, tmp_path / "edge_to_dlib.fbmap", source=SRC, target=TGT)
+
+
+@pytest.mark.parametrize("method", METHODS)
+def test_round_trip(tmp_path, method: str) -> None:
+    est, X = fitted(method, normalize=False, **({"rank": 3} if method in ("rrr", "pca_ridge") else {}))
+    path = save_map(est, tmp_path / "m.fbmap", source=SRC, target=TGT)
+    loaded = load_map(path, expected_source=SRC, expected_dim=6)
+    assert isinstance(loaded, MapFile)
+    assert type(loaded.estimator) is type(est)
+    assert loaded.estimator.get_params() == est.get_params()
+    np.testing.assert_array_equal(loaded.estimator.coef_, est.coef_)
+    np.testing.assert_array_equal(loaded.estimator.intercept_, est.intercept_)
+    np.testing.assert_array_equal(loaded.estimator.transform(X), est.transform(X))
+    assert (loaded.source, loaded.target, loaded.n_train) == (SRC, TGT, 40)
+    assert (loaded.source_dim, loaded.target_dim, loaded.format_version) == (6, 4, 1)
+    assert loaded.facebridge_version == facebridge.__version__
+    assert [p.name for p in tmp_path.iterdir()] == ["m.fbmap"]  # no temporary file left behind
+
+
+def test_overwrite_is_atomic_replacement(tmp_path) -> None:
+    path = tmp_path / "m.fbmap"
+    save_map(fitted("ridge")[0], path, source=SRC, target=TGT)
+    save_map(fitted("affine")[0], path, source=SRC, target=TGT)
+    assert load_map(path).estimator.method == "affine"
+
+
+def test_unfitted_cannot_be_saved(tmp_path) -> None:
+    with pytest.raises(NotFittedError, match="unfitted RidgeMap"):
+        save_map(make_map("ridge"), tmp_path / "m.fbmap", source=SRC, target=TGT)
+
+
+def test_wrong_source_names_both_models(map_path) -> None:
+    with pytest.raises(MismatchError, match=r"trained on edgeface-xs.*comes from arcface-r100"):
+        load_map(map_path, expected_source=Fingerprint("arcface-r100"))
+    with pytest.raises(MismatchError, match="weights ffffffffffff"):
+        load_map(map_path, expected_source=Fingerprint("edgeface-xs", "f" * 64))
+    assert load_map(map_path, expected_source=Fingerprint("edgeface-xs")).source == SRC  # unknown hash: model decides
+
+
+def test_wrong_dim(map_path) -> None:
+    with pytest.raises(MismatchError, match="expects 6-d input, got 512-d"):
+        load_map(map_path, expected_dim=512)
+
+
+def test_missing_file(tmp_path) -> None:
+    with pytest.raises(MissingFileError, match="not found"):
+        load_map(tmp_path / "nope.fbmap")
+
+
+@pytest.mark.parametrize("keep", [0, 5, 40, -10])
+def test_truncated_file(map_path, keep: int) -> None:
+    data = map_path.read_bytes()
+    map_path.write_bytes(data[:keep])
+    with pytest.raises(DataFormatError, match=str(map_path.name)):
+        load_map(map_path)
+
+
+@pytest.mark.parametrize(
+    "content",
+    [
+        b"this is not a map file at all, just some text",
+        np.random.default_rng(0).bytes(4096),
+        (20).to_bytes(8, "little") + b"{not json at all!!!}",
+    ],
+)
+def test_garbage_file(tmp_path, content: bytes) -> None:
+    path = tmp_path / "garbage.fbmap"
+    path.write_bytes(content)
+    with pytest.raises(DataFormatError, match=r"garbage\.fbmap"):
+        load_map(path)
+
+
+def _rewrite(path, edit) -> None:
+    """Re-save ``path`` with its facebridge header changed by ``edit`` (a function of the header dict)."""
+    tensors = safetensors.numpy.load(path.read_bytes())
+    with open(path, "rb") as fh:
+        size = int.from_bytes(fh.read(8), "little")
+        header = json.loads(json.loads(fh.read(size))["__metadata__"]["facebridge"])
+    edit(header)
+    path.write_bytes(safetensors.numpy.save(tensors, metadata={"facebridge": json.dumps(header)}))
+
+
+def test_newer_format_version(map_path) -> None:
+    _rewrite(map_path, lambda h: h.update(format_version=99))
+    with pytest.raises(DataFormatError, match="version 99 is newer"):
+        load_map(map_path)
+
+
+@pytest.mark.parametrize(
+    ("edit", "match"),
+    [
+        (lambda h: h.update(method="magic"), "unknown map method"),
+        (lambda h: h.update(params={"beta": 1}), "invalid parameter"),
+        (lambda h: h.update(source_dim=7), "do not match dims"),
+        (lambda h: h.pop("source"), "corrupt"),
+    ],
+)
+def test_inconsistent_header(map_path, edit, match: str) -> None:
+    _rewrite(map_path, edit)
+    with pytest.raises(DataFormatError, match=match):
+        load_map(map_path)
+
+
+def test_safetensors_without_facebridge_header(tmp_path) -> None:
+    path = tmp_path / "other.safetensors"
+    path.write_bytes(safetensors.numpy.save({"w": np.zeros((2, 2))}))
+    with pytest.raises(DataFormatError, match="not a facebridge map file"):
+        load_map(path)
