@@ -8,8 +8,12 @@ import struct
 import zlib
 from pathlib import Path
 
+import numpy as np
 import pytest
 from PIL import Image
+
+from facebridge.embeddings import EmbeddingSet, Fingerprint
+from facebridge.protocols import PairList
 
 SHARED = Path(__file__).resolve().parents[1].parent / "shared"
 LFW_IMAGES = SHARED / "data" / "lfw" / "images"
@@ -52,3 +56,31 @@ def uniform_gray_jpeg(side: int) -> bytes:
     return bytes(head) + b"\x28\xa2\x8a" * ((side // 8) ** 2 // 4) + b"\xff\xd9"
 
 
+def synthetic_study(
+    seed: int = 0, noise: float = 0.6, n_people: int = 40, per_person: int = 5, n_folds: int = 4, dim: int = 16
+) -> tuple[PairList, EmbeddingSet, EmbeddingSet]:
+    """A toy study: target vectors = identity centre + noise, source = an exact affine image of the target;
+    people-disjoint folds (person p in fold p % n_folds), one genuine and one impostor pair per image step."""
+    rng = np.random.default_rng(seed)
+    centres = rng.normal(size=(n_people, dim))
+    ids, vecs = [], []
+    for p in range(n_people):
+        for i in range(per_person):
+            ids.append(f"P{p:02d}/P{p:02d}_{i + 1:04d}.jpg")
+            vecs.append(centres[p] + noise * rng.normal(size=dim))
+    y = np.asarray(vecs)
+    transform = rng.normal(size=(dim, dim)) / np.sqrt(dim)
+    x = (y - 0.3) @ np.linalg.inv(transform)  # y = x @ transform + 0.3
+    id_a, id_b, same, fold = [], [], [], []
+    for p in range(n_people):
+        k = p % n_folds
+        q = (p + n_folds) % n_people  # same fold, other person
+        for i in range(per_person - 1):
+            id_a += [ids[p * per_person + i], ids[p * per_person + i]]
+            id_b += [ids[p * per_person + i + 1], ids[q * per_person + i]]
+            same += [True, False]
+            fold += [k, k]
+    pairs = PairList(np.array(id_a, object), np.array(id_b, object), np.array(same), np.array(fold), "synthetic")
+    target = EmbeddingSet(np.array(ids, object), y, Fingerprint("model-b"))
+    source = EmbeddingSet(np.array(ids, object), x, Fingerprint("model-a"))
+    return pairs, source, target

@@ -4,42 +4,16 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from tests.helpers import synthetic_study as synthetic
 
-from facebridge.embeddings import EmbeddingSet, Fingerprint
+from facebridge.embeddings import EmbeddingSet
 from facebridge.errors import InvalidInputError
 from facebridge.experiments import evaluate
 from facebridge.experiments.evaluate import training_rows
 from facebridge.maps import make_map
-from facebridge.protocols import PairList, pair_scores, person_of, verify
+from facebridge.protocols import pair_scores, person_of, verify
 
-N_PEOPLE, PER_PERSON, N_FOLDS, DIM = 40, 5, 4, 16
-
-
-def synthetic(seed: int = 0, noise: float = 0.6):
-    """Target space: identity centre + noise; source space: an exact affine image of it (plus an extra person)."""
-    rng = np.random.default_rng(seed)
-    centres = rng.normal(size=(N_PEOPLE, DIM))
-    ids, vecs = [], []
-    for p in range(N_PEOPLE):
-        for i in range(PER_PERSON):
-            ids.append(f"P{p:02d}/P{p:02d}_{i + 1:04d}.jpg")
-            vecs.append(centres[p] + noise * rng.normal(size=DIM))
-    y = np.asarray(vecs)
-    transform = rng.normal(size=(DIM, DIM)) / np.sqrt(DIM)
-    x = (y - 0.3) @ np.linalg.inv(transform)  # y = x @ transform + 0.3
-    id_a, id_b, same, fold = [], [], [], []
-    for p in range(N_PEOPLE):
-        k = p % N_FOLDS
-        q = (p + N_FOLDS) % N_PEOPLE  # same fold, other person
-        for i in range(PER_PERSON - 1):
-            id_a += [ids[p * PER_PERSON + i], ids[p * PER_PERSON + i]]
-            id_b += [ids[p * PER_PERSON + i + 1], ids[q * PER_PERSON + i]]
-            same += [True, False]
-            fold += [k, k]
-    pairs = PairList(np.array(id_a, object), np.array(id_b, object), np.array(same), np.array(fold), "synthetic")
-    target = EmbeddingSet(np.array(ids, object), y, Fingerprint("model-b"))
-    source = EmbeddingSet(np.array(ids, object), x, Fingerprint("model-a"))
-    return pairs, source, target
+N_PEOPLE, PER_PERSON, N_FOLDS = 40, 5, 4
 
 
 def test_native_equals_direct_scoring() -> None:
