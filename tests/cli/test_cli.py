@@ -7,10 +7,10 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from tests.helpers import synthetic_study
 
 from facebridge.cli.main import main
 from facebridge.embeddings import EmbeddingSet, Fingerprint, write_parquet
+from tests.helpers import synthetic_study
 
 
 @pytest.fixture()

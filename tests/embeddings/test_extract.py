@@ -14,11 +14,11 @@ import numpy as np
 import pyarrow.parquet as pq
 import pytest
 from PIL import Image
-from tests.helpers import LFW_IMAGES, SHARED, jpeg_bytes, png_bytes, require_shared, uniform_gray_jpeg
 
 from facebridge.embeddings import read_embeddings
 from facebridge.embeddings.extract import embed_folder
 from facebridge.protocols import pair_scores, person_of
+from tests.helpers import LFW_IMAGES, SHARED, jpeg_bytes, png_bytes, require_shared, uniform_gray_jpeg
 
 pytestmark = pytest.mark.models
 MODELS = ["edgeface-xxs", "openvino-reid-0095"]

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from tests.helpers import synthetic_study as synthetic
 
 from facebridge.embeddings import EmbeddingSet
 from facebridge.errors import InvalidInputError
@@ -12,6 +11,7 @@ from facebridge.experiments import evaluate
 from facebridge.experiments.evaluate import training_rows
 from facebridge.maps import make_map
 from facebridge.protocols import pair_scores, person_of, verify
+from tests.helpers import synthetic_study as synthetic
 
 N_PEOPLE, PER_PERSON, N_FOLDS = 40, 5, 4
 

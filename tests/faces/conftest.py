@@ -3,24 +3,19 @@ absent, failed when ``CI=true``), and detectors built once per session."""
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import numpy as np
 import pytest
 
 from facebridge.images import list_images, load_image
+from tests.helpers import LFW_IMAGES, SHARED, require_shared
 
-SHARED = Path(__file__).resolve().parents[2].parent / "shared"
-LFW_IMAGES = SHARED / "data" / "lfw" / "images"
 YUNET_ONNX = SHARED / "models" / "yunet" / "face_detection_yunet.onnx"
 
 
 def require(path: Path) -> Path:
-    if not path.exists():
-        if os.environ.get("CI") == "true":
-            pytest.fail(f"{path} is missing (CI=true: the shared LFW images and models are required)")
-        pytest.skip(f"{path} is missing")
+    require_shared(path)
     return path
 
 

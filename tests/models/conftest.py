@@ -12,9 +12,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-SHARED = Path(__file__).resolve().parents[2].parent / "shared"
+from tests.helpers import LFW_IMAGES, SHARED, require_shared
+
 MODELS_DIR = Path(os.environ.get("FACEBRIDGE_MODELS") or SHARED / "models")
-LFW_IMAGES = SHARED / "data" / "lfw" / "images"
 #: Six people, three images each (LFW image numbers): 18 same-person and 135 different-person pairs.
 PEOPLE = {
     "Aaron_Peirsol": (1, 2, 3),
@@ -30,14 +30,9 @@ ARC112 = np.array(
 )
 
 
-def require_shared() -> None:
+def require_models() -> None:
     """Skip when the shared weights or LFW are absent; under CI=true that is a failure instead."""
-    missing = [str(p) for p in (MODELS_DIR / "SHA256SUMS", LFW_IMAGES) if not p.exists()]
-    if missing:
-        message = f"real-model tests need {', '.join(missing)}"
-        if os.environ.get("CI") == "true":
-            pytest.fail(message)
-        pytest.skip(message)
+    require_shared(MODELS_DIR / "SHA256SUMS", LFW_IMAGES)
 
 
 def _lfw_images() -> tuple[list[str], list[np.ndarray]]:
@@ -104,7 +99,7 @@ def _dlib_chips(images: list[np.ndarray]) -> list[np.ndarray]:
 @pytest.fixture(scope="session")
 def lfw_crops() -> tuple[np.ndarray, dict[str, np.ndarray]]:
     """(labels (18,), {alignment name: (18, h, w, 3) uint8 RGB crops}) for the fixed people above."""
-    require_shared()
+    require_models()
     labels, images = _lfw_images()
     faces = _yunet_faces(images)
     crops = {

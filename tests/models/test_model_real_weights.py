@@ -8,7 +8,7 @@ import pytest
 from facebridge.embeddings import Fingerprint
 from facebridge.models import get_spec, list_specs, load_model
 
-from .conftest import MODELS_DIR, require_shared
+from .conftest import MODELS_DIR, require_models
 
 NAMES = [
     "dlib-resnet29",
@@ -33,7 +33,7 @@ def test_registry_lists_the_eight_models() -> None:
 
 @pytest.mark.models
 def test_spec_hashes_match_shared_sha256sums() -> None:
-    require_shared()
+    require_models()
     sums = {}
     for line in (MODELS_DIR / "SHA256SUMS").read_text().splitlines():
         digest, path = line.split()
