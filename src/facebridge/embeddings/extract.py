@@ -8,9 +8,10 @@ Store layout (``out`` directory)::
     parts/<model>/part-<run>-<chunk>.parquet   finished chunks; a re-run skips every id already in a part
 
 Two phases. First every pending image is decoded and its face detected once (sequentially; the detection cache
-and ``images.parquet`` are flushed after each chunk). Then each (model, chunk) is an independent task that
-decodes, aligns and embeds, and writes its part atomically; tasks run on an executor (a process pool by
-default; a ``dask.distributed`` client's executor plugs in the same way). Killing the process at any moment loses
+and ``images.parquet`` are flushed after each chunk). Then each chunk is an independent task that decodes each
+image once, aligns it once per template and embeds it with every model that still lacks it, writing one part per
+model atomically; tasks run on an executor (a process pool by default; a ``dask.distributed`` client's executor
+plugs in the same way). Killing the process at any moment loses
 at most the chunks in flight and never leaves a duplicated or half-written row.
 """
 
@@ -21,7 +22,7 @@ import logging
 import os
 import time
 from collections.abc import Callable, Sequence
-from concurrent.futures import Executor, Future, ProcessPoolExecutor, as_completed
+from concurrent.futures import Executor, ProcessPoolExecutor, as_completed
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -32,7 +33,7 @@ import pyarrow.parquet as pq
 from facebridge.embeddings.io import to_table
 from facebridge.embeddings.set import EmbeddingSet
 from facebridge.errors import InvalidInputError, MissingFileError, NotFoundError
-from facebridge.faces import FALLBACK, DetectionCache, Detector, align, choose_face, fallback_detection
+from facebridge.faces import FALLBACK, Detection, DetectionCache, Detector, align, choose_face, fallback_detection
 from facebridge.images import list_images, load_image
 from facebridge.models import EmbeddingModel, get_spec, list_specs, load_model, resolve_models_dir
 from facebridge.models.spec import WeightFile
@@ -160,7 +161,7 @@ def detect_images(
     return rows
 
 
-# ---- phase 2: (model, chunk) tasks -----------------------------------------------------------------------------
+# ---- phase 2: chunk tasks ---------------------------------------------------------------------------------------
 
 _WORKER: dict[tuple, object] = {}  # per-process: loaded models and detection caches, reused across tasks
 
@@ -179,35 +180,55 @@ def _worker_cache(path: Path) -> DetectionCache:
     return _WORKER[key]  # type: ignore[return-value]
 
 
+def _meta(dets: Sequence[Detection]) -> dict[str, np.ndarray]:
+    return {
+        "status": np.array([FALLBACK if d.detector == FALLBACK else "ok" for d in dets], dtype=object),
+        "det_score": np.array([d.score for d in dets], dtype=np.float32),
+        "landmarks": np.stack([np.zeros((5, 2)) if d.landmarks is None else d.landmarks for d in dets]).reshape(-1, 10),
+    }
+
+
 def embed_chunk(
-    name: str, ids: Sequence[str], root: Path, cache_path: Path, part: Path, models_dir: Path, num_threads: int
-) -> int:
-    """Align and embed ``ids`` with model ``name`` and write them as one atomic part; returns rows written."""
-    model = _worker_model(name, models_dir, num_threads)
+    wanted: dict[str, list[str]],
+    root: Path,
+    cache_path: Path,
+    parts: dict[str, Path],
+    models_dir: Path,
+    num_threads: int,
+) -> dict[str, int]:
+    """Embed one chunk with several models, writing one atomic part per model; returns rows written per model.
+
+    ``wanted`` maps each model to the chunk's ids it still lacks. Each image is decoded once and aligned once per
+    distinct (template, parameters), however many models share that crop.
+    """
     cache = _worker_cache(cache_path)
-    crops, dets = [], []
-    for image_id in ids:
-        decoded = load_image(root / image_id)
-        det = cache.get(image_id)
-        if decoded.rgb is None or det is None:  # changed on disk since detection: skip, it stays pending
+    models = {name: _worker_model(name, models_dir, num_threads) for name in wanted}
+    images = {}
+    for image_id in dict.fromkeys(i for ids in wanted.values() for i in ids):
+        decoded, det = load_image(root / image_id), cache.get(image_id)
+        if decoded.rgb is None or det is None:  # changed on disk since detection: skipped, it stays pending
             log.warning("%s: no longer decodes or has no face; skipped", image_id)
             continue
-        crops.append(align(decoded.rgb, det, model.spec.alignment, **model.spec.alignment_params).crop)
-        dets.append((image_id, det))
-    if not crops:
-        return 0
-    meta = {
-        "status": np.array([FALLBACK if d.detector == FALLBACK else "ok" for _, d in dets], dtype=object),
-        "det_score": np.array([d.score for _, d in dets], dtype=np.float32),
-        "landmarks": np.stack([np.zeros((5, 2)) if d.landmarks is None else d.landmarks for _, d in dets]).reshape(
-            len(dets), 10
-        ),
-    }
-    es = EmbeddingSet(
-        np.array([i for i, _ in dets], dtype=object), model.embed(np.stack(crops)), model.fingerprint, meta
-    )
-    atomic_write_table(to_table(es), part)
-    return es.n
+        images[image_id] = (decoded.rgb, det)
+    crops: dict[tuple, np.ndarray] = {}
+    written = {}
+    for name, ids in wanted.items():
+        spec = models[name].spec
+        key = (spec.alignment, tuple(sorted(spec.alignment_params.items())))
+        ids = [i for i in ids if i in images]
+        for i in ids:
+            if (key, i) not in crops:
+                crops[key, i] = align(*images[i], spec.alignment, **spec.alignment_params).crop
+        if not ids:
+            written[name] = 0
+            continue
+        vectors = models[name].embed(np.stack([crops[key, i] for i in ids]))
+        es = EmbeddingSet(
+            np.array(ids, dtype=object), vectors, models[name].fingerprint, _meta([images[i][1] for i in ids])
+        )
+        atomic_write_table(to_table(es), parts[name])
+        written[name] = es.n
+    return written
 
 
 def _done_ids(part_dir: Path) -> set[str]:
@@ -262,41 +283,42 @@ def extract(
     cache_path = out / f"detections-{detector.name}.parquet"
     embeddable = [i for i in image_ids if rows[i][0] in ("ok", FALLBACK)]
     run = f"{time.strftime('%Y%m%d%H%M%S')}{os.getpid() % 100000:05d}"
-    tasks = []
+    todo = {}
     for name in names:
-        part_dir = out / "parts" / name
-        part_dir.mkdir(parents=True, exist_ok=True)
-        done = _done_ids(part_dir)
-        todo = [i for i in embeddable if i not in done]
-        for c, start in enumerate(range(0, len(todo), chunk_size)):
-            tasks.append((name, todo[start : start + chunk_size], part_dir / f"part-{run}-{c:05d}.parquet"))
-    share = {name: 1.0 / len(names) for name in names}
+        (out / "parts" / name).mkdir(parents=True, exist_ok=True)
+        done = _done_ids(out / "parts" / name)
+        todo[name] = {i for i in embeddable if i not in done}
+    tasks = []
+    pending = [i for i in embeddable if any(i in t for t in todo.values())]
+    for c, start in enumerate(range(0, len(pending), chunk_size)):
+        chunk = pending[start : start + chunk_size]
+        wanted = {n: [i for i in chunk if i in todo[n]] for n in names}
+        wanted = {n: ids for n, ids in wanted.items() if ids}
+        parts = {n: out / "parts" / n / f"part-{run}-{c:05d}.parquet" for n in wanted}
+        tasks.append((wanted, parts, sum(map(len, wanted.values())) / len(names)))
     if progress:
-        progress("embed", len(image_ids) - sum(len(t[1]) * share[t[0]] for t in tasks))
+        progress("embed", len(image_ids) - sum(t[2] for t in tasks))
     newly = dict.fromkeys(names, 0)
     threads = 2 if workers == 1 and executor is None else 1
 
-    def submit(pool: Executor) -> list[tuple[Future, str, int]]:
-        return [
-            (pool.submit(embed_chunk, n, ids, root, cache_path, part, models_dir, threads), n, len(ids))
-            for n, ids, part in tasks
-        ]
+    def record(written: dict[str, int], share: float) -> None:
+        for name, k in written.items():
+            newly[name] += k
+        if progress:
+            progress("embed", share)
 
     if executor is None and workers == 1:
-        for name, ids, part in tasks:
-            newly[name] += embed_chunk(name, ids, root, cache_path, part, models_dir, threads)
-            if progress:
-                progress("embed", len(ids) * share[name])
+        for wanted, parts, share in tasks:
+            record(embed_chunk(wanted, root, cache_path, parts, models_dir, threads), share)
     else:
         pool = executor or ProcessPoolExecutor(max_workers=workers)
         try:
-            futures = submit(pool)
-            meta = {f: (n, k) for f, n, k in futures}
-            for fut in as_completed(meta):
-                name, k = meta[fut]
-                newly[name] += fut.result()
-                if progress:
-                    progress("embed", k * share[name])
+            futures = {
+                pool.submit(embed_chunk, wanted, root, cache_path, parts, models_dir, threads): share
+                for wanted, parts, share in tasks
+            }
+            for fut in as_completed(futures):
+                record(fut.result(), futures[fut])
         finally:
             if executor is None:
                 pool.shutdown(cancel_futures=True)
