@@ -23,15 +23,28 @@ def shared_candidates(subdir: str) -> list[Path]:
     return out
 
 
-def default_data_dir(explicit: str | os.PathLike[str] | None = None) -> Path:
-    """The data folder: ``explicit`` > ``$FACEBRIDGE_DATA`` > ``../shared/data``; raises when none exists."""
-    for candidate in ([explicit] if explicit else []) + [os.environ.get("FACEBRIDGE_DATA")]:
-        if candidate:
-            path = Path(candidate)
+def resolve_dir(
+    explicit: str | os.PathLike[str] | None, option: str, env_var: str, subdir: str, *, fallback: Path | None = None
+) -> Path:
+    """A folder by precedence: ``explicit`` (the CLI ``option``) > ``$env_var`` > ``../shared/<subdir>`` > ``fallback``.
+
+    An explicit or environment folder that does not exist is an error, never silently skipped; without a fallback,
+    finding nothing is an error that says how to point at one.
+    """
+    for given, how in ((explicit, option), (os.environ.get(env_var) or None, f"${env_var}")):
+        if given is not None:
+            path = Path(given).expanduser()
             if not path.is_dir():
-                raise MissingFileError(f"data folder not found: {path}")
+                raise MissingFileError(f"{subdir} folder {path} (from {how}) does not exist")
             return path
-    for path in shared_candidates("data"):
-        if path.is_dir():
-            return path
-    raise MissingFileError("no data folder: pass --data DIR or set FACEBRIDGE_DATA")
+    for candidate in shared_candidates(subdir):
+        if candidate.is_dir():
+            return candidate
+    if fallback is None:
+        raise MissingFileError(f"no {subdir} folder found: pass {option} DIR or set {env_var}")
+    return fallback
+
+
+def default_data_dir(explicit: str | os.PathLike[str] | None = None) -> Path:
+    """The data folder: ``explicit`` (``--data``) > ``$FACEBRIDGE_DATA`` > ``../shared/data``."""
+    return resolve_dir(explicit, "--data", "FACEBRIDGE_DATA", "data")

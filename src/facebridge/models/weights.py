@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 import platformdirs
 
 from facebridge.errors import IntegrityError, MissingDependencyError, MissingFileError
-from facebridge.paths import shared_candidates
+from facebridge.paths import resolve_dir
 
 if TYPE_CHECKING:
     from facebridge.models.spec import ModelSpec, WeightFile
@@ -37,16 +37,8 @@ def resolve_models_dir(explicit: str | os.PathLike[str] | None = None) -> Path:
     (``platformdirs.user_cache_dir("facebridge")/models``, returned even if absent). An explicit or env directory
     that does not exist is an error (MissingFileError) rather than silently skipped.
     """
-    for given, how in ((explicit, "--models-dir"), (os.environ.get(ENV_VAR) or None, f"${ENV_VAR}")):
-        if given is not None:
-            path = Path(given).expanduser()
-            if not path.is_dir():
-                raise MissingFileError(f"models directory {path} (from {how}) does not exist")
-            return path
-    for candidate in shared_candidates("models"):
-        if candidate.is_dir():
-            return candidate
-    return Path(platformdirs.user_cache_dir("facebridge")) / "models"
+    fallback = Path(platformdirs.user_cache_dir("facebridge")) / "models"
+    return resolve_dir(explicit, "--models-dir", ENV_VAR, "models", fallback=fallback)
 
 
 def weight_path(weight: WeightFile, models_dir: Path) -> Path:
