@@ -231,6 +231,31 @@ def test_fit_input_errors() -> None:
         RidgeMap().fit_stats(SufficientStats.from_arrays(X, Y))
 
 
+class TargetScatterProbe(RidgeMap):
+    """Ridge that declares it needs ``Syy`` and records the statistics it was solved from."""
+
+    _needs_yy = True
+
+    def _solve(self, stats: SufficientStats, alpha: float, fit_intercept: bool) -> tuple[np.ndarray, np.ndarray]:
+        self.seen_yy_ = stats.scatter(centered=False).yy
+        return super()._solve(stats, alpha=alpha, fit_intercept=fit_intercept)
+
+
+def test_target_scatter_is_accumulated_only_for_maps_that_need_it() -> None:
+    X, Y = noisy_pairs()
+    probe = TargetScatterProbe().fit(X, Y)
+    np.testing.assert_allclose(probe.seen_yy_, unit_rows(Y).T @ unit_rows(Y), rtol=1e-10)
+    np.testing.assert_allclose(probe.coef_, RidgeMap().fit(X, Y).coef_, rtol=1e-12)  # Syy never enters ridge
+    tracked = SufficientStats.from_arrays(X, Y, normalize=True, track_yy=True)
+    assert TargetScatterProbe().fit_stats(tracked).seen_yy_ is tracked.yty
+    with pytest.raises(InvalidInputError, match=r"TargetScatterProbe needs the target scatter.*track_yy=True"):
+        TargetScatterProbe().fit_stats(SufficientStats.from_arrays(X, Y, normalize=True))
+    for method in METHODS:  # the shipped maps neither need Syy nor mind it being there
+        plain = make_map(method).fit_stats(SufficientStats.from_arrays(X, Y, normalize=True))
+        np.testing.assert_array_equal(plain.coef_, make_map(method).fit_stats(tracked).coef_)
+        assert not make_map(method)._needs_yy
+
+
 @pytest.mark.parametrize(
     ("method", "params", "name"),
     [

@@ -1,9 +1,10 @@
 """The common estimator machinery: validate, accumulate statistics, solve, transform.
 
 Subclasses implement two hooks: ``_check_params(dx, dy)`` (validated parameters as a dict, errors naming the
-parameter) and ``_solve(stats, **params)`` (coefficients and intercept). Parameters live in ``__init__``'s
-signature, which drives ``get_params``/``set_params`` the way scikit-learn's ``clone`` expects, without importing
-scikit-learn at runtime.
+parameter) and ``_solve(stats, **params)`` (coefficients and intercept); one whose solve reads the target scatter
+``Syy`` sets ``_needs_yy = True``, so that ``fit`` accumulates it and ``fit_stats`` refuses statistics without it.
+Parameters live in ``__init__``'s signature, which drives ``get_params``/``set_params`` the way scikit-learn's
+``clone`` expects, without importing scikit-learn at runtime.
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ class LinearMap:
     """
 
     method: ClassVar[str]
+    _needs_yy: ClassVar[bool] = False
     normalize: bool
 
     @classmethod
@@ -87,7 +89,8 @@ class LinearMap:
             )
         X, y = as_matrix(X, "X", finite=False), as_matrix(y, "y", finite=False)
         normalize, params = self._checked(X.shape[1], y.shape[1])
-        return self._fit_checked(SufficientStats.from_arrays(X, y, normalize=normalize), params)
+        stats = SufficientStats.from_arrays(X, y, normalize=normalize, track_yy=self._needs_yy)
+        return self._fit_checked(stats, params)
 
     def fit_stats(self, stats: SufficientStats) -> Self:
         """Fit from statistics accumulated elsewhere (a stream, or merged partial fits)."""
@@ -96,6 +99,11 @@ class LinearMap:
             raise MismatchError(
                 f"statistics were accumulated with normalize={stats.normalize}, "
                 f"but this {type(self).__name__} has normalize={normalize}"
+            )
+        if self._needs_yy and not stats.track_yy:
+            raise InvalidInputError(
+                f"{type(self).__name__} needs the target scatter Y^T Y, but the statistics were accumulated "
+                "without it; accumulate them with track_yy=True"
             )
         return self._fit_checked(stats, params)
 

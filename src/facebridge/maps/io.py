@@ -22,6 +22,7 @@ from facebridge.embeddings import Fingerprint
 from facebridge.errors import DataFormatError, FacebridgeError, MismatchError, MissingFileError, NotFittedError
 from facebridge.maps.base import LinearMap
 from facebridge.maps.registry import map_class
+from facebridge.storage import atomic_write
 
 FORMAT_VERSION = 1
 MAP_SUFFIX = ".fbmap"
@@ -62,20 +63,6 @@ def _json_value(value: Any) -> Any:
     raise TypeError(f"parameter value {value!r} is not JSON-serialisable")
 
 
-def _atomic_write_bytes(data: bytes, path: Path) -> None:
-    """Write ``data`` so that a crash leaves either the old file or the complete new one."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    try:
-        with open(tmp, "wb") as fh:
-            fh.write(data)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, path)
-    finally:
-        tmp.unlink(missing_ok=True)
-
-
 def save_map(estimator: LinearMap, path: str | os.PathLike[str], *, source: Fingerprint, target: Fingerprint) -> Path:
     """Write a fitted ``estimator`` mapping ``source`` embeddings to ``target`` ones; returns the path.
 
@@ -96,9 +83,9 @@ def save_map(estimator: LinearMap, path: str | os.PathLike[str], *, source: Fing
         "n_train": int(estimator.n_samples_seen_),
     }
     tensors = {"coef": np.ascontiguousarray(coef, np.float64), "intercept": np.ascontiguousarray(intercept, np.float64)}
-    data = safetensors.numpy.save(tensors, metadata={_META_KEY: json.dumps(header, default=_json_value)})
+    metadata = {_META_KEY: json.dumps(header, default=_json_value)}
     path = Path(path)
-    _atomic_write_bytes(data, path)
+    atomic_write(path, lambda tmp: safetensors.numpy.save_file(tensors, tmp, metadata=metadata))
     return path
 
 
