@@ -298,3 +298,48 @@ def native(
         payload = json.dumps([r.to_dict() for r in rows], indent=2)
         atomic_write(json_out, lambda tmp: tmp.write_text(payload))
     console.print(table)
+
+
+@app.command()
+def reproduce(
+    data: DataOpt = None,
+    models: Annotated[str | None, typer.Option(help="Comma-separated models (default: every model found).")] = None,
+    quick: Annotated[bool, typer.Option(help="Fewer sizes, draws and ranks: a few minutes once embeddings exist.")] = (
+        False
+    ),
+    out: Annotated[Path | None, typer.Option(help="Report folder (default: reports/lfw-study[-quick]).")] = None,
+    store: Annotated[Path, typer.Option(help="Embedding store, reused and completed.")] = Path("store/lfw-yunet"),
+    ytf: Annotated[
+        Path | None, typer.Option(help="YouTube Faces aligned_images_DB (or its parent): adds the YTF tables.")
+    ] = None,
+    seed: Annotated[int, typer.Option(help="Seed for sample-size draws and seeded methods.")] = 0,
+    models_dir: ModelsDirOpt = None,
+    workers: Annotated[int, typer.Option(min=1, help="Processes for embedding.")] = os.cpu_count() or 1,
+) -> None:
+    """Reproduce the study: native accuracy, penalty matrix, sample size, rank, modes; writes a report."""
+    import time
+
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    from facebridge.experiments.reproduce import ReproduceInputs
+    from facebridge.experiments.reproduce import reproduce as run_reproduce
+    from facebridge.paths import default_data_dir
+    from facebridge.reports import write_study_report
+
+    started = time.perf_counter()
+    inputs = ReproduceInputs(default_data_dir(data), store, models_dir, ytf, None, workers)
+    names = [n.strip() for n in models.split(",") if n.strip()] if models else None
+    columns = (TextColumn("{task.description:>12}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
+    with Progress(*columns, console=console, transient=False) as bar:
+        tasks: dict[str, int] = {}
+
+        def progress(stage: str, done: float, total: float) -> None:
+            if stage not in tasks:
+                tasks[stage] = bar.add_task(stage, total=total)
+            bar.update(tasks[stage], completed=done, total=total)
+
+        results = run_reproduce(inputs, models=names, quick=quick, seed=seed, progress=progress)
+    target = out or Path("reports") / ("lfw-study-quick" if quick else "lfw-study")
+    written = write_study_report(results.to_dict(), target)
+    console.print(f"report: {target / 'report.html'} and {target / 'report.md'} ({len(written)} files)")
+    console.print(f"reproduce took {time.perf_counter() - started:.0f} s")

@@ -1,0 +1,114 @@
+"""``reproduce``: the study end to end from images: embed what is missing, then run every experiment.
+
+Embeddings are reused from the store (nothing is re-extracted when present; a killed run resumes). Models whose
+weights or runtime are missing are left out with a note, so the study runs with the models found.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from facebridge.embeddings import read_embeddings
+from facebridge.embeddings.extract import ExtractionSummary, embed_folder
+from facebridge.errors import FacebridgeError, InvalidInputError, MissingFileError
+from facebridge.experiments.study import StudyResults, run_study, run_ytf_study
+from facebridge.models import get_spec, list_specs, resolve_models_dir, weights_status
+from facebridge.protocols import list_ytf_frames, parse_lfw_pairs, parse_ytf_splits
+
+log = logging.getLogger(__name__)
+
+#: ``(stage, done, total)``; stages: ``detect``, ``embed`` (images) and the study's own stages.
+Progress = Callable[[str, float, float], None]
+
+
+@dataclass(frozen=True)
+class ReproduceInputs:
+    """Where the study reads from and writes embeddings to."""
+
+    data: Path
+    store: Path
+    models_dir: Path | None = None
+    ytf_root: Path | None = None
+    ytf_store: Path | None = None
+    workers: int = 2
+
+
+def available_models(names: Sequence[str] | None, models_dir: Path | None) -> tuple[list[str], list[str]]:
+    """The requested (default: all registered) models whose weights verify, and notes for those left out."""
+    root = resolve_models_dir(models_dir)
+    wanted = [get_spec(n).name for n in names] if names else [s.name for s in list_specs()]
+    found, notes = [], []
+    for name in wanted:
+        status = weights_status(get_spec(name), root)
+        if status == "ok":
+            found.append(name)
+        else:
+            notes.append(f"{name} left out: weights {status} in {root}")
+    if len(found) < 2:
+        raise MissingFileError(
+            f"the study needs at least 2 models with verified weights, found {found or 'none'}; {'; '.join(notes)}"
+        )
+    return found, notes
+
+
+def _embed(
+    store: Path,
+    names: list[str],
+    root: Path,
+    inputs: ReproduceInputs,
+    progress: Progress | None,
+    totals: dict[str, float],
+) -> ExtractionSummary:
+    def on_start(n: int) -> None:
+        totals["images"] = n
+
+    def advance(stage: str, n: float) -> None:
+        if progress:
+            totals[stage] = totals.get(stage, 0.0) + n
+            progress(stage, totals[stage], totals["images"])
+
+    return embed_folder(
+        store, names, root, models_dir=inputs.models_dir, workers=inputs.workers, on_start=on_start, progress=advance
+    )
+
+
+def reproduce(
+    inputs: ReproduceInputs,
+    *,
+    models: Sequence[str] | None = None,
+    quick: bool = False,
+    seed: int = 0,
+    progress: Progress | None = None,
+) -> StudyResults:
+    """Embed LFW (and YTF frames when ``inputs.ytf_root`` is given) with the models found, then run the study."""
+    names, notes = available_models(models, inputs.models_dir)
+    lfw = inputs.data / "lfw"
+    pairs = parse_lfw_pairs(lfw / "pairs.txt")
+    summary = _embed(inputs.store, names, lfw / "images", inputs, progress, {})
+    sets = {n: read_embeddings(inputs.store / f"{n}.parquet") for n in names}
+    results = run_study(sets, pairs, quick=quick, seed=seed, progress=progress)
+    results.meta["notes"].extend(notes)
+    results.meta["extraction"] = summary.to_dict()
+    if inputs.ytf_root is not None:
+        results = results.with_ytf(_ytf(inputs.ytf_root, inputs, names, quick, seed, progress))
+    return results
+
+
+def _ytf(
+    root: Path, inputs: ReproduceInputs, names: list[str], quick: bool, seed: int, progress: Progress | None
+) -> StudyResults:
+    """The study on YouTube Faces frames under ``root`` (``aligned_images_DB`` or its parent)."""
+    db = root / "aligned_images_DB" if (root / "aligned_images_DB").is_dir() else root
+    if not list_ytf_frames(db):
+        raise InvalidInputError(f"no frames in the official layout <person>/<video>/*.jpg under {db}")
+    pairs = parse_ytf_splits(inputs.data / "ytf" / "splits.txt")
+    store = inputs.ytf_store or inputs.store.with_name(inputs.store.name + "-ytf")
+    _embed(store, names, db, inputs, progress, {})
+    frames = {n: read_embeddings(store / f"{n}.parquet") for n in names}
+    try:
+        return run_ytf_study(frames, pairs, quick=quick, seed=seed)
+    except FacebridgeError as exc:
+        raise type(exc)(f"YouTube Faces: {exc}") from None

@@ -1,0 +1,110 @@
+"""Accuracy against the number of paired training images, over several random draws.
+
+Draw ``d`` orders all images by one seeded permutation; fold k's subset of size n is the first n images of that
+order whose person is not in fold k. Subsets are therefore nested in n (the curve moves only by adding images) and
+never hold a test person. On each subset two maps are fitted: the study's ridge (alpha = 1, no bias) and the affine
+ridge with alpha chosen by generalised cross-validation on the subset itself (n images are too few to split by
+people). Each is scored in cross mode in its method's view (a target-only statistic of the fold's full pool: it
+needs no paired images). The curve ends at "all": the penalty matrix's own full-data map of the method.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from facebridge.experiments.moments import GroupMoments
+from facebridge.experiments.penalty import Progress
+from facebridge.experiments.ridge_path import Spectrum
+from facebridge.experiments.scoring import FoldScores, TargetView, scores_against, unit_view
+
+SIZES: tuple[int, ...] = (10, 20, 50, 100, 200, 500, 1000, 2000)
+ALL = "all"
+
+#: Fitting rules: method key -> (fit a bias on centred rows, penalty; None chooses it by GCV on the subset).
+Rules = Mapping[str, tuple[bool, float | None]]
+STUDY_RULE: dict[str, tuple[bool, float | None]] = {"ridge_study": (False, 1.0)}
+AFFINE_GCV = (True, None)
+
+
+@dataclass(frozen=True)
+class SizePoint:
+    """Accuracies (percent, one per draw) of ``method`` for (source, target) trained on ``n`` images."""
+
+    source: str
+    target: str
+    method: str
+    n: int | str
+    accuracies: tuple[float, ...]
+
+
+def draw_subsets(
+    allowed: Mapping[int, np.ndarray], sizes: Sequence[int], n_draws: int, seed: int
+) -> dict[tuple[int, int, int], np.ndarray]:
+    """(draw, fold, n) -> row indices: the first ``n`` allowed rows of draw ``draw``'s permutation of all rows.
+
+    ``allowed``: fold -> (n_images,) bool mask of the rows fold k may train on. Sizes above the pool are skipped.
+    """
+    n_images = len(next(iter(allowed.values())))
+    out: dict[tuple[int, int, int], np.ndarray] = {}
+    for d in range(n_draws):
+        order = np.random.default_rng(np.random.SeedSequence([seed, d])).permutation(n_images)
+        for k, mask in allowed.items():
+            eligible = order[mask[order]]
+            for n in sizes:
+                if n <= len(eligible):
+                    out[(d, k, n)] = eligible[:n]
+    return out
+
+
+def run_sample_size(
+    moments: GroupMoments,
+    views: Mapping[tuple[str, str, int], TargetView],
+    rules: Rules = STUDY_RULE,
+    sizes: Sequence[int] = SIZES,
+    n_draws: int = 5,
+    seed: int = 0,
+    progress: Progress | None = None,
+) -> list[SizePoint]:
+    """Sample-size curves of every ordered model pair for each fitting rule, without the ``ALL`` point (the caller
+    has it: the full-data map of the penalty matrix).
+
+    ``views``: (method key, target, fold) -> scoring view, for the keys of ``rules``. Each ``n`` of ``sizes`` is tried
+    ``n_draws`` times, with subsets from ``draw_subsets(seed)``.
+    """
+    data = moments.data
+    folds = data.fold_ids
+    subsets = draw_subsets({k: data.allowed(frozenset({k})) for k in folds}, sizes, n_draws, seed)
+    gallery = {
+        (m, t, k): unit_view(data.vectors[t][data.row_b[data.pairs.fold == k]], views[(m, t, k)])
+        for m in rules
+        for t in data.models
+        for k in folds
+    }
+    scores: dict[tuple[str, str, str, int, int], FoldScores] = {}
+    done, total = 0, len(data.models) * len(subsets)
+    for source in data.models:
+        for (d, k, n), rows in subsets.items():
+            test = data.pairs.fold == k
+            xa = data.vectors[source][data.row_a[test]]
+            x = data.vectors[source][rows]
+            for method, (centred, alpha) in rules.items():
+                spec = Spectrum.of(x, centered=centred)
+                proj = spec.project(xa)
+                for target in data.models:
+                    if target == source:
+                        continue
+                    g, mean_y, _ = spec.solve(data.vectors[target][rows], alpha)
+                    fs = scores.setdefault((source, target, method, n, d), FoldScores(data.pairs))
+                    fs.put(
+                        k, scores_against(proj @ g + mean_y, gallery[(method, target, k)], views[(method, target, k)])
+                    )
+            done += 1
+            if progress:
+                progress("sample_size", done, total)
+    grouped: dict[tuple[str, str, str, int], list[float]] = {}
+    for (s, t, m, n, _), fs in scores.items():
+        grouped.setdefault((s, t, m, n), []).append(100 * fs.result().mean)
+    return [SizePoint(s, t, m, n, tuple(acc)) for (s, t, m, n), acc in grouped.items()]

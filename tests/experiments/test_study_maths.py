@@ -1,0 +1,158 @@
+"""The study's shortcuts against the plain computations they replace: block-summed statistics, eigenbasis ridge
+paths, GCV, rank sweeps, budget curves and subset draws."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from facebridge.experiments.curves import smallest_within
+from facebridge.experiments.data import study_data
+from facebridge.experiments.moments import GroupMoments
+from facebridge.experiments.rank import _rank_predictions
+from facebridge.experiments.ridge_path import ALPHAS, Spectrum, affine_from_eigh, validation_sse
+from facebridge.experiments.sample_size import draw_subsets
+from facebridge.experiments.scoring import PLAIN, TargetView
+from facebridge.experiments.task import FoldTask
+from facebridge.maps import AffineMap, PCARidgeMap, ReducedRankMap, RidgeMap, SufficientStats
+from tests.experiments.toy_studies import toy_study
+
+
+@pytest.fixture(scope="module")
+def moments() -> GroupMoments:
+    sets, pairs = toy_study()
+    return GroupMoments(study_data(sets, pairs))
+
+
+def _rows(moments: GroupMoments, keep: np.ndarray, source: str, target: str) -> tuple[np.ndarray, np.ndarray]:
+    data = moments.data
+    return data.vectors[source][keep], data.vectors[target][keep]
+
+
+def test_pool_statistics_equal_a_pass_over_the_allowed_rows(moments: GroupMoments) -> None:
+    data = moments.data
+    for exclude in (frozenset({1}), frozenset({0, 3})):
+        x, y = _rows(moments, data.allowed(exclude), "m0", "m1")
+        expected = SufficientStats.from_arrays(x, y, normalize=True, track_yy=True)
+        got = moments.pool_stats("m0", "m1", exclude, track_yy=True)
+        assert got.n == expected.n < data.n
+        for name in ("sum_x", "sum_y", "xtx", "xty", "ssq_y", "yty"):
+            np.testing.assert_allclose(getattr(got, name), getattr(expected, name), atol=1e-10)
+        np.testing.assert_allclose(moments.pool_mean("m1", exclude), y.mean(axis=0), atol=1e-12)
+
+
+def test_people_in_no_pair_are_in_every_pool(moments: GroupMoments) -> None:
+    data = moments.data
+    outsiders = data.group == data.groups.index(frozenset())
+    assert outsiders.sum() == 6 * 6  # 48 // 8 people x 6 images
+    for k in data.fold_ids:
+        assert data.allowed(frozenset({k}))[outsiders].all()
+        assert not data.allowed(frozenset({k}))[data.in_fold(k)].any()
+
+
+def test_eigenbasis_ridge_equals_the_library_maps(moments: GroupMoments) -> None:
+    task = FoldTask(moments, "m0", "m1", 2)
+    stats = task.train_stats()
+    w, v = task.source_eigh()
+    coef, intercept = affine_from_eigh(stats, w, v, 0.3)
+    ref = AffineMap(alpha=0.3).fit_stats(stats)
+    np.testing.assert_allclose(coef, ref.coef_, atol=1e-10)
+    np.testing.assert_allclose(intercept, ref.intercept_, atol=1e-10)
+
+
+def test_validation_error_equals_brute_force(moments: GroupMoments) -> None:
+    data = moments.data
+    task = FoldTask(moments, "m1", "m2", 0)
+    inner = frozenset({1, 3})
+    train, val = task.train_stats(inner), task.validation_stats(inner)
+    w, v = task.source_eigh(inner)
+    sse = validation_sse(train, val, w, v, ALPHAS)
+    xv, yv = _rows(
+        moments, np.isin(data.group, [data.groups.index(frozenset({1})), data.groups.index(frozenset({3}))]), "m1", "m2"
+    )
+    for alpha, got in zip(ALPHAS[::4], sse[::4], strict=True):
+        m = AffineMap(alpha=alpha).fit_stats(train)
+        assert got == pytest.approx(((yv - m.transform(xv)) ** 2).sum(), rel=1e-8)
+
+
+@pytest.mark.parametrize("n", [5, 40])  # fewer rows than dims (dual) and more (primal)
+def test_spectrum_ridge_and_gcv_equal_direct_formulas(n: int) -> None:
+    rng = np.random.default_rng(n)
+    X, Y = rng.normal(size=(n, 12)), rng.normal(size=(n, 3))
+    spec = Spectrum.of(X)
+    coef, intercept = spec.fit(Y, 0.7)
+    ref = AffineMap(alpha=0.7, normalize=False).fit(X, Y)
+    np.testing.assert_allclose(coef, ref.coef_, atol=1e-10)
+    np.testing.assert_allclose(intercept, ref.intercept_, atol=1e-10)
+    raw = Spectrum.of(X, centered=False)
+    g, mean_y, _ = raw.solve(Y, 1.0)
+    np.testing.assert_allclose(raw.project(X[:4]) @ g + mean_y, RidgeMap(normalize=False).fit(X, Y).transform(X[:4]))
+    xc, yc = X - X.mean(axis=0), Y - Y.mean(axis=0)
+    for alpha, got in zip(ALPHAS, spec.gcv(Y), strict=True):
+        hat = xc @ np.linalg.solve(xc.T @ xc + alpha * np.eye(12), xc.T)
+        df = 1 + np.trace(hat)
+        want = ((yc - hat @ yc) ** 2).sum() / (n - df) ** 2 if df < n else np.inf
+        assert got == pytest.approx(want, rel=1e-6)  # the direct solve is ill-conditioned at alpha = 1e-4
+
+
+@pytest.mark.parametrize(("source", "target"), [("m1", "m0"), ("m2", "m1")])  # dx > dy and dx < dy
+def test_rank_sweep_equals_the_library_maps(moments: GroupMoments, source: str, target: str) -> None:
+    data = moments.data
+    task = FoldTask(moments, source, target, 1)
+    xa = data.vectors[source][data.row_a[data.pairs.fold == 1]]
+    dy = data.dim(target)
+    rng = np.random.default_rng(0)
+    view = TargetView(centre=rng.normal(size=dy), projection=rng.normal(size=(dy, dy)))
+    got = _rank_predictions(task, 0.05, xa, (2, 5, 8, 16), view)
+    plain = _rank_predictions(task, 0.05, xa, (2, 5), PLAIN)
+    stats = task.train_stats()
+    limit = min(data.dim(source), dy)
+    for r in (2, 5):
+        rrr = ReducedRankMap(rank=r, alpha=0.05).fit_stats(stats)
+        pca = PCARidgeMap(rank=r, alpha=0.05).fit_stats(stats)
+        np.testing.assert_allclose(plain[("rrr", r)], rrr.transform(xa), atol=1e-9)
+        np.testing.assert_allclose(got[("rrr", r)], view(rrr.transform(xa)), atol=1e-8)
+        np.testing.assert_allclose(got[("pca_ridge", r)], view(pca.transform(xa)), atol=1e-8)
+    full = AffineMap(alpha=0.05).fit_stats(stats).transform(xa)
+    np.testing.assert_allclose(got[("rrr", None)], view(full), atol=1e-8)
+    assert ("rrr", limit) not in got and ("pca_ridge", data.dim(source)) not in got  # those ranks are the full map
+
+
+def test_smallest_budget_on_constructed_curves() -> None:
+    curve = [(10, 90.0), (20, 97.0), (50, 98.0), (100, 98.6), (200, 98.9), (500, 99.0)]
+    assert smallest_within(curve, 99.0) == 100  # 98.6 is within 0.5 of 99.0; 98.0 is not
+    assert smallest_within([(10, 98.9), (20, 97.0), (50, 98.8)], 99.0) == 50  # a lucky small budget is not enough
+    assert smallest_within([(4, 90.0), (8, 95.0)], 99.0) is None
+
+
+@given(
+    st.lists(st.tuples(st.integers(1, 10_000), st.floats(0, 100)), min_size=1, max_size=12, unique_by=lambda p: p[0]),
+    st.floats(0, 100),
+)
+def test_smallest_budget_is_the_start_of_the_tail_within_tolerance(
+    points: list[tuple[int, float]], full: float
+) -> None:
+    answer = smallest_within(points, full)
+    ok = {b: a >= full - 0.5 for b, a in points}
+    if answer is None:
+        assert not ok[max(ok)]
+    else:
+        assert all(ok[b] for b in ok if b >= answer)
+        smaller = [b for b in ok if b < answer]
+        assert not smaller or not ok[max(smaller)]
+
+
+def test_subsets_are_nested_leak_free_and_seeded() -> None:
+    rng = np.random.default_rng(0)
+    allowed = {k: rng.random(300) > 0.3 for k in range(3)}
+    subsets = draw_subsets(allowed, (10, 50, 100, 1000), n_draws=3, seed=7)
+    assert subsets.keys() == draw_subsets(allowed, (10, 50, 100, 1000), n_draws=3, seed=7).keys()
+    assert len(subsets) == 3 * 3 * 3  # 1000 is larger than every pool
+    for (d, k, n), rows in subsets.items():
+        assert allowed[k][rows].all() and len(set(rows)) == len(rows) == n
+        assert set(subsets[(d, k, 10)]) <= set(rows)
+    assert not np.array_equal(subsets[(0, 0, 50)], subsets[(1, 0, 50)])
+    again = draw_subsets(allowed, (10, 50), n_draws=1, seed=7)
+    np.testing.assert_array_equal(again[(0, 2, 50)], subsets[(0, 2, 50)])
