@@ -70,7 +70,8 @@ def test_study_methods_agree_with_the_fold_wise_evaluator(toy: tuple) -> None:
     for row in d["native"]:
         ref = evaluate(pairs, sets[row["model"]])
         assert row["mean"] == pytest.approx(100 * ref.verification.mean)
-        assert row["tar_far_1e-3"] == ref.verification.tar_at_far[1e-3]
+        assert row["tar_far_1e-3"] == pytest.approx(100 * ref.verification.tar_at_far[1e-3])  # percent, as accuracy
+        assert row["eer"] == pytest.approx(100 * ref.verification.eer)
 
 
 def test_curves_end_at_the_penalty_matrix(toy: tuple) -> None:
