@@ -120,3 +120,16 @@ def test_resume_after_kill_loses_and_duplicates_nothing(tmp_path) -> None:
         assert sorted(resumed.ids) == sorted(ids) and len(set(resumed.ids)) == len(ids)
         np.testing.assert_allclose(resumed.subset(fresh.ids).vectors, fresh.vectors, rtol=1e-5, atol=1e-5)
     assert reference.rows_per_model == summary.rows_per_model
+
+
+def test_parts_from_another_model_version_are_refused_not_mixed(tmp_path) -> None:
+    from facebridge.embeddings import EmbeddingSet, Fingerprint, write_parquet
+    from facebridge.errors import MismatchError
+
+    root, out = tmp_path / "images", tmp_path / "store"
+    ids = lfw_copy(root, per_person=1)
+    old = EmbeddingSet(np.array(ids[:1], object), np.ones((1, 512)), Fingerprint(MODELS[0], "0" * 64, "arc112", "0"))
+    write_parquet(old, out / "parts" / MODELS[0] / "part-old-00000.parquet")
+    with pytest.raises(MismatchError, match="weights or preprocessing changed"):
+        embed_folder(out, MODELS[:1], root, workers=1)
+    assert (out / "parts" / MODELS[0] / "part-old-00000.parquet").is_file()  # nothing deleted

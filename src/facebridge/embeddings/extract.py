@@ -30,9 +30,9 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from facebridge.embeddings.io import to_table
-from facebridge.embeddings.set import EmbeddingSet
-from facebridge.errors import InvalidInputError, MissingFileError, NotFoundError
+from facebridge.embeddings.io import file_header, to_table
+from facebridge.embeddings.set import EmbeddingSet, Fingerprint
+from facebridge.errors import InvalidInputError, MismatchError, MissingFileError, NotFoundError
 from facebridge.faces import FALLBACK, Detection, DetectionCache, Detector, align, choose_face, fallback_detection
 from facebridge.images import list_images, load_image
 from facebridge.models import EmbeddingModel, get_spec, list_specs, load_model, resolve_models_dir
@@ -231,10 +231,18 @@ def embed_chunk(
     return written
 
 
-def _done_ids(part_dir: Path) -> set[str]:
+def _done_ids(part_dir: Path, fingerprint: Fingerprint) -> set[str]:
+    """Ids already embedded in ``part_dir``; parts made by another model version are refused, never mixed in."""
     done: set[str] = set()
     for part in sorted(part_dir.glob("part-*.parquet")):
-        done.update(pq.read_table(part, columns=["id"]).column("id").to_pylist())
+        table = pq.read_table(part, columns=["id"])
+        made_by = Fingerprint.from_dict(file_header(table.schema, part)["fingerprint"])
+        if made_by != fingerprint:
+            raise MismatchError(
+                f"{part_dir} was written by {made_by} but the model is now {fingerprint} (weights or preprocessing "
+                f"changed); embed into a new --out folder, or remove {part_dir} to re-embed this model"
+            )
+        done.update(table.column("id").to_pylist())
     return done
 
 
@@ -277,8 +285,8 @@ def extract(
     """
     started = time.perf_counter()
     out.mkdir(parents=True, exist_ok=True)
-    for name in names:  # fail on a missing runtime or bad weights before spending time on detection
-        load_model(name, models_dir, num_threads=1)
+    # fail on a missing runtime or bad weights before spending time on detection
+    fingerprints = {name: load_model(name, models_dir, num_threads=1).fingerprint for name in names}
     rows = detect_images(image_ids, root, detector, out, chunk_size=chunk_size, fallback=fallback, progress=progress)
     cache_path = out / f"detections-{detector.name}.parquet"
     embeddable = [i for i in image_ids if rows[i][0] in ("ok", FALLBACK)]
@@ -286,7 +294,7 @@ def extract(
     todo = {}
     for name in names:
         (out / "parts" / name).mkdir(parents=True, exist_ok=True)
-        done = _done_ids(out / "parts" / name)
+        done = _done_ids(out / "parts" / name, fingerprints[name])
         todo[name] = {i for i in embeddable if i not in done}
     tasks = []
     pending = [i for i in embeddable if any(i in t for t in todo.values())]

@@ -54,7 +54,8 @@ def write_parquet(es: EmbeddingSet, path: str | os.PathLike[str]) -> None:
     atomic_write_table(to_table(es), path)
 
 
-def _header(schema: pa.Schema, path: Path) -> dict:
+def file_header(schema: pa.Schema, path: Path) -> dict:
+    """The facebridge header (format version, dim, fingerprint) of a Parquet schema, checked."""
     raw = (schema.metadata or {}).get(META_KEY)
     if raw is None:
         raise DataFormatError(f"{path}: not a facebridge embedding file (no '{META_KEY.decode()}' metadata)")
@@ -83,7 +84,7 @@ def _read_parquet(path: Path) -> EmbeddingSet:
         table = pq.read_table(path)
     except (pa.ArrowException, OSError) as exc:
         raise DataFormatError(f"{path}: not a readable Parquet file ({str(exc).splitlines()[0]})") from None
-    header = _header(table.schema, path)
+    header = file_header(table.schema, path)
     if "id" not in table.column_names or "embedding" not in table.column_names:
         raise DataFormatError(f"{path}: needs columns 'id' and 'embedding'")
     meta = {}
@@ -172,6 +173,6 @@ def iter_parquet_batches(
         pf = pq.ParquetFile(path)
     except (pa.ArrowException, OSError) as exc:
         raise DataFormatError(f"{path}: not a readable Parquet file ({str(exc).splitlines()[0]})") from None
-    _header(pf.schema_arrow, path)
+    file_header(pf.schema_arrow, path)
     for batch in pf.iter_batches(batch_size=batch_size, columns=["id", "embedding"]):
         yield np.asarray(batch.column(0).to_pylist(), dtype=object), _vectors(batch.column(1), path)
