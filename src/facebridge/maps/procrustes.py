@@ -37,7 +37,7 @@ class ProcrustesMap(LinearMap):
         xx, xy, _ = stats.scatter(centered=True)
         u, s, vt = linalg.svd(xy, full_matrices=False)
         rotation = u @ vt
-        spread = float(float((rotation * (xx @ rotation)).sum()))
+        spread = float((rotation * (xx @ rotation)).sum())
         if spread <= stats.dx * np.finfo(np.float64).eps * float(np.trace(stats.xtx)):  # only round-off left
             raise InvalidInputError(
                 f"{type(self).__name__} cannot fit: X has no variance after centring "
