@@ -1,8 +1,10 @@
 """Faces: detections with five landmarks, the choice of the labelled face, named alignment templates, and the
-per-detector detection cache. Detectors (``yunet``, ``dlib_hog``) import their runtimes only when built."""
+per-detector detection cache. Detectors (``yunet``, ``dlib_hog``) import their runtimes only when built;
+:class:`FallbackChain` asks a second detector where the first finds no face."""
 
 from facebridge.faces.align import align, similarity_matrix
 from facebridge.faces.cache import DetectionCache, cache_path
+from facebridge.faces.chain import FallbackChain, chain_members
 from facebridge.faces.detection import (
     FALLBACK,
     LANDMARKS_5,
@@ -22,9 +24,11 @@ __all__ = [
     "Detection",
     "DetectionCache",
     "Detector",
+    "FallbackChain",
     "Template",
     "align",
     "cache_path",
+    "chain_members",
     "choose_face",
     "face_priority",
     "fallback_detection",

@@ -21,6 +21,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from facebridge.errors import DataFormatError, InvalidInputError, MismatchError
+from facebridge.faces.chain import chain_members
 from facebridge.faces.detection import FALLBACK, Detection
 from facebridge.storage import atomic_write_table
 
@@ -98,13 +99,17 @@ class DetectionCache:
         return self._faces.get(image_id)
 
     def put(self, image_id: str, detection: Detection | None) -> None:
-        """Cache the face of one image (None: no face found); it persists at the next :meth:`flush`."""
+        """Cache the face of one image (None: no face found); it persists at the next :meth:`flush`.
+
+        The face must come from the cache's detector, or from a member of it when that is a
+        :class:`~facebridge.faces.chain.FallbackChain` (``"dlib-hog+yunet"`` holds dlib-hog and yunet faces).
+        """
         if not isinstance(image_id, str) or not image_id:
             raise InvalidInputError(f"image id must be a non-empty string, got {image_id!r}")
         if detection is not None and detection.detector != FALLBACK:
             if self.detector is None:
                 self.detector = detection.detector
-            elif detection.detector != self.detector:
+            elif detection.detector not in chain_members(self.detector):
                 raise MismatchError(
                     f"{image_id}: a {detection.detector!r} detection put into the {self.detector!r} cache"
                 )
