@@ -221,7 +221,9 @@ def embed(
     images: Annotated[Path | None, typer.Option(help="Folder of images (ids are paths relative to it).")] = None,
     dataset: Annotated[str | None, typer.Option(help="A known dataset instead of --images: lfw.")] = None,
     data: DataOpt = None,
-    detector: Annotated[str, typer.Option(help="Face detector: yunet or dlib-hog.")] = "yunet",
+    detector: Annotated[
+        str, typer.Option(help="Face detector: yunet, dlib-hog, or a fallback chain such as dlib-hog+yunet.")
+    ] = "yunet",
     models_dir: ModelsDirOpt = None,
     chunk_size: Annotated[int, typer.Option(min=1, help="Images per atomic chunk.")] = 256,
     limit: Annotated[int | None, typer.Option(min=1, help="Only the first N images (sorted).")] = None,

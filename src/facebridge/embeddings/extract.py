@@ -33,7 +33,17 @@ import pyarrow.parquet as pq
 from facebridge.embeddings.io import file_header, to_table
 from facebridge.embeddings.set import EmbeddingSet, Fingerprint
 from facebridge.errors import InvalidInputError, MismatchError, MissingFileError, NotFoundError
-from facebridge.faces import FALLBACK, Detection, DetectionCache, Detector, align, choose_face, fallback_detection
+from facebridge.faces import (
+    FALLBACK,
+    Detection,
+    DetectionCache,
+    Detector,
+    FallbackChain,
+    align,
+    chain_members,
+    choose_face,
+    fallback_detection,
+)
 from facebridge.images import list_images, load_image
 from facebridge.models import EmbeddingModel, get_spec, list_specs, load_model, resolve_models_dir
 from facebridge.models.spec import WeightFile
@@ -76,7 +86,11 @@ class ExtractionSummary:
 
 
 def make_detector(name: str, models_dir: Path) -> Detector:
-    """A face detector by name: ``yunet`` (OpenCV, weights from the models dir) or ``dlib-hog`` (dlib + 68 points)."""
+    """A face detector by name: ``yunet`` (OpenCV, weights from the models dir), ``dlib-hog`` (dlib + 68 points),
+    or a fallback chain such as ``dlib-hog+yunet`` (the second asked only where the first finds no face)."""
+    members = chain_members(name)
+    if len(members) == 2:
+        return FallbackChain(make_detector(members[0], models_dir), make_detector(members[1], models_dir))
     if name == "yunet":
         from facebridge.faces.yunet import YuNetDetector
 
@@ -87,7 +101,7 @@ def make_detector(name: str, models_dir: Path) -> Detector:
         return DlibHogDetector()
     close = difflib.get_close_matches(name, DETECTORS, n=2)
     hint = f"; did you mean {' or '.join(close)}?" if close else ""
-    raise NotFoundError(f"unknown detector {name!r}{hint} (known: {', '.join(DETECTORS)})")
+    raise NotFoundError(f"unknown detector {name!r}{hint} (known: {', '.join(DETECTORS)}, or two joined by '+')")
 
 
 def model_names(names: str) -> list[str]:
