@@ -312,8 +312,11 @@ def extract(
         todo[name] = {i for i in embeddable if i not in done}
     tasks = []
     pending = [i for i in embeddable if any(i in t for t in todo.values())]
-    for c, start in enumerate(range(0, len(pending), chunk_size)):
-        chunk = pending[start : start + chunk_size]
+    # at most chunk_size images a task, and at least 4 tasks a worker when there is little work, so that every
+    # worker gets a share of a small run
+    size = max(1, min(chunk_size, -(-len(pending) // (4 * workers))))
+    for c, start in enumerate(range(0, len(pending), size)):
+        chunk = pending[start : start + size]
         wanted = {n: [i for i in chunk if i in todo[n]] for n in names}
         wanted = {n: ids for n, ids in wanted.items() if ids}
         parts = {n: out / "parts" / n / f"part-{run}-{c:05d}.parquet" for n in wanted}
