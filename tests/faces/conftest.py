@@ -1,5 +1,5 @@
-"""Fixtures for the real-data face tests: 21 LFW images pinned by id and the YuNet weights from ``../shared`` (skipped when
-absent, failed when ``CI=true``), and detectors built once per session."""
+"""Fixtures for the real-data face tests: 21 LFW images pinned by id and the YuNet weights from ``../shared``
+(skipped when absent, failed when ``CI=true``), and detectors built once per session."""
 
 from __future__ import annotations
 

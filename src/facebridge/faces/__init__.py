@@ -1,6 +1,6 @@
-"""Faces: detections with five landmarks, the choice of the labelled face, named alignment templates, and the
-per-detector detection cache; detection on a copy of bounded size. Detectors (``yunet``, ``dlib_hog``) import their runtimes only when built;
-:class:`FallbackChain` asks a second detector where the first finds no face."""
+"""Faces: detections with five landmarks, the choice of the labelled face, named alignment templates, the
+per-detector detection cache, and detection on a copy of bounded size. Detectors (``yunet``, ``dlib_hog``) import
+their runtimes only when built; :class:`FallbackChain` asks a second detector where the first finds no face."""
 
 from facebridge.faces.align import align, similarity_matrix
 from facebridge.faces.bounded import DETECT_MAX_SIDE, detect_bounded, detection_scale
