@@ -3,9 +3,11 @@
 ``verify`` (one sort, cumulative sums per fold) side by side with a plain loop reference that tries every
 candidate threshold per fold (midpoints of adjacent distinct training scores) and builds the ROC threshold by
 threshold. Uses the fold structure of ``../shared/data/lfw/pairs.txt`` when present, else a synthetic one of the
-same shape (10 folds x 300 genuine + 300 impostor); scores are synthetic float32 similarities. Goal: < 50 ms.
+same shape (10 folds x 300 genuine + 300 impostor). Scores are the real cosine similarities of a model's embeddings
+when the pairs are real and the store holds that model (``--store``, default ``store/lfw-yunet``; ``--model``), else
+synthetic float32 similarities; the first line printed says which. Goal: < 50 ms.
 
-Run: ``.venv/bin/python bench/bench_eval.py [--repeats 50] [--ref-repeats 3]``
+Run: ``.venv/bin/python bench/bench_eval.py [--store store/lfw-yunet] [--model edgeface-xs] [--repeats 50]``
 """
 
 from __future__ import annotations
@@ -18,21 +20,28 @@ from pathlib import Path
 
 import numpy as np
 
-from facebridge.protocols import parse_lfw_pairs, verify
+from facebridge.embeddings import read_embeddings
+from facebridge.protocols import parse_lfw_pairs, score_pairs, verify
 
 PAIRS = Path(__file__).resolve().parents[1] / ".." / "shared" / "data" / "lfw" / "pairs.txt"
 
 
-def protocol(seed: int) -> tuple[np.ndarray, np.ndarray, np.ndarray, str]:
-    """(scores, same, folds, description) for 6,000 pairs."""
+def protocol(seed: int, store: Path, model: str) -> tuple[np.ndarray, np.ndarray, np.ndarray, str]:
+    """(scores, same, folds, description) for 6,000 pairs: real scores when the pairs and ``store/model.parquet``
+    exist, synthetic ones otherwise."""
+    embeddings = store / f"{model}.parquet"
     if PAIRS.is_file():
         pairs = parse_lfw_pairs(PAIRS)
         same, folds, source = pairs.same, pairs.fold, "real pairs.txt folds"
+        if embeddings.is_file():
+            scores = score_pairs(pairs, read_embeddings(embeddings))
+            return scores, same, folds, f"{source}, REAL cosine scores of {model} from {embeddings}"
     else:
         same, folds, source = np.tile(np.arange(600) < 300, 10), np.repeat(np.arange(10), 600), "synthetic folds"
     rng = np.random.default_rng(seed)
     scores = np.where(same, rng.normal(0.55, 0.15, same.shape), rng.normal(0.05, 0.1, same.shape))
-    return scores.astype(np.float32).astype(np.float64), same, folds, source
+    why = "no pairs.txt" if not PAIRS.is_file() else f"{embeddings} not found"
+    return scores.astype(np.float32).astype(np.float64), same, folds, f"{source}, SYNTHETIC scores ({why})"
 
 
 def loop_reference(scores: np.ndarray, same: np.ndarray, folds: np.ndarray) -> tuple[np.ndarray, float]:
@@ -64,10 +73,12 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeats", type=int, default=50)
     parser.add_argument("--ref-repeats", type=int, default=3)
-    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--seed", type=int, default=0, help="seed of the synthetic scores")
+    parser.add_argument("--store", type=Path, default=Path("store/lfw-yunet"), help="embedding store of LFW")
+    parser.add_argument("--model", default="edgeface-xs", help="model whose embeddings are scored")
     args = parser.parse_args()
 
-    scores, same, folds, source = protocol(args.seed)
+    scores, same, folds, source = protocol(args.seed, args.store, args.model)
     result = verify(scores, same, folds)
     ref_accuracy, ref_auc = loop_reference(scores, same, folds)
     ours = median_seconds(lambda: verify(scores, same, folds), args.repeats)

@@ -13,7 +13,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
-from facebridge.errors import DataFormatError, MismatchError
+from facebridge.errors import DataFormatError, InvalidInputError, MismatchError
 from facebridge.faces import Detection, DetectionCache, cache_path, fallback_detection
 from facebridge.faces.templates import ARC112_POINTS
 
@@ -130,3 +130,28 @@ def test_bad_files(tmp_path) -> None:
     pq.write_table(pa.concat_tables([table, table]), tmp_path / "dup.parquet")
     with pytest.raises(DataFormatError, match="'a' appears twice"):
         DetectionCache.load(tmp_path / "dup.parquet")
+
+
+def test_detection_scale_round_trip_and_version_1_files(tmp_path) -> None:
+    import json
+
+    cache = DetectionCache.load(tmp_path / "d.parquet", "yunet")
+    cache.put("big", yunet_det(1), scale=0.25)
+    cache.put("small", yunet_det(2))
+    with pytest.raises(InvalidInputError, match="scale"):
+        cache.put("c", yunet_det(3), scale=0.0)
+    cache.flush()
+    back = DetectionCache.load(tmp_path / "d.parquet")
+    assert (back.scale("big"), back.scale("small")) == (0.25, 1.0)
+    # a version 1 file (before bounded detection): no scale column, every face found at full resolution
+    table = pq.read_table(tmp_path / "d.parquet").drop_columns(["scale"])
+    header = json.dumps({"format_version": 1, "detector": "yunet"}).encode()
+    pq.write_table(table.replace_schema_metadata({b"facebridge_detections": header}), tmp_path / "v1.parquet")
+    v1 = DetectionCache.load(tmp_path / "v1.parquet", "yunet")
+    assert (v1.scale("big"), v1.scale("small")) == (1.0, 1.0)
+    np.testing.assert_array_equal(v1.get("big").box, yunet_det(1).box)
+    bad = pq.read_table(tmp_path / "d.parquet")
+    bad = bad.set_column(bad.schema.get_field_index("scale"), "scale", pa.array([2.0, 1.0]))
+    pq.write_table(bad, tmp_path / "bad.parquet")
+    with pytest.raises(DataFormatError, match=r"detection scale 2\.0"):
+        DetectionCache.load(tmp_path / "bad.parquet")

@@ -17,6 +17,7 @@ from PIL import Image
 
 from facebridge.errors import InvalidInputError
 from facebridge.images import STATUSES, load_image
+from facebridge.images.decode import jpeg_reduction
 from tests.helpers import jpeg_bytes, png_bytes, uniform_gray_jpeg
 
 LFW_IMAGE = Path(__file__).resolve().parents[2].parent / "shared/data/lfw/images/Aaron_Eckhart/Aaron_Eckhart_0001.jpg"
@@ -158,6 +159,23 @@ def test_huge_jpeg_decodes_with_bounded_memory(tmp_path) -> None:
     assert note == "downscaled from 20000x20000; grayscale->RGB"
     # A full decode alone would hold 400 MB (1.2 GB as RGB); at 1/4 DCT scale the peak stays far below.
     assert int(peak_mb) < 300, f"peak RSS {peak_mb} MB"
+
+
+def test_jpeg_reduction_picks_the_mildest_that_fits_when_none_keeps_max_side() -> None:
+    assert jpeg_reduction(20000, 20000, 4096, 50_000_000) == 4  # 5000 px keeps max_side and fits
+    assert jpeg_reduction(30000, 30000, 4096, 50_000_000) == 8  # 1/4 is 7500x7500 = 56 M pixels: over budget
+    assert jpeg_reduction(30000, 30000, 4096, 100_000_000) == 4
+    assert jpeg_reduction(3000, 2000, 4096, 50_000_000) == 1
+    assert jpeg_reduction(90000, 90000, 4096, 50_000_000) is None  # 11250x11250 at 1/8
+
+
+def test_jpeg_too_large_at_quarter_scale_decodes_at_an_eighth(tmp_path) -> None:
+    # 30000x30000 is over the pixel budget at 1/4 DCT scale but fits at 1/8; it was refused as too_large.
+    out = load_image(write(tmp_path / "huge.jpg", uniform_gray_jpeg(30000)))
+    assert (out.status, out.rgb.shape, int(out.rgb.min()), int(out.rgb.max())) == ("ok", (3750, 3750, 3), 128, 128)
+    assert out.note == "downscaled from 30000x30000; grayscale->RGB"
+    refused = load_image(tmp_path / "huge.jpg", max_pixels=10_000_000)
+    assert refused.status == "too_large" and "30000x30000" in refused.note
 
 
 @pytest.mark.models

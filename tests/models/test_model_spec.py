@@ -77,6 +77,11 @@ def test_combined_sha_of_several_files() -> None:
         ({"dtype": "uint8"}, "field 'dtype': uint8 feeds raw pixels: mean must be [0, 0, 0]"),
         ({"dtype": "uint8", "mean": [0, 0, 0], "std": [1, 1, 1]}, "field 'dtype': uint8 feeds raw pixels: layout"),
         ({"dimm": 3}, "unknown field 'dimm' (did you mean 'dim'?)"),
+        ({"reference_lfw_by_detector": {"mtcnn": 99.0}, "reference_lfw": 99.0}, "unknown detectors ['mtcnn']"),
+        (
+            {"reference_lfw_by_detector": {"yunet": 98.93, "dlib-hog": 99.13}, "reference_lfw": 98.93},
+            "field 'reference_lfw': must be the best of reference_lfw_by_detector",
+        ),
     ],
 )
 def test_bad_field_is_named(changes: dict, message: str) -> None:
@@ -84,6 +89,12 @@ def test_bad_field_is_named(changes: dict, message: str) -> None:
         parse_spec(with_(**changes), "models/specs/x.toml")
     assert str(info.value).startswith("models/specs/x.toml: ")
     assert message in str(info.value)
+
+
+def test_reference_per_detector() -> None:
+    spec = parse_spec(with_(reference_lfw_by_detector={"yunet": 98.93, "dlib-hog": 99.13}, reference_lfw=99.13))
+    assert dict(spec.reference_lfw_by_detector) == {"yunet": 98.93, "dlib-hog": 99.13}
+    assert dict(parse_spec(with_()).reference_lfw_by_detector) == {}
 
 
 def test_missing_required_field() -> None:

@@ -293,7 +293,8 @@ def native(
 
     pair_list = _load_protocol(Protocol.lfw, None, data, 10, 0)
     rows = native_accuracy(pair_list, store, model_names(models) if models else None)
-    command = "facebridge native " + " ".join(f"--store {s}" for s in store) + f" --out {out}"
+    command = "facebridge native " + " ".join(f"--store {s}" for s in store) + (f" --models {models}" if models else "")
+    command += f" --out {out}" + (f" --json {json_out}" if json_out is not None else "")
     table = native_table(rows, protocol="LFW View 2", command=command)
     atomic_write(out, lambda tmp: tmp.write_text(table))
     if json_out is not None:

@@ -34,6 +34,7 @@ from facebridge.embeddings.io import file_header, to_table
 from facebridge.embeddings.set import EmbeddingSet, Fingerprint
 from facebridge.errors import InvalidInputError, MismatchError, MissingFileError, NotFoundError
 from facebridge.faces import (
+    DETECT_MAX_SIDE,
     FALLBACK,
     Detection,
     DetectionCache,
@@ -42,6 +43,8 @@ from facebridge.faces import (
     align,
     chain_members,
     choose_face,
+    detect_bounded,
+    detection_scale,
     fallback_detection,
 )
 from facebridge.images import list_images, load_image
@@ -143,9 +146,13 @@ def detect_images(
     *,
     chunk_size: int,
     fallback: bool,
+    detect_max_side: int | None = DETECT_MAX_SIDE,
     progress: Progress | None = None,
 ) -> dict[str, tuple[str, str, str, float]]:
     """Decode and detect every image not yet in ``out/images.parquet``; returns id -> (status, note, detector, score).
+
+    Detection runs on a copy no larger than ``detect_max_side`` (:func:`~facebridge.faces.detect_bounded`); a
+    cached face found at another scale is detected again.
 
     Status is the image's decode status when it failed (``missing``, ``empty``, ``truncated``, ``not_image``,
     ``unreadable``, ``too_large``), else ``ok``, ``fallback`` (no face found: fixed centre region) or ``no_face``.
@@ -162,9 +169,11 @@ def detect_images(
             if decoded.rgb is None:
                 rows[image_id] = (decoded.status, decoded.note, "", float("nan"))
                 continue
-            if image_id not in cache:
-                det = choose_face(detector.detect(decoded.rgb), decoded.rgb.shape)
-                cache.put(image_id, fallback_detection(decoded.rgb.shape) if det is None and fallback else det)
+            scale = detection_scale(decoded.rgb.shape, detect_max_side)
+            if image_id not in cache or cache.scale(image_id) != scale:
+                det = choose_face(detect_bounded(detector, decoded.rgb, detect_max_side), decoded.rgb.shape)
+                det = fallback_detection(decoded.rgb.shape) if det is None and fallback else det
+                cache.put(image_id, det, scale)
             det = cache.get(image_id)
             status = "no_face" if det is None else FALLBACK if det.detector == FALLBACK else "ok"
             rows[image_id] = (status, decoded.note, det.detector if det else "", det.score if det else float("nan"))

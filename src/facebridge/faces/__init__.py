@@ -1,8 +1,9 @@
-"""Faces: detections with five landmarks, the choice of the labelled face, named alignment templates, and the
-per-detector detection cache. Detectors (``yunet``, ``dlib_hog``) import their runtimes only when built;
-:class:`FallbackChain` asks a second detector where the first finds no face."""
+"""Faces: detections with five landmarks, the choice of the labelled face, named alignment templates, the
+per-detector detection cache, and detection on a copy of bounded size. Detectors (``yunet``, ``dlib_hog``) import
+their runtimes only when built; :class:`FallbackChain` asks a second detector where the first finds no face."""
 
 from facebridge.faces.align import align, similarity_matrix
+from facebridge.faces.bounded import DETECT_MAX_SIDE, detect_bounded, detection_scale
 from facebridge.faces.cache import DetectionCache, cache_path
 from facebridge.faces.chain import FallbackChain, chain_members
 from facebridge.faces.detection import (
@@ -17,6 +18,7 @@ from facebridge.faces.detection import (
 from facebridge.faces.templates import TEMPLATES, AlignedFace, Template, get_template
 
 __all__ = [
+    "DETECT_MAX_SIDE",
     "FALLBACK",
     "LANDMARKS_5",
     "TEMPLATES",
@@ -30,6 +32,8 @@ __all__ = [
     "cache_path",
     "chain_members",
     "choose_face",
+    "detect_bounded",
+    "detection_scale",
     "face_priority",
     "fallback_detection",
     "get_template",

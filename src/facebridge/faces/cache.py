@@ -4,7 +4,9 @@ Layout of ``<cache_dir>/detections-<detector>.parquet``: one row per image id, s
 (string), ``status`` (``"detected"``, ``"fallback"`` when :func:`fallback_detection` was used, ``"no_face"`` when
 nothing was found and no fallback was wanted), ``box`` (fixed list of 4 float32, null for ``no_face``),
 ``landmarks`` (fixed list of 10 float32 ``x0, y0, ..., x4, y4``, null when absent), ``score`` (float64) and
-``detector`` (string); the detector name and format version sit in the schema metadata. Every
+``detector`` (string), ``scale`` (float64: the longer side of the copy the detector saw over the image's, 1.0 at
+full resolution; see :mod:`facebridge.faces.bounded`); the detector name and format version sit in the schema
+metadata. Version 1 files have no ``scale`` column: they were all detected at full resolution (1.0). Every
 :meth:`DetectionCache.flush` rewrites the file atomically, so a killed run leaves exactly the rows of its last
 flush, each once.
 """
@@ -25,7 +27,7 @@ from facebridge.faces.chain import chain_members
 from facebridge.faces.detection import FALLBACK, Detection
 from facebridge.storage import atomic_write_table
 
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
 META_KEY = b"facebridge_detections"
 DETECTED, NO_FACE = "detected", "no_face"
 
@@ -36,6 +38,7 @@ SCHEMA_FIELDS = [
     pa.field("landmarks", pa.list_(pa.float32(), 10)),
     pa.field("score", pa.float64()),
     pa.field("detector", pa.string()),
+    pa.field("scale", pa.float64(), nullable=False),
 ]
 
 
@@ -62,12 +65,20 @@ class DetectionCache:
     path : the Parquet file.
     detector : name of the detector whose faces this holds; None until the first detection is put.
     faces : id -> the chosen face, or None when none was found.
+    scales : id -> the detection scale (:func:`~facebridge.faces.bounded.detection_scale`); 1.0 when absent.
     """
 
-    def __init__(self, path: Path, detector: str | None, faces: dict[str, Detection | None]) -> None:
+    def __init__(
+        self,
+        path: Path,
+        detector: str | None,
+        faces: dict[str, Detection | None],
+        scales: dict[str, float] | None = None,
+    ) -> None:
         self.path = path
         self.detector = detector
         self._faces = faces
+        self._scales = {i: 1.0 for i in faces} | (scales or {})
         self._dirty = False
 
     @classmethod
@@ -79,10 +90,10 @@ class DetectionCache:
         path = Path(path)
         if not path.exists():
             return cls(path, detector, {})
-        stored, faces = _read(path)
+        stored, faces, scales = _read(path)
         if detector is not None and stored is not None and detector != stored:
             raise MismatchError(f"{path} holds detections of {stored!r}, not {detector!r}")
-        return cls(path, stored or detector, faces)
+        return cls(path, stored or detector, faces, scales)
 
     def __len__(self) -> int:
         return len(self._faces)
@@ -98,14 +109,21 @@ class DetectionCache:
         """The cached face of ``image_id``; None when it is not cached or no face was found (``in`` tells which)."""
         return self._faces.get(image_id)
 
-    def put(self, image_id: str, detection: Detection | None) -> None:
-        """Cache the face of one image (None: no face found); it persists at the next :meth:`flush`.
+    def scale(self, image_id: str) -> float:
+        """The detection scale of a cached image: a cached face is valid only for the same scale."""
+        return self._scales[image_id]
+
+    def put(self, image_id: str, detection: Detection | None, scale: float = 1.0) -> None:
+        """Cache the face of one image (None: no face found) found at detection ``scale`` (in (0, 1]); it
+        persists at the next :meth:`flush`.
 
         The face must come from the cache's detector, or from a member of it when that is a
         :class:`~facebridge.faces.chain.FallbackChain` (``"dlib-hog+yunet"`` holds dlib-hog and yunet faces).
         """
         if not isinstance(image_id, str) or not image_id:
             raise InvalidInputError(f"image id must be a non-empty string, got {image_id!r}")
+        if not 0.0 < scale <= 1.0:
+            raise InvalidInputError(f"detection scale must be in (0, 1], got {scale}")
         if detection is not None and detection.detector != FALLBACK:
             if self.detector is None:
                 self.detector = detection.detector
@@ -114,6 +132,7 @@ class DetectionCache:
                     f"{image_id}: a {detection.detector!r} detection put into the {self.detector!r} cache"
                 )
         self._faces[image_id] = detection
+        self._scales[image_id] = float(scale)
         self._dirty = True
 
     def put_many(self, items: Iterable[tuple[str, Detection | None]]) -> None:
@@ -125,7 +144,7 @@ class DetectionCache:
         """Write every cached face to :attr:`path` atomically (temporary file, then ``os.replace``); no-op when
         nothing changed since the last flush."""
         if self._dirty:
-            atomic_write_table(_to_table(self._faces, self.detector), self.path)
+            atomic_write_table(_to_table(self._faces, self._scales, self.detector), self.path)
             self._dirty = False
 
 
@@ -135,7 +154,7 @@ def _fixed_list(rows: list[np.ndarray | None], size: int) -> pa.Array:
     return pa.FixedSizeListArray.from_arrays(values, size, mask=pa.array([r is None for r in rows], pa.bool_()))
 
 
-def _to_table(faces: dict[str, Detection | None], detector: str | None) -> pa.Table:
+def _to_table(faces: dict[str, Detection | None], scales: dict[str, float], detector: str | None) -> pa.Table:
     ids = sorted(faces)
     dets = [faces[i] for i in ids]
     header = json.dumps({"format_version": FORMAT_VERSION, "detector": detector}).encode()
@@ -146,11 +165,12 @@ def _to_table(faces: dict[str, Detection | None], detector: str | None) -> pa.Ta
         _fixed_list([None if d is None else d.landmarks for d in dets], 10),
         pa.array([None if d is None else d.score for d in dets], type=pa.float64()),
         pa.array([None if d is None else d.detector for d in dets], type=pa.string()),
+        pa.array([scales[i] for i in ids], type=pa.float64()),
     ]
     return pa.Table.from_arrays(arrays, schema=pa.schema(SCHEMA_FIELDS, metadata={META_KEY: header}))
 
 
-def _read(path: Path) -> tuple[str | None, dict[str, Detection | None]]:
+def _read(path: Path) -> tuple[str | None, dict[str, Detection | None], dict[str, float]]:
     try:
         table = pq.read_table(path)
     except (pa.ArrowException, OSError) as exc:
@@ -162,10 +182,13 @@ def _read(path: Path) -> tuple[str | None, dict[str, Detection | None]]:
         raise DataFormatError(f"{path}: not a facebridge detection cache (no valid '{META_KEY.decode()}')") from None
     if version > FORMAT_VERSION:
         raise DataFormatError(f"{path}: format version {version} is newer than this facebridge ({FORMAT_VERSION})")
+    if version == 1 and "scale" not in table.column_names:  # version 1 always detected at full resolution
+        table = table.append_column("scale", pa.array(np.ones(table.num_rows)))
     missing = [f.name for f in SCHEMA_FIELDS if f.name not in table.column_names]
     if missing:
         raise DataFormatError(f"{path}: missing columns {missing}")
     faces: dict[str, Detection | None] = {}
+    scales: dict[str, float] = {}
     for row in table.select([f.name for f in SCHEMA_FIELDS]).to_pylist():
         if row["id"] in faces:
             raise DataFormatError(f"{path}: id {row['id']!r} appears twice")
@@ -173,7 +196,10 @@ def _read(path: Path) -> tuple[str | None, dict[str, Detection | None]]:
             faces[row["id"]] = _detection(row)
         except InvalidInputError as exc:
             raise DataFormatError(f"{path}: bad row for {row['id']!r} ({exc})") from None
-    return detector, faces
+        if row["scale"] is None or not 0.0 < row["scale"] <= 1.0:
+            raise DataFormatError(f"{path}: bad row for {row['id']!r} (detection scale {row['scale']})")
+        scales[row["id"]] = row["scale"]
+    return detector, faces, scales
 
 
 def _detection(row: dict) -> Detection | None:

@@ -1,7 +1,8 @@
 """Decode any image file to RGB uint8, with a status instead of an exception for bad files.
 
 Large images are decoded with bounded memory: the size is read from the header before any pixel is decoded, JPEGs
-are decoded at a DCT-reduced scale (``draft``), and other formats above a pixel budget are refused as ``too_large``.
+are decoded at a DCT-reduced scale (``draft``, see :func:`jpeg_reduction`), and other formats above a pixel budget
+are refused as ``too_large``.
 """
 
 from __future__ import annotations
@@ -58,9 +59,8 @@ def load_image(path: str | os.PathLike[str], *, max_side: int = 4096, max_pixels
     ----------
     path : image file (any format Pillow reads).
     max_side : images whose longer side exceeds this are downscaled to it (aspect kept).
-    max_pixels : non-JPEG images with more pixels than this are not decoded (status ``too_large``); JPEGs are
-        decoded at the smallest DCT scale (1/2, 1/4, 1/8) that keeps ``max_side`` and refused only if that
-        reduced size still exceeds the budget.
+    max_pixels : images with more pixels than this are not decoded (status ``too_large``), except JPEGs that fit
+        at a DCT-reduced scale (:func:`jpeg_reduction`).
 
     Returns
     -------
@@ -96,6 +96,18 @@ def load_image(path: str | os.PathLike[str], *, max_side: int = 4096, max_pixels
         return DecodedImage(None, status, f"{path}: {exc}")
 
 
+def jpeg_reduction(width: int, height: int, max_side: int, max_pixels: int) -> int | None:
+    """The DCT reduction (1, 2, 4 or 8) at which to decode a ``width`` x ``height`` JPEG; None: too large at 1/8.
+
+    Among the reductions whose size fits ``max_pixels``, the strongest that still keeps the longer side at least
+    ``max_side`` (the image is downscaled to ``max_side`` anyway, so nothing is lost); when none keeps it, the
+    mildest that fits (a 30000x30000 JPEG: 1/8, 3750x3750).
+    """
+    fits = [r for r in (1, 2, 4, 8) if -(-width // r) * -(-height // r) <= max_pixels]
+    keep = [r for r in fits if -(-max(width, height) // r) >= max_side]
+    return max(keep) if keep else min(fits, default=None)
+
+
 def _open(path: Path, head: bytes) -> Image.Image:
     """Open without decoding pixels; JPEGs bypass Pillow's bomb check because they are decoded at reduced scale."""
     if head.startswith(_JPEG_MAGIC):
@@ -109,9 +121,9 @@ def _decode(path: Path, head: bytes, max_side: int, max_pixels: int) -> DecodedI
     notes: list[str] = []
     with _open(path, head) as im:
         width, height = im.size
-        if max(width, height) > max_side and im.format == "JPEG":
-            scale = max_side / max(width, height)
-            im.draft(im.mode, (max(1, round(width * scale)), max(1, round(height * scale))))
+        reduction = jpeg_reduction(width, height, max_side, max_pixels) if im.format == "JPEG" else None
+        if reduction is not None and reduction > 1:  # draft picks the strongest reduction keeping this size
+            im.draft(im.mode, (max(1, width // reduction), max(1, height // reduction)))
         if im.size[0] * im.size[1] > max_pixels:
             return DecodedImage(None, "too_large", f"{path}: {width}x{height} exceeds the {max_pixels} pixel budget")
         sixteen_bit = any(";16" in str(tile.args) for tile in im.tile)

@@ -37,6 +37,10 @@ from facebridge.errors import DataFormatError, MissingFileError
 from facebridge.models.runtimes import RUNTIMES, unknown_option
 from facebridge.models.weights import resolve_models_dir, verify_weights
 
+REFERENCE_DETECTORS = ("yunet", "dlib-hog")
+"""Detectors the reference pipeline of ``../shared/models/README.md`` was run with (dlib HOG: with the fixed centre
+region where it finds no face)."""
+
 #: Alignment templates a spec may name, with the crop size (w, h) each produces.
 ALIGNMENT_SIZES: dict[str, tuple[int, int]] = {
     "arc112": (112, 112),
@@ -87,6 +91,8 @@ class ModelSpec:
     fixed_batch : batch size the graph is frozen to (e.g. 1), or None when any batch works.
     metric : ``cosine`` or ``euclidean``, the comparison the model was trained for.
     published_lfw, reference_lfw : LFW accuracy (%) as published, and as measured with the reference pipeline.
+    reference_lfw_by_detector : the reference pipeline's LFW accuracy (%) per detector it was run with
+        (:data:`REFERENCE_DETECTORS`), where known; ``reference_lfw`` is the best of these.
     licence, source, description : provenance, free text.
     options : default values of runtime-specific options (e.g. ``num_jitters`` for dlib).
     """
@@ -110,6 +116,7 @@ class ModelSpec:
     metric: str = "cosine"
     published_lfw: float | None = None
     reference_lfw: float | None = None
+    reference_lfw_by_detector: Mapping[str, float] = field(default_factory=dict, hash=False)
     licence: str = ""
     source: str = ""
     description: str = ""
@@ -117,6 +124,7 @@ class ModelSpec:
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "alignment_params", MappingProxyType(dict(self.alignment_params)))
+        object.__setattr__(self, "reference_lfw_by_detector", MappingProxyType(dict(self.reference_lfw_by_detector)))
         object.__setattr__(self, "options", MappingProxyType(dict(self.options)))
 
     @property
@@ -263,6 +271,7 @@ _CHECKERS: dict[str, Callable[[object], Any]] = {
     "metric": _choice("cosine", "euclidean"),
     "published_lfw": _percent,
     "reference_lfw": _percent,
+    "reference_lfw_by_detector": _scalar_table(_percent),
     "licence": _str,
     "source": _str,
     "description": _str,
@@ -294,6 +303,13 @@ def _cross_checks(values: dict[str, Any]) -> None:
             raise _SpanError("dtype", "uint8 feeds raw pixels: mean must be [0, 0, 0] and std [1, 1, 1]")
         if values["layout"] != "NHWC":
             raise _SpanError("dtype", "uint8 feeds raw pixels: layout must be NHWC")
+    by_detector = values.get("reference_lfw_by_detector", {})
+    unknown = sorted(set(by_detector) - set(REFERENCE_DETECTORS))
+    if unknown:
+        known = list(REFERENCE_DETECTORS)
+        raise _SpanError("reference_lfw_by_detector", f"unknown detectors {unknown}; known: {known}")
+    if by_detector and values.get("reference_lfw") != max(by_detector.values()):
+        raise _SpanError("reference_lfw", f"must be the best of reference_lfw_by_detector {by_detector}")
     problem = unknown_option(values["runtime"], values.get("options", {}))
     if problem:
         raise _SpanError("options", problem)
