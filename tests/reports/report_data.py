@@ -10,6 +10,8 @@ dlib.
 
 from __future__ import annotations
 
+import copy
+
 import numpy as np
 
 MODELS = ["arcface", "facenet", "dlib"]
@@ -137,7 +139,7 @@ def synthetic_results(*, ytf: bool = True) -> dict:
     size_rows, size_summary = _sample_size(rng)
     rank_rows, rank_summary = _rank()
     results = {
-        "meta": {**_meta("lfw", 6000, list(PENALTIES)), "selection": SELECTION},
+        "meta": {**_meta("lfw", 6000, list(PENALTIES)), "selection": copy.deepcopy(SELECTION)},
         "native": _native(rng),
         "penalty": _penalty(rng, list(PENALTIES)),
         "modes": _modes(),

@@ -186,9 +186,10 @@ def _curve_figure(
     """Small multiples: one panel per target model, one line per map coloured by its source model (IQR band where
     there is one), line style = method; the last panel: median and IQR over all maps, per method. Every panel: the
     -0.5-point criterion (dotted) and ``marks`` (vertical lines), all named in the legend."""
-    sources, targets = unique(k[0] for k in curves), unique(k[1] for k in curves)
-    methods = unique(k[2] for k in curves)
-    colour = {m: f"C{i % 10}" for i, m in enumerate(unique([*sources, *targets]))}
+    sources, methods = unique(k[0] for k in curves), unique(k[2] for k in curves)
+    models = unique([*sources, *(k[1] for k in curves)])  # the models' order, as the sources come
+    targets = [m for m in models if any(k[1] == m for k in curves)]
+    colour = {m: f"C{i % 10}" for i, m in enumerate(models)}
     styles = {m: ("-", "--", ":", "-.")[i % 4] for i, m in enumerate(methods)}
     ncols = min(3, len(targets) + 1)
     nrows = -(-(len(targets) + 1) // ncols)
@@ -208,11 +209,12 @@ def _curve_figure(
         ax.set_visible(False)
     for ax in axes[: len(targets) + 1]:
         ax.set_xscale("log", base=base)
+        ax.tick_params(labelbottom=True)
         ax.axhline(0.0, color="grey", linewidth=0.6)
         ax.axhline(-WITHIN, color="black", linewidth=0.8, linestyle=":")
         for value, style in zip(marks.values(), ("--", "-."), strict=False):
             ax.axvline(value, color="dimgrey", linewidth=0.8, linestyle=style)
-    for ax in axes[-ncols:]:
+    for ax in axes[: len(targets) + 1]:
         ax.set_xlabel(xlabel)
     for ax in axes[::ncols]:
         ax.set_ylabel("gap to full size (points)")
