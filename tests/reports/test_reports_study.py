@@ -17,18 +17,9 @@ from PIL import Image
 
 from facebridge.errors import DataFormatError, InvalidInputError, MissingFileError
 from facebridge.experiments.study import run_study
+from facebridge.reports import document as doc
 from facebridge.reports import figures
-from facebridge.reports.document import (
-    Bullets,
-    Contents,
-    Figure,
-    Figures,
-    Heading,
-    Paragraph,
-    Table,
-    figures_of,
-    render_markdown,
-)
+from facebridge.reports.document import figures_of, render_markdown
 from facebridge.reports.html import COLLAPSE_ROWS
 from facebridge.reports.sections import study_document
 from facebridge.reports.study_report import load_results, write_study_report
@@ -207,18 +198,18 @@ def test_numbers_have_fixed_digits_and_a_dash_means_no_value(study_report) -> No
 
 def test_figures_come_before_their_long_tables_and_methods_before_results() -> None:
     blocks = study_document(synthetic_results())
-    headings = [b.text for b in blocks if isinstance(b, Heading)]
+    headings = [b.text for b in blocks if isinstance(b, doc.Heading)]
     assert headings.index("Methods") < headings.index("Headline: cross accuracy and its cost")
     assert headings.index("Headline: cross accuracy and its cost") < headings.index("Native accuracy")
     section: list = []
-    for block in [*blocks, Heading(2, "end")]:
-        if isinstance(block, Heading):
-            long = [i for i, b in enumerate(section) if isinstance(b, Table) and len(b.rows) > COLLAPSE_ROWS]
-            shown = [i for i, b in enumerate(section) if isinstance(b, Figure | Figures)]
+    for block in [*blocks, doc.Heading(2, "end")]:
+        if isinstance(block, doc.Heading):
+            long = [i for i, b in enumerate(section) if isinstance(b, doc.Table) and len(b.rows) > COLLAPSE_ROWS]
+            shown = [i for i, b in enumerate(section) if isinstance(b, doc.Figure | doc.Figures)]
             assert not long or (shown and max(shown) < min(long)), [type(b).__name__ for b in section]
             section = []
         section.append(block)
-    contents = [b for b in blocks if isinstance(b, Contents)]
+    contents = [b for b in blocks if isinstance(b, doc.Contents)]
     assert len(contents) == 1 and blocks.index(contents[0]) == 1
 
 
@@ -288,14 +279,14 @@ def _texts(blocks) -> list[str]:
     """Every piece of text a block list shows."""
     out: list[str] = []
     for b in blocks:
-        if isinstance(b, Heading | Paragraph):
+        if isinstance(b, doc.Heading | doc.Paragraph):
             out.append(b.text)
-        elif isinstance(b, Bullets):
+        elif isinstance(b, doc.Bullets):
             out += b.items
-        elif isinstance(b, Table):
+        elif isinstance(b, doc.Table):
             out += [b.caption, *b.header, *(cell for row in b.rows for cell in row)]
-        elif isinstance(b, Figure | Figures):
-            out += [f.caption for f in (b.items if isinstance(b, Figures) else (b,))]
+        elif isinstance(b, doc.Figure | doc.Figures):
+            out += [f.caption for f in (b.items if isinstance(b, doc.Figures) else (b,))]
     return out
 
 
@@ -326,7 +317,7 @@ def test_html_is_self_contained_with_the_markdown_content(study_report) -> None:
 def test_long_tables_are_collapsed_with_their_csv_linked(study_report) -> None:
     results, out, _ = study_report
     html = (out / "report.html").read_text(encoding="utf-8")
-    long = [b for b in study_document(results) if isinstance(b, Table) and len(b.rows) > COLLAPSE_ROWS]
+    long = [b for b in study_document(results) if isinstance(b, doc.Table) and len(b.rows) > COLLAPSE_ROWS]
     assert [b.csv for b in long] == ["penalty.csv"]  # 24 rows; the rank table's 12 stay open
     summaries = re.findall(r"<details><summary>(.*?)</summary>", html)
     assert summaries == [

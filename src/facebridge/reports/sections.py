@@ -221,46 +221,43 @@ def _modes(part: Record, level: int, prefix: str, bound: float) -> list[Block]:
     ]
 
 
+#: The two sweeps: results key -> (heading, text, figure caption, figure, x, y, reach field, table caption).
+SWEEPS = {
+    "sample_size": (
+        "Training-set size",
+        "Median accuracy (%) over random draws of n training images (each gives one source/target embedding pair); "
+        "'within 0.5': the smallest n whose median is within 0.5 points of the full training set ('never': no n in "
+        "the grid).",
+        "Gap to the full training set against n: one panel per target, one line per map coloured by its source "
+        "(median over draws, IQR band); last panel: median and IQR over all maps.",
+        figures.sample_size_figure, "n", "median", "smallest_n_within_0_5", "Accuracy (%) per training-set size",
+    ),
+    "rank": (
+        "Rank of the map",
+        "Accuracy (%) of rank-limited maps (reduced-rank ridge, or ridge on the source's leading principal "
+        "components); 'within 0.5': the smallest rank within 0.5 points of the full-rank map ('never': no rank in "
+        "the grid).",
+        "Gap to the full-rank map against rank: one panel per target, one line per map coloured by its source, line "
+        "style per method; last panel: median and IQR over all maps.",
+        figures.rank_figure, "rank", "mean", "smallest_rank_within_0_5", "Accuracy (%) per rank",
+    ),
+}  # fmt: skip
+
+
 def _curves(part: Record, level: int, prefix: str, marks: dict[str, dict[str, float]]) -> list[Block]:
     methods = part["meta"]["methods"]
     out: list[Block] = []
-    if part["sample_size"]:
-        rows, summary = part["sample_size"], part["sample_size_summary"]
+    for key, (heading, text, caption, draw, x, y, reach, table) in SWEEPS.items():
+        if not part[key]:
+            continue
+        rows, summary = part[key], part[f"{key}_summary"]
         labels = _labels(methods, unique(r["method"] for r in rows))
         out += [
-            Heading(level, "Training-set size"),
-            Paragraph(
-                "Median accuracy (%) over random draws of n training images (each gives one source/target "
-                "embedding pair); 'within 0.5': the smallest n whose median is within 0.5 points of the full "
-                "training set ('never': no n in the grid)."
-            ),
-            Figure(
-                f"{prefix}sample_size",
-                "Gap to the full training set against n: one panel per target, one line per map coloured by its "
-                "source (median over draws, IQR band); last panel: median and IQR over all maps.",
-                partial(figures.sample_size_figure, rows, summary, marks["n"], labels),
-            ),
-            tables.curve_table(rows, summary, methods, x="n", y="median", reach="smallest_n_within_0_5",
-                               caption="Accuracy (%) per training-set size", csv_name=f"{prefix}sample_size.csv"),
-        ]  # fmt: skip
-    if part["rank"]:
-        rows, summary = part["rank"], part["rank_summary"]
-        labels = _labels(methods, unique(r["method"] for r in rows))
-        out += [
-            Heading(level, "Rank of the map"),
-            Paragraph(
-                "Accuracy (%) of rank-limited maps (reduced-rank ridge, or ridge on the source's leading principal "
-                "components); 'within 0.5': the smallest rank within 0.5 points of the full-rank map ('never': no "
-                "rank in the grid)."
-            ),
-            Figure(
-                f"{prefix}rank",
-                "Gap to the full-rank map against rank: one panel per target, one line per map coloured by its "
-                "source, line style per method; last panel: median and IQR over all maps.",
-                partial(figures.rank_figure, rows, summary, marks["rank"], labels),
-            ),
-            tables.curve_table(rows, summary, methods, x="rank", y="mean", reach="smallest_rank_within_0_5",
-                               caption="Accuracy (%) per rank", csv_name=f"{prefix}rank.csv"),
+            Heading(level, heading),
+            Paragraph(text),
+            Figure(f"{prefix}{key}", caption, partial(draw, rows, summary, marks[x], labels)),
+            tables.curve_table(rows, summary, methods, x=x, y=y, reach=reach, caption=table,
+                               csv_name=f"{prefix}{key}.csv"),
         ]  # fmt: skip
     return out
 
