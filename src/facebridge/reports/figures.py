@@ -207,9 +207,12 @@ def _curve_figure(
     summary.set_title("all maps: median, IQR")
     for ax in axes[len(targets) + 1 :]:
         ax.set_visible(False)
+    grid = sorted({float(x) for c in curves.values() for x in c[:, 0]})
     for ax in axes[: len(targets) + 1]:
         ax.set_xscale("log", base=base)
-        ax.tick_params(labelbottom=True)
+        ax.set_xticks(grid, [f"{x:g}" for x in grid], minor=False)
+        ax.xaxis.set_minor_locator(_mpl(".ticker").NullLocator())
+        ax.tick_params(labelbottom=True, labelsize=7)
         ax.axhline(0.0, color="grey", linewidth=0.6)
         ax.axhline(-WITHIN, color="black", linewidth=0.8, linestyle=":")
         for value, style in zip(marks.values(), ("--", "-."), strict=False):
