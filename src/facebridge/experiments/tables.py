@@ -14,13 +14,23 @@ from facebridge.experiments.penalty import MapResult
 from facebridge.experiments.rank import RankPoint
 from facebridge.experiments.sample_size import ALL, SizePoint
 from facebridge.experiments.scoring import PLAIN, view_scores
-from facebridge.protocols import verify
+from facebridge.protocols import Roc, verify
+
+#: FARs at which the results keep each ROC (ten per decade, 1e-4 to 1): enough to draw ROC and DET curves.
+ROC_FARS: tuple[float, ...] = tuple(float(f"{10 ** (k / 10):.4g}") for k in range(-40, 1))
+
+
+def roc_points(roc: Roc) -> dict[str, list[float]]:
+    """The ROC read at the ``ROC_FARS`` the pair count resolves (FAR >= 1 / n_impostor): FAR (fraction) and TAR (%),
+    TAR being the largest with FAR <= each value (``Roc.tar_at_far``)."""
+    fars = [f for f in ROC_FARS if f * roc.n_impostor >= 1]
+    return {"far": fars, "tar": [round(100 * roc.tar_at_far(f), 4) for f in fars]}
 
 
 def native_rows(data: StudyData) -> list[dict[str, Any]]:
     rows = []
     for model in data.models:
-        y = data.vectors[model]
+        y = data.vectors[model]  # unit rows: the norm of their mean is 0 for a centred space, 1 for a single point
         r = verify(view_scores(y[data.row_a], y[data.row_b], PLAIN), data.pairs.same, data.pairs.fold)
         rows.append(
             {
@@ -32,6 +42,8 @@ def native_rows(data: StudyData) -> list[dict[str, Any]]:
                 "eer": 100 * r.eer,
                 "tar_far_1e-3": 100 * r.tar_at_far[1e-3],
                 "fold_accuracy": [100 * float(a) for a in r.fold_accuracy],
+                "mean_norm": float(np.linalg.norm(y.mean(axis=0))),
+                "roc": roc_points(r.roc),
             }
         )
     return rows
@@ -56,6 +68,8 @@ def penalty_rows(results: list[MapResult], plain_native: Mapping[str, float]) ->
             "penalty": 100 * (r.native.mean - r.cross.mean),
             "native_plain": plain_native[r.target],
             "penalty_vs_plain": plain_native[r.target] - 100 * r.cross.mean,
+            "tar_far_1e-3": 100 * r.cross.tar_at_far[1e-3],
+            "roc": roc_points(r.cross.roc),
             "fold_accuracy": [100 * float(a) for a in r.cross.fold_accuracy],
             "params": params_of(r),
         }

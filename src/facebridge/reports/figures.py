@@ -16,7 +16,8 @@ from typing import Any
 import numpy as np
 
 from facebridge.errors import MissingDependencyError
-from facebridge.reports.summary import Record, unique
+from facebridge.reports.numbers import DASH, fmt
+from facebridge.reports.summary import Record, pair_name, unique
 from facebridge.storage import atomic_write
 
 STYLE = {
@@ -60,25 +61,29 @@ def save_figure(draw: Callable[[], Any], stem: Path) -> tuple[Path, Path]:
     return paths[0], paths[1]
 
 
-def penalty_norm(rows: Sequence[Record], bound: float) -> tuple[float, float]:
+def penalty_norm(rows: Sequence[Record], bound: float, key: str = "penalty_vs_plain") -> tuple[float, float]:
     """Shared colour limits for every heatmap: at least [0, 2 x bound], so ``bound`` is the colormap's centre."""
-    values = [r["penalty"] for r in rows] or [0.0]
+    values = [r[key] for r in rows] or [0.0]
     return min(0.0, min(values)) - 1e-9, max(2.0 * bound, max(values))
 
 
 def penalty_heatmap(
-    rows: Sequence[Record], models: Sequence[str], *, title: str, limits: tuple[float, float], bound: float
+    rows: Sequence[Record],
+    models: Sequence[str],
+    *,
+    title: str,
+    limits: tuple[float, float],
+    bound: float,
+    key: str = "penalty_vs_plain",
 ) -> Any:
-    """Penalty of one method's maps: source rows x target columns, annotated; green at or under ``bound``, red above.
-
-    ``rows`` are that method's ``penalty`` records; cells with no map (the diagonal) are grey with a dash.
-    """
+    """Penalty ``key`` of one method's maps: source rows x target columns, annotated; the diverging colormap is
+    centred on ``bound`` (yellow), green below, red above. Cells with no map (the diagonal) are grey with a dash."""
     colors = _mpl(".colors")
     n = len(models)
     grid = np.full((n, n), np.nan)
     index = {m: i for i, m in enumerate(models)}
     for r in rows:
-        grid[index[r["source"]], index[r["target"]]] = r["penalty"]
+        grid[index[r["source"]], index[r["target"]]] = r[key]
     cmap = _mpl("").colormaps[HEATMAP_CMAP].with_extremes(bad=MISSING_CELL)
     norm = colors.TwoSlopeNorm(vcenter=bound, vmin=limits[0], vmax=limits[1])
     fig = new_figure(1.8 + 0.75 * n, 1.3 + 0.6 * n)
@@ -86,7 +91,7 @@ def penalty_heatmap(
     image = ax.imshow(np.ma.masked_invalid(grid), cmap=cmap, norm=norm)
     for (i, j), value in np.ndenumerate(grid):
         dark = np.isfinite(value) and sum(cmap(norm(value))[:3]) < 1.5
-        text = "–" if np.isnan(value) else f"{value:.2f}"
+        text = DASH if np.isnan(value) else fmt(value)
         ax.text(j, i, text, ha="center", va="center", color="white" if dark else "black", fontsize=8)
     ax.set_xticks(range(n), models, rotation=40, ha="right")
     ax.set_yticks(range(n), models)
@@ -96,22 +101,38 @@ def penalty_heatmap(
     ax.spines[:].set_visible(False)
     bar = fig.colorbar(image, ax=ax, shrink=0.9)
     bar.ax.axhline(bound, color="black", linewidth=1.5)
-    bar.set_label(f"penalty (points); line: study bound {bound:.1f}")
+    bar.set_label(f"penalty vs plain native (points)\nblack line: study bound {bound:.1f}")
     return fig
 
 
-def native_figure(native: Sequence[Record]) -> Any:
-    """Native accuracy per model: mean over folds with the fold standard deviation as error bar."""
+def accuracy_floor(values: Sequence[float]) -> float:
+    """A y-axis floor for accuracies (%): the multiple of 5 at least one point under the lowest value, >= 0."""
+    return max(0.0, 5.0 * np.floor((min(values) - 1.0) / 5.0))
+
+
+def native_figure(native: Sequence[Record], views: Sequence[tuple[str, dict[str, float]]] = ()) -> Any:
+    """Native accuracy per model with plain cosine (error bar: std over folds) and, beside it, in each other
+    scoring view of ``views`` ((name, model -> accuracy)); every bar's value printed on it."""
     names = [r["model"] for r in native]
-    means = np.array([r["mean"] for r in native])
-    fig = new_figure(1.5 + 0.6 * len(names), 2.4)
+    series = [("plain cosine", {r["model"]: r["mean"] for r in native}), *views]
+    width = 0.8 / len(series)
+    fig = new_figure(2.0 + 0.45 * len(names) * len(series), 3.0)
     ax = fig.add_subplot()
-    bars = ax.bar(names, means, yerr=[r["std"] for r in native], color="steelblue", capsize=3)
-    ax.bar_label(bars, fmt="%.2f", label_type="center", color="white", fontsize=8)
-    ax.set_ylim(max(0.0, float(means.min()) - 5.0), 100.0)
+    x = np.arange(len(names))
+    for i, (label, values) in enumerate(series):
+        heights = np.array([values.get(m, np.nan) for m in names])
+        errors = [r["std"] for r in native] if i == 0 else None
+        bars = ax.bar(x + (i - (len(series) - 1) / 2) * width, heights, width, yerr=errors, capsize=2,
+                      color=f"C{i}", label=label)  # fmt: skip
+        ax.bar_label(bars, labels=[DASH if np.isnan(h) else fmt(h) for h in heights], label_type="center",
+                     rotation=90, color="white", fontsize=7)  # fmt: skip
+    every = [v for _, values in series for v in values.values()]
+    ax.set_ylim(accuracy_floor(every), 100.0)
+    ax.set_xticks(x, names, rotation=40, ha="right")
     ax.set_ylabel("accuracy (%)")
-    ax.tick_params(axis="x", rotation=40)
     ax.set_title("Native verification accuracy")
+    if views:
+        fig.legend(fontsize=7, frameon=False, loc="outside right upper")
     return fig
 
 
@@ -127,8 +148,8 @@ def modes_figure(modes: Sequence[Record], labels: dict[str, str], bound: float) 
     ax.axline((0, 0), slope=1, color="grey", linewidth=0.8, linestyle="--")
     ax.axvline(bound, color="black", linewidth=0.8, linestyle=":")
     ax.axhline(bound, color="black", linewidth=0.8, linestyle=":")
-    ax.set_xlabel("cross penalty (points)")
-    ax.set_ylabel("both penalty (points)")
+    ax.set_xlabel("cross penalty vs native in view (points)")
+    ax.set_ylabel("both penalty vs native in view (points)")
     ax.set_title("Cross vs both (dotted: study bound)")
     ax.legend(fontsize=7, frameon=False)
     return fig
@@ -149,53 +170,109 @@ def _gap_curves(rows: Sequence[Record], summary: Sequence[Record], x: str, y: st
     return {k: np.array(sorted(v)) for k, v in curves.items()}
 
 
-def _summary_panel(ax: Any, curves: dict[tuple, np.ndarray], method: str, **style: Any) -> None:
+def _summary_panel(ax: Any, curves: dict[tuple, np.ndarray], method: str, label: str, **style: Any) -> None:
     """Median gap over maps at each x shared by all of ``method``'s maps, with the IQR over maps as a band."""
     mine = [c for k, c in curves.items() if k[2] == method]
     xs = sorted(set.intersection(*(set(c[:, 0]) for c in mine)))
     gaps = np.array([[c[c[:, 0] == x, 1][0] for x in xs] for c in mine])
     q25, median, q75 = np.percentile(gaps, [25, 50, 75], axis=0)
-    line = ax.plot(xs, median, marker="o", markersize=3, label=method, **style)[0]
-    ax.fill_between(xs, q25, q75, color=line.get_color(), alpha=0.2, linewidth=0)
+    line = ax.plot(xs, median, marker="o", markersize=3, color="black", label=label, **style)[0]
+    ax.fill_between(xs, q25, q75, color=line.get_color(), alpha=0.15, linewidth=0)
 
 
-def _curve_figure(curves: dict[tuple, np.ndarray], xlabel: str, marks: dict[str, float], base: int) -> Any:
-    """Left: one line per map (IQR band where there is one), colour = target model, line style = method.
-    Right: median and IQR over maps, per method. Dotted: the 0.5-point criterion; vertical lines: ``marks``."""
-    targets, methods = unique(k[1] for k in curves), unique(k[2] for k in curves)
+def _curve_figure(
+    curves: dict[tuple, np.ndarray], xlabel: str, marks: dict[str, float], base: int, labels: dict[str, str]
+) -> Any:
+    """Small multiples: one panel per target model, one line per map coloured by its source model (IQR band where
+    there is one), line style = method; the last panel: median and IQR over all maps, per method. Every panel: the
+    -0.5-point criterion (dotted) and ``marks`` (vertical lines), all named in the legend."""
+    sources, methods = unique(k[0] for k in curves), unique(k[2] for k in curves)
+    models = unique([*sources, *(k[1] for k in curves)])  # the models' order, as the sources come
+    targets = [m for m in models if any(k[1] == m for k in curves)]
+    colour = {m: f"C{i % 10}" for i, m in enumerate(models)}
     styles = {m: ("-", "--", ":", "-.")[i % 4] for i, m in enumerate(methods)}
-    fig = new_figure(9.0, 3.6)
-    left, right = fig.subplots(1, 2, sharey=True)
-    for (_, target, method), c in curves.items():
-        color = f"C{targets.index(target) % 10}"
-        left.plot(c[:, 0], c[:, 1], color=color, linestyle=styles[method], linewidth=1, alpha=0.8)
-        left.fill_between(c[:, 0], c[:, 2], c[:, 3], color=color, alpha=0.12, linewidth=0)
-    for i, target in enumerate(targets):
-        left.plot([], [], color=f"C{i % 10}", label=f"→ {target}")
+    ncols = min(3, len(targets) + 1)
+    nrows = -(-(len(targets) + 1) // ncols)
+    fig = new_figure(3.2 * ncols + 1.6, 2.4 * nrows + 0.3)
+    axes = fig.subplots(nrows, ncols, sharex=True, sharey=True, squeeze=False).ravel()
+    for ax, target in zip(axes, targets, strict=False):
+        for (source, tgt, method), c in curves.items():
+            if tgt == target:
+                ax.plot(c[:, 0], c[:, 1], color=colour[source], linestyle=styles[method], linewidth=1)
+                ax.fill_between(c[:, 0], c[:, 2], c[:, 3], color=colour[source], alpha=0.12, linewidth=0)
+        ax.set_title(f"into {target}")
+    summary = axes[len(targets)]
     for method in methods:
-        left.plot([], [], color="black", linestyle=styles[method], label=method)
-        _summary_panel(right, curves, method, linestyle=styles[method])
-    for ax in (left, right):
+        _summary_panel(summary, curves, method, labels.get(method, method), linestyle=styles[method])
+    summary.set_title("all maps: median, IQR")
+    for ax in axes[len(targets) + 1 :]:
+        ax.set_visible(False)
+    grid = sorted({float(x) for c in curves.values() for x in c[:, 0]})
+    for ax in axes[: len(targets) + 1]:
         ax.set_xscale("log", base=base)
-        ax.axhline(-WITHIN, color="black", linewidth=0.8, linestyle=":")
+        ax.set_xticks(grid, [f"{x:g}" for x in grid], minor=False)
+        ax.xaxis.set_minor_locator(_mpl(".ticker").NullLocator())
+        ax.tick_params(labelbottom=True, labelsize=7)
         ax.axhline(0.0, color="grey", linewidth=0.6)
-        for (name, value), style in zip(marks.items(), ("--", "-."), strict=False):
-            ax.axvline(value, color="dimgrey", linewidth=0.8, linestyle=style, label=f"{name}: {value:g}")
+        ax.axhline(-WITHIN, color="black", linewidth=0.8, linestyle=":")
+        for value, style in zip(marks.values(), ("--", "-."), strict=False):
+            ax.axvline(value, color="dimgrey", linewidth=0.8, linestyle=style)
+    for ax in axes[: len(targets) + 1]:
         ax.set_xlabel(xlabel)
-        ax.legend(fontsize=7, frameon=False)
-    left.set_ylabel("accuracy minus full-size accuracy (points)")
-    left.set_title("Per map")
-    right.set_title("Over all maps (median, IQR)")
+    for ax in axes[::ncols]:
+        ax.set_ylabel("gap to full size (points)")
+    handles = [_line(colour[s], "-", f"from {s}") for s in sources]
+    handles += [_line("black", styles[m], labels.get(m, m)) for m in methods]
+    handles.append(_line("black", ":", f"-{WITHIN} points: the 'within {WITHIN}' criterion"))
+    handles += [_line("dimgrey", style, f"{name}: {value:g}")
+                for (name, value), style in zip(marks.items(), ("--", "-."), strict=False)]  # fmt: skip
+    fig.legend(handles=handles, loc="outside right center", fontsize=7, frameon=False)
     return fig
 
 
-def sample_size_figure(rows: Sequence[Record], summary: Sequence[Record], marks: dict[str, float]) -> Any:
+def _line(color: str, style: str, label: str) -> Any:
+    """A legend entry: a line of ``color`` and ``style``."""
+    return _mpl(".lines").Line2D([], [], color=color, linestyle=style, linewidth=1.2, label=label)
+
+
+def sample_size_figure(
+    rows: Sequence[Record], summary: Sequence[Record], marks: dict[str, float], labels: dict[str, str]
+) -> Any:
     """Accuracy gap to the full training set against the number of training images (log x); per map the median
     over random draws with its IQR band. ``marks``: named sizes drawn as vertical lines (study, target)."""
-    return _curve_figure(_gap_curves(rows, summary, "n", "median"), "training images (n)", marks, base=10)
+    return _curve_figure(_gap_curves(rows, summary, "n", "median"), "training images (n)", marks, 10, labels)
 
 
-def rank_figure(rows: Sequence[Record], summary: Sequence[Record], marks: dict[str, float]) -> Any:
+def rank_figure(
+    rows: Sequence[Record], summary: Sequence[Record], marks: dict[str, float], labels: dict[str, str]
+) -> Any:
     """Accuracy gap to the full-rank map against the map's rank (log2 x), one line style per method
     (reduced-rank ridge vs PCA + ridge). ``marks``: named ranks drawn as vertical lines (study, target)."""
-    return _curve_figure(_gap_curves(rows, summary, "rank", "mean"), "rank", marks, base=2)
+    return _curve_figure(_gap_curves(rows, summary, "rank", "mean"), "rank", marks, 2, labels)
+
+
+def roc_figure(maps: Sequence[tuple[Record, Record]]) -> Any:
+    """ROC (TAR against FAR) and DET (FRR against FAR), log FAR, of each (cross penalty row, target native row) in
+    ``maps``: the map's cross curve solid, its target's native plain-cosine curve dashed, in the same colour. Both
+    come from the rows' ``roc`` points (FARs the impostor count resolves)."""
+    fig = new_figure(9.0, 3.6)
+    roc_ax, det_ax = fig.subplots(1, 2)
+    shared = len({row["target"] for row, _ in maps}) == 1  # one native curve, in black
+    curves = [(row, "-", f"C{i}", f"cross {pair_name(row)}") for i, (row, _) in enumerate(maps)]
+    natives = {row["target"]: (native, "--", "black" if shared else f"C{i}", f"native {row['target']}, plain cosine")
+               for i, (row, native) in enumerate(maps)}  # fmt: skip
+    for record, style, color, label in [*curves, *natives.values()]:
+        far, tar = np.array(record["roc"]["far"]), np.array(record["roc"]["tar"])
+        roc_ax.plot(far, tar, color=color, linestyle=style, linewidth=1.2, label=label)
+        det_ax.plot(far, np.maximum(100.0 - tar, 1e-3), color=color, linestyle=style, linewidth=1.2)
+    roc_ax.set_xscale("log")
+    roc_ax.set_xlabel("false accept rate (FAR)")
+    roc_ax.set_ylabel("true accept rate (TAR, %)")
+    roc_ax.set_title("ROC")
+    roc_ax.legend(fontsize=7, frameon=False, loc="lower right")
+    det_ax.set_xscale("log")
+    det_ax.set_yscale("log")
+    det_ax.set_xlabel("false accept rate (FAR)")
+    det_ax.set_ylabel("false reject rate (FRR, %)")
+    det_ax.set_title("DET")
+    return fig

@@ -1,4 +1,8 @@
-"""The study report as one self-contained HTML page: inline CSS, figures as base64 PNG, no scripts, no links out."""
+"""The study report as one self-contained HTML page: inline CSS, figures as base64 PNG, no scripts.
+
+The only links are to the page's own headings (the contents) and to the CSV files written beside it. Tables longer
+than :data:`COLLAPSE_ROWS` rows are folded into ``<details>``, with their CSV linked in the summary line.
+"""
 
 from __future__ import annotations
 
@@ -8,7 +12,21 @@ from collections.abc import Sequence
 from html import escape
 from pathlib import Path
 
-from facebridge.reports.document import Block, Bullets, Figure, Figures, Heading, Paragraph, Table
+from facebridge.reports.document import (
+    Block,
+    Bullets,
+    Contents,
+    Figure,
+    Figures,
+    Heading,
+    Paragraph,
+    Table,
+    anchors,
+    contents,
+)
+
+#: Tables with more rows than this are collapsed (``<details>``) in the HTML.
+COLLAPSE_ROWS = 20
 
 CSS = """
 body { font-family: "DejaVu Sans", Helvetica, Arial, sans-serif; color: #1a1a1a; background: #fff;
@@ -27,8 +45,12 @@ td.met { background: #e3f4e3; }
 figure { margin: .5em 0 1.2em; }
 figure img { max-width: 100%; height: auto; border: 1px solid #eee; }
 figcaption { font-size: 13px; color: #444; max-width: 600px; }
+nav.contents { background: #f7f7f7; border: 1px solid #ddd; padding: .4em 1em; display: inline-block; }
+nav.contents ul { margin: .2em 0; padding-left: 1.2em; }
+details { margin: .6em 0 1.2em; }
+summary { cursor: pointer; font-weight: bold; }
 """
-_NUMBER = re.compile(r"^[+-]?\d[\d.]*( ± \d[\d.]*)?$|^–$")
+_NUMBER = re.compile(r"^[+-]?\d[\d.]*(e-?\d+)?( ± \d[\d.]*)?$|^–$")
 
 
 def _cell(text: str) -> str:
@@ -37,10 +59,30 @@ def _cell(text: str) -> str:
 
 
 def html_table(table: Table) -> str:
-    caption = f"<caption>{escape(table.caption)}</caption>" if table.caption else ""
+    """The table; a long one inside ``<details>`` whose summary names its caption, row count and CSV."""
     head = "".join(f"<th>{escape(h)}</th>" for h in table.header)
     body = "".join("<tr>" + "".join(map(_cell, row)) + "</tr>" for row in table.rows)
-    return f"<table>{caption}<thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
+    link = f'<a href="{escape(table.csv)}">{escape(table.csv)}</a>' if table.csv else ""
+    if len(table.rows) > COLLAPSE_ROWS:
+        title = escape(table.caption or "Table")
+        where = f"; full precision in {link}" if link else ""
+        grid = f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
+        return f"<details><summary>{title} ({len(table.rows)} rows{where})</summary>{grid}</details>"
+    caption = f"<caption>{escape(table.caption)}</caption>" if table.caption else ""
+    after = f"<p>Full precision: {link}.</p>" if link else ""
+    return f"<table>{caption}<thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>{after}"
+
+
+def _contents(blocks: Sequence[Block], levels: tuple[int, ...]) -> str:
+    """Nested lists of links, one level of nesting per heading level."""
+    html, depth = "", 0
+    top = min(levels)
+    for level, text, anchor in contents(blocks, levels):
+        want = level - top + 1
+        html += "<ul>" * (want - depth) + "</ul>" * (depth - want)
+        depth = want
+        html += f'<li><a href="#{escape(anchor)}">{escape(text)}</a></li>'
+    return f'<nav class="contents"><strong>Contents</strong>{html}{"</ul>" * depth}</nav>'
 
 
 def _figure(figure: Figure, figure_dir: Path) -> str:
@@ -52,9 +94,11 @@ def _figure(figure: Figure, figure_dir: Path) -> str:
     )
 
 
-def _html_block(block: Block, figure_dir: Path) -> str:
+def _html_block(block: Block, figure_dir: Path, blocks: Sequence[Block], anchor: str) -> str:
     if isinstance(block, Heading):
-        return f"<h{block.level}>{escape(block.text)}</h{block.level}>"
+        return f'<h{block.level} id="{escape(anchor)}">{escape(block.text)}</h{block.level}>'
+    if isinstance(block, Contents):
+        return _contents(blocks, block.levels)
     if isinstance(block, Paragraph):
         return f"<p>{escape(block.text)}</p>"
     if isinstance(block, Bullets):
@@ -68,7 +112,8 @@ def _html_block(block: Block, figure_dir: Path) -> str:
 
 def render_html(blocks: Sequence[Block], figure_dir: Path, title: str) -> str:
     """The page; each figure's PNG is read from ``figure_dir/<name>.png`` and embedded."""
-    body = "\n".join(_html_block(b, figure_dir) for b in blocks)
+    ids = anchors(blocks)
+    body = "\n".join(_html_block(b, figure_dir, blocks, ids.get(i, "")) for i, b in enumerate(blocks))
     return (
         '<!DOCTYPE html>\n<html lang="en">\n<head>\n<meta charset="utf-8">\n'
         f"<title>{escape(title)}</title>\n<style>{CSS}</style>\n</head>\n<body>\n{body}\n</body>\n</html>\n"

@@ -1,21 +1,39 @@
-"""The study report's content, as document blocks built from the results dict (shared by Markdown and HTML)."""
+"""The study report's content, as document blocks built from the results dict (shared by Markdown and HTML).
+
+Order: contents, setup, methods, how the constants were chosen, the headline (cross accuracy and the penalty
+against plain native), the study's claims tested, then each protocol's sections with figures before long tables.
+"""
 
 from __future__ import annotations
 
 from functools import partial
 
 from facebridge.reports import figures, tables
-from facebridge.reports.document import Block, Bullets, Figure, Figures, Heading, Paragraph, Table
-from facebridge.reports.summary import Record, method_label, penalty_summaries, unique, verdicts
+from facebridge.reports.claims import plural, study_claims, why_not
+from facebridge.reports.document import Block, Bullets, Contents, Figure, Figures, Heading, Paragraph
+from facebridge.reports.numbers import fmt_sig, fmt_value
+from facebridge.reports.summary import (
+    PLAIN_BASELINE,
+    VIEW_BASELINE,
+    Record,
+    best_and_worst,
+    headline_method,
+    method_label,
+    pair_name,
+    penalty_summaries,
+    unique,
+)
 
 POOLS = {
     "people": "every image of the people outside the test fold",
     "pairs": "only the images used by the other folds' pairs",
 }
 PENALTY_TEXT = (
-    "Penalty = native accuracy of the target model minus the accuracy of source probes mapped into the target "
-    "space and compared with the target's own gallery embeddings (cross mode), in percentage points, mean over "
-    "folds; positive is a loss."
+    "Cross accuracy: source probes mapped into the target space and compared with the target's own gallery "
+    f"embeddings, in %, mean over folds. Penalty vs plain (the headline) = {PLAIN_BASELINE} minus the cross "
+    "accuracy: what a deployed system with a cosine scorer loses. In-view penalty (secondary) = "
+    f"{VIEW_BASELINE} minus the cross accuracy: a view that lowers native accuracy also shrinks it. Points; "
+    "positive is a loss."
 )
 BEYOND = "† nonlinear method: goes beyond the linear maps the study tested."
 
@@ -26,12 +44,13 @@ def _labels(methods: dict[str, Record], keys: list[str]) -> dict[str, str]:
 
 def _setup(meta: Record) -> list[Block]:
     pool = meta["pool"]
+    size = f", {meta['n_pool_images']} images in all" if "n_pool_images" in meta else ""
     items = [
         f"Protocol: {meta['protocol'].upper()}, {meta['pairs']} pairs in {meta['folds']} folds; accuracies are in %, "
         "mean over folds.",
         f"Models: {', '.join(meta['models'])}.",
         f"Metric: {meta['metric']}.",
-        f"Training pool: {pool} ({POOLS.get(pool, 'see notes')}).",
+        f"Training pool: {pool} ({POOLS.get(pool, 'see notes')}){size}.",
         "Leakage rule: the map scored on fold k is fitted only on images of people who do not appear in fold k "
         "(the folds are people-disjoint).",
         f"Seed: {meta['seed']}. Duration: {meta['duration_s']:.0f} s. facebridge {meta['facebridge_version']}.",
@@ -42,67 +61,148 @@ def _setup(meta: Record) -> list[Block]:
     return [Bullets(tuple(items))]
 
 
-def _comparison(results: Record) -> list[Block]:
-    ref, meta = results["study_reference"], results["meta"]
-    items = verdicts(results)
-    missed = [v for v in items if not v.met]
-    if not items:
-        return [
-            Heading(2, "The study, this run and the targets"),
-            Paragraph("No penalty, sample-size or rank results: no target could be judged."),
+def _methods(meta: Record) -> list[Block]:
+    return [Heading(2, "Methods"), tables.methods_table(meta), Paragraph(BEYOND)]
+
+
+def _choice(name: str, entry: Record, methods: dict[str, Record]) -> str:
+    """One constant's choice as a sentence: value, users, data, criterion, candidates' scores, per-fold picks."""
+    users = [method_label(methods, k) for k in entry.get("used_by", [])]
+    text = f"{name} = {fmt_value(entry['value'])}" + (f" (used by {', '.join(users)})" if users else "")
+    text += f": chosen on {entry['chosen_on']}, by {entry['criterion']}."
+    if "candidates" in entry:
+        scores = entry.get("scores")
+        what = f" ({entry['score']})" if "score" in entry else ""
+        cells = [
+            fmt_value(c) + ("" if scores is None else f": {fmt_sig(scores[i], 4)}")
+            for i, c in enumerate(entry["candidates"])
         ]
-    blocks: list[Block] = [
-        Heading(2, "The study, this run and the targets"),
-        Paragraph(
-            f"Study: {ref['text']}. Its figures: a penalty of at most {ref['max_penalty_points']:.1f} point over its "
-            f"{ref['n_maps']} maps, fewer than {ref['pairs_needed']} training pairs, rank {ref['rank']}. The "
-            f"sizes below are the worst map's smallest size within {figures.WITHIN} points of its full-size "
-            "accuracy; verdicts compare unrounded values. " + BEYOND
-        ),
-        tables.comparison_table(items, meta["methods"]),
+        text += f" Candidates{what}: {', '.join(cells)}."
+    if "per_fold" in entry:
+        counts = {}
+        for v in entry["per_fold"]:
+            counts[fmt_value(v)] = counts.get(fmt_value(v), 0) + 1
+        text += " Chosen per outer fold: " + ", ".join(f"{v} in {plural(n, 'fold')}" for v, n in counts.items()) + "."
+    return text
+
+
+def _selection(meta: Record) -> list[Block]:
+    selection = meta.get("selection")
+    if not selection:
+        text = (
+            "These results do not record how the methods' constants were chosen (no meta.selection); the notes in "
+            "the setup say what is known."
+        )
+        return [Heading(2, "How each constant was chosen"), Paragraph(text)]
+    items = tuple(_choice(name, entry, meta["methods"]) for name, entry in selection.items())
+    return [Heading(2, "How each constant was chosen"), Bullets(items)]
+
+
+def _headline(results: Record, bound: float) -> list[Block]:
+    rows, methods = results["penalty"], results["meta"]["methods"]
+    if not rows:
+        return []
+    return [
+        Heading(2, "Headline: cross accuracy and its cost"),
+        Paragraph(PENALTY_TEXT + " " + BEYOND),
+        tables.penalty_summary_table(penalty_summaries(rows, bound), methods, bound),
     ]
-    if not missed:
-        return [*blocks, Paragraph("Every target is met by every method listed.")]
-    lines = [
-        f"Target missed: {method_label(meta['methods'], v.method)}, {v.quantity}: {v.shown}; target {v.target_text}."
-        for v in missed
-    ]
-    return [*blocks, Bullets(tuple(lines))]
+
+
+def _claims(results: Record) -> list[Block]:
+    ref, meta = results["study_reference"], results["meta"]
+    claims = study_claims(results)
+    heading = Heading(2, "The study's claims, tested")
+    if not claims:
+        return [heading, Paragraph("No penalty, sample-size or rank results: no claim could be tested.")]
+    intro = (
+        f"Study: {ref['text']}. It claims that linear maps cost at most {ref['max_penalty_points']:.1f} point of "
+        f"accuracy over its {ref['n_maps']} maps, that fewer than {ref['pairs_needed']} training pairs suffice and "
+        f"that rank {ref['rank']} suffices. Each claim is judged per method on every map of this run, against the "
+        "baseline named in its row; sizes and ranks are the smallest within 0.5 points of the full-size map, "
+        "and every verdict compares unrounded values. " + BEYOND
+    )
+    out: list[Block] = [heading, Paragraph(intro), tables.claims_table(claims, meta["methods"])]
+    reasons = []
+    for kind in unique(c.kind for c in claims):
+        mine = [c for c in claims if c.kind == kind and c.baseline != VIEW_BASELINE]
+        if text := why_not(mine, results["native"]):
+            reasons.append(f"{mine[0].claim} (baseline: {mine[0].baseline}): {text}")
+    if reasons:
+        out += [Paragraph("Where the claims fail:"), Bullets(tuple(reasons))]
+    else:
+        out.append(Paragraph("Every claim held on every map of every method listed."))
+    return out
+
+
+def _view_accuracies(part: Record) -> list[tuple[str, dict[str, float]]]:
+    """(view name, target -> native accuracy in that view) for every scoring view other than plain cosine."""
+    out = []
+    for name, keys in tables.view_groups(part):
+        values = {r["target"]: r["native_target"] for r in part["penalty"] if r["method"] == keys[0]}
+        out.append((name, values))
+    return out
 
 
 def _native(part: Record, level: int, prefix: str) -> list[Block]:
     if not part["native"]:
         return []
-    draw = partial(figures.native_figure, part["native"])
-    return [
+    views = _view_accuracies(part)
+    draw = partial(figures.native_figure, part["native"], views)
+    caption = "Native accuracy per model, plain cosine (error bar: std over folds)"
+    caption += ", and in each other scoring view of the methods." if views else "."
+    out: list[Block] = [
         Heading(level, "Native accuracy"),
-        tables.native_accuracy_table(part["native"]),
-        Figure(f"{prefix}native", "Native accuracy per model (error bar: std over folds).", draw),
+        Figure(f"{prefix}native", caption, draw),
+        tables.native_accuracy_table(part["native"], f"{prefix}native.csv"),
     ]
+    if views:
+        out.append(tables.native_views_table(part))
+    return out
 
 
-def _penalty(part: Record, level: int, prefix: str, bound: float) -> list[Block]:
+def _roc(part: Record, prefix: str) -> list[Block]:
+    """ROC and DET of the headline method's best and worst maps beside their targets' native curves."""
+    method = headline_method(part)
+    native = {r["model"]: r for r in part["native"]}
+    if method is None:
+        return []
+    chosen = best_and_worst(part, method)
+    if not all("roc" in r and "roc" in native.get(r["target"], {}) for r in chosen):
+        return [Paragraph("The results hold no ROC points: no ROC or DET curves.")]
+    label = method_label(part["meta"]["methods"], method)
+    why = "named in meta.selection" if part["meta"].get("selection", {}).get("headline_method") else "listed first"
+    caption = (
+        f"ROC and DET (log FAR) of {label} (the method {why}): its best map ({pair_name(chosen[0])}) and worst map "
+        f"({pair_name(chosen[1])}) by penalty vs plain; solid: cross, dashed: the target's native plain cosine."
+    )
+    picked = chosen if chosen[0] is not chosen[1] else chosen[:1]
+    maps = [(r, native[r["target"]]) for r in picked]
+    return [Figure(f"{prefix}roc", caption, partial(figures.roc_figure, maps))]
+
+
+def _penalty(part: Record, level: int, prefix: str, bound: float, summary: bool) -> list[Block]:
     rows, methods, models = part["penalty"], part["meta"]["methods"], part["meta"]["models"]
     if not rows:
         return []
     limits = figures.penalty_norm(rows, bound)
-    keys = unique(r["method"] for r in rows)
-    heatmaps, matrices = [], []
-    for key in keys:
+    heatmaps = []
+    for key in unique(r["method"] for r in rows):
         label = method_label(methods, key)
         mine = [r for r in rows if r["method"] == key]
         draw = partial(figures.penalty_heatmap, mine, models, title=label, limits=limits, bound=bound)
-        caption = f"Penalty (points), {label}; green at or under the study's {bound:.1f}-point bound, red above."
+        caption = (
+            f"Penalty vs plain native (points), {label}. The colour scale is centred on the study's {bound:.1f}-point "
+            "bound: yellow at the bound, greener below it, redder above it; grey with a dash: no map."
+        )
         heatmaps.append(Figure(f"{prefix}penalty_{key}", caption, draw))
-        matrices.append(tables.penalty_matrix_table(rows, key, models, label))
-    summary = tables.penalty_summary_table(penalty_summaries(rows, bound), methods, bound)
-    return [
-        Heading(level, "Penalty of a map (cross mode)"),
-        Paragraph(PENALTY_TEXT + " " + BEYOND),
-        summary,
-        Figures(tuple(heatmaps)),
-        *matrices,
-    ]
+    out: list[Block] = [Heading(level, "Penalty of a map (cross mode)")]
+    if summary:
+        out += [Paragraph(PENALTY_TEXT), tables.penalty_summary_table(penalty_summaries(rows, bound), methods, bound)]
+    else:
+        out.append(Paragraph(PENALTY_TEXT + " The per-method summary is the headline table above."))
+    every_map = tables.penalty_rows_table(part, f"{prefix}penalty.csv")
+    return [*out, Figures(tuple(heatmaps)), *_roc(part, prefix), every_map]
 
 
 def _modes(part: Record, level: int, prefix: str, bound: float) -> list[Block]:
@@ -114,62 +214,63 @@ def _modes(part: Record, level: int, prefix: str, bound: float) -> list[Block]:
         Heading(level, "One side mapped (cross) or both sides (both)"),
         Paragraph(
             "Cross: mapped source probe against the target's native gallery. Both: both embeddings of every pair "
-            "go through the map. Penalties are against the target's native accuracy."
+            f"go through the map. Penalties here are against {VIEW_BASELINE}."
         ),
-        tables.modes_table(modes, methods),
         Figure(f"{prefix}modes", "Cross vs both penalty per map.", partial(figures.modes_figure, modes, labels, bound)),
+        tables.modes_table(modes, methods, f"{prefix}modes.csv"),
     ]
+
+
+#: The two sweeps: results key -> (heading, text, figure caption, figure, x, y, reach field, table caption).
+SWEEPS = {
+    "sample_size": (
+        "Training-set size",
+        "Median accuracy (%) over random draws of n training images (each gives one source/target embedding pair); "
+        "'within 0.5': the smallest n whose median is within 0.5 points of the full training set ('never': no n in "
+        "the grid).",
+        "Gap to the full training set against n: one panel per target, one line per map coloured by its source "
+        "(median over draws, IQR band); last panel: median and IQR over all maps.",
+        figures.sample_size_figure, "n", "median", "smallest_n_within_0_5", "Accuracy (%) per training-set size",
+    ),
+    "rank": (
+        "Rank of the map",
+        "Accuracy (%) of rank-limited maps (reduced-rank ridge, or ridge on the source's leading principal "
+        "components); 'within 0.5': the smallest rank within 0.5 points of the full-rank map ('never': no rank in "
+        "the grid).",
+        "Gap to the full-rank map against rank: one panel per target, one line per map coloured by its source, line "
+        "style per method; last panel: median and IQR over all maps.",
+        figures.rank_figure, "rank", "mean", "smallest_rank_within_0_5", "Accuracy (%) per rank",
+    ),
+}  # fmt: skip
 
 
 def _curves(part: Record, level: int, prefix: str, marks: dict[str, dict[str, float]]) -> list[Block]:
     methods = part["meta"]["methods"]
     out: list[Block] = []
-    if part["sample_size"]:
-        rows, summary = part["sample_size"], part["sample_size_summary"]
+    for key, (heading, text, caption, draw, x, y, reach, table) in SWEEPS.items():
+        if not part[key]:
+            continue
+        rows, summary = part[key], part[f"{key}_summary"]
+        labels = _labels(methods, unique(r["method"] for r in rows))
         out += [
-            Heading(level, "Training-set size"),
-            Paragraph(
-                "Median accuracy (%) over random draws of n training images (each gives one source/target "
-                "embedding pair); 'within 0.5': the smallest n whose median is within 0.5 points of the full "
-                "training set ('–': never)."
-            ),
-            tables.curve_table(rows, summary, methods, x="n", y="median", reach="smallest_n_within_0_5"),
-            Figure(
-                f"{prefix}sample_size",
-                "Gap to the full training set against n (per map: median over draws, IQR band).",
-                partial(figures.sample_size_figure, rows, summary, marks["n"]),
-            ),
-        ]
-    if part["rank"]:
-        rows, summary = part["rank"], part["rank_summary"]
-        out += [
-            Heading(level, "Rank of the map"),
-            Paragraph(
-                "Accuracy (%) of rank-limited maps: rrr is reduced-rank ridge, pca_ridge is ridge on the source's "
-                "leading principal components; 'within 0.5': the smallest rank within 0.5 points of the full-rank "
-                "map ('–': never)."
-            ),
-            tables.curve_table(rows, summary, methods, x="rank", y="mean", reach="smallest_rank_within_0_5"),
-            Figure(
-                f"{prefix}rank",
-                "Gap to the full-rank map against rank, per map and method.",
-                partial(figures.rank_figure, rows, summary, marks["rank"]),
-            ),
-        ]
+            Heading(level, heading),
+            Paragraph(text),
+            Figure(f"{prefix}{key}", caption, partial(draw, rows, summary, marks[x], labels)),
+            tables.curve_table(rows, summary, methods, x=x, y=y, reach=reach, caption=table,
+                               csv_name=f"{prefix}{key}.csv"),
+        ]  # fmt: skip
     return out
 
 
-def protocol_sections(part: Record, *, level: int, prefix: str, results: Record) -> list[Block]:
-    """Native, penalty, modes, sample-size and rank sections of one protocol's results (``part``)."""
-    ref, targets = results["study_reference"], results["targets"]
+def protocol_sections(part: Record, *, level: int, prefix: str, results: Record, summary: bool) -> list[Block]:
+    """Native, penalty, modes, sample-size and rank sections of one protocol's results (``part``); ``summary``:
+    include the per-method penalty summary (the main protocol shows it as the headline instead)."""
+    ref = results["study_reference"]
     bound = ref["max_penalty_points"]
-    marks = {
-        "n": {"study": ref["pairs_needed"], "target": targets["n_within_0_5"]},
-        "rank": {"study": ref["rank"], "target": targets["rank_within_0_5"]},
-    }
+    marks = {"n": {"study": ref["pairs_needed"]}, "rank": {"study": ref["rank"]}}
     return [
         *_native(part, level, prefix),
-        *_penalty(part, level, prefix, bound),
+        *_penalty(part, level, prefix, bound, summary),
         *_modes(part, level, prefix, bound),
         *_curves(part, level, prefix, marks),
     ]
@@ -182,25 +283,7 @@ def _ytf(results: Record) -> list[Block]:
     return [
         Heading(2, "YouTube Faces (YTF)"),
         *_setup(ytf["meta"]),
-        *protocol_sections(ytf, level=3, prefix="ytf_", results=results),
-    ]
-
-
-def _methods(meta: Record) -> list[Block]:
-    rows = tuple(
-        (
-            key,
-            method_label(meta["methods"], key),
-            info["family"],
-            info["description"],
-            ", ".join(f"{k}={v}" for k, v in sorted(info["params"].items())) or "–",
-        )
-        for key, info in meta["methods"].items()
-    )
-    return [
-        Heading(2, "Methods"),
-        Table(("key", "label", "family", "description", "parameters"), rows),
-        Paragraph(BEYOND),
+        *protocol_sections(ytf, level=3, prefix="ytf_", results=results, summary=True),
     ]
 
 
@@ -209,20 +292,24 @@ def report_title(meta: Record) -> str:
 
 
 def study_document(results: Record) -> list[Block]:
-    """The whole report: setup, the study comparison, the main protocol's sections, YTF, methods, files."""
+    """The whole report (see the module docstring for the order)."""
     meta = results["meta"]
+    bound = results["study_reference"]["max_penalty_points"]
     csvs = ", ".join(tables.csv_records(results))
     return [
         Heading(1, report_title(meta)),
+        Contents(),
         Heading(2, "Setup"),
         *_setup(meta),
-        *_comparison(results),
-        *protocol_sections(results, level=2, prefix="", results=results),
-        *_ytf(results),
         *_methods(meta),
+        *_selection(meta),
+        *_headline(results, bound),
+        *_claims(results),
+        *protocol_sections(results, level=2, prefix="", results=results, summary=False),
+        *_ytf(results),
         Heading(2, "Files"),
         Paragraph(
-            f"Every number is in results.json; the tables' numbers at full precision in {csvs}; figures in "
-            "figures/ as PNG and SVG."
+            f"Every number is in results.json (ROC points included); the tables' numbers at full precision in {csvs}; "
+            "figures in figures/ as PNG and SVG."
         ),
     ]
