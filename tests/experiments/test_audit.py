@@ -106,8 +106,11 @@ def test_a_linear_relation_is_found_with_pairs_and_reported_against_chance(toy) 
 
 
 def test_k_to_link_reads_the_smallest_budget_over_the_bar() -> None:
-    points = [{"k": k, "seed": s, "rank1": r} for s, rs in enumerate([(0.1, 0.4, 0.6), (0.2, 0.7, 0.9)])
-              for k, r in zip((0, 10, 100), rs, strict=True)]
+    points = [
+        {"k": k, "seed": s, "rank1": r}
+        for s, rs in enumerate([(0.1, 0.4, 0.6), (0.2, 0.7, 0.9)])
+        for k, r in zip((0, 10, 100), rs, strict=True)
+    ]
     for p in points:
         p.update({"tar@0.01": 0.0, "tar@0.001": 0.0})
     assert k_to_link(points) == {"bar": 0.5, "mean": 10, "per_seed": [100, 10]}

@@ -65,9 +65,12 @@ def defence_points(
     progress: Callable[[int, int], None] | None = None,
 ) -> list[dict[str, Any]]:
     """One record per defence: native accuracy of the protected system, the attack's rank-1 at each budget (mean,
-    std over seeds). The deployment key of seed ``s`` is ``s``; the native accuracy is read under key 0."""
+    std over seeds). The deployment key of seed ``s`` is ``s``; the native accuracy is read under key 0. PCA and
+    BioHash levels above system A's dimension are skipped."""
     settings.check()
     reference = deployment_rows(data.ids, pairs)
+    dim = data.x.shape[1]
+    defences = [s for s in defences if s.kind not in ("pca", "biohash") or s.level <= dim]  # none outgrow the space
     out, total = [], len(defences) * len(settings.seeds)
     for i, spec in enumerate(defences):
         native = native_verification(data.protected(spec, 0, reference), pairs)
