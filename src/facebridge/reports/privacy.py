@@ -127,6 +127,7 @@ def curves_figure(pairs: Sequence[Record], meta: Record) -> Any:
     ax.axhline(100 * float(np.mean([p["chance_rank1"] for p in pairs])), color="grey", lw=0.8, ls="--", label="chance")
     ax.set_xscale("log")
     ax.set_xticks([zero_x, *positive], ["0\n(unpaired)", *map(str, positive)])
+    ax.minorticks_off()
     ax.set_xlabel("attacker's paired images k (log scale)")
     ax.set_ylabel("rank-1 linking (%)")
     ax.set_ylim(0, 100)
@@ -166,6 +167,10 @@ def defences_figure(defences: Sequence[Record], budgets: Sequence[int]) -> Any:
     for marker, k in zip(("o", "s", "^"), budgets, strict=False):
         for i, label in enumerate(dict.fromkeys(d["label"] for d in defences)):
             mine = [d for d in defences if d["label"] == label]
+            if k == budgets[0] and len(budgets) > 1:  # a thin line joins each defence's budgets
+                for d in mine:
+                    xs = [100 * d[f"rank1_k{b}_mean"] for b in budgets]
+                    ax.plot(xs, [100 * d["accuracy_mean"]] * len(xs), color=f"C{i % 10}", lw=0.6, alpha=0.5)
             ax.scatter(
                 [100 * d[f"rank1_k{k}_mean"] for d in mine],
                 [100 * d["accuracy_mean"] for d in mine],
