@@ -38,6 +38,8 @@ def run_audit(
     for name in {m for p in (*pairs, *defence_pairs) for m in p}:
         if name not in sets:
             raise InvalidInputError(f"no embedding set for model {name!r} (have: {', '.join(sets)})")
+    if len(pairs) > 1 and heatmap_k not in settings.budgets:
+        raise InvalidInputError(f"the heatmap's budget {heatmap_k} is not among the budgets {settings.budgets}")
     if defence_pairs and protocol is None:
         raise InvalidInputError("measuring defences needs a verification protocol (e.g. LFW pairs.txt)")
     started = time.perf_counter()
