@@ -102,7 +102,9 @@ class UnpairedAligner(LinearMap):
     keep_prob : initial probability of keeping a similarity in stochastic dictionary induction; doubles at evenly
         spaced iterations up to 1 (the last iterations run with every similarity kept).
     csls_k : neighbourhood size of CSLS.
-    whiten : whiten each space after PCA (the map is then de-whitened into the target's spectrum).
+    whiten : whiten each space after PCA (the map is then de-whitened into the target's spectrum). Off by default:
+        VecMap whitens, but on a synthetic LFW-like world (Zipf-like images per person, decaying identity spectrum)
+        whitening discarded the spectrum the alignment leans on (rank-1 linking 0.8% whitened vs 2.4% not).
     seed : seeds the subsample and the dropout: the same data and seed give the same map.
     normalize : L2-normalise rows before fitting and mapping.
     """
@@ -117,7 +119,7 @@ class UnpairedAligner(LinearMap):
         n_iter: int = 40,
         keep_prob: float = 0.1,
         csls_k: int = 10,
-        whiten: bool = True,
+        whiten: bool = False,
         seed: int = 0,
         normalize: bool = True,
     ) -> None:
