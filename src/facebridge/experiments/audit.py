@@ -169,12 +169,13 @@ def audit_pair(
 ) -> dict[str, Any]:
     """Every budget and seed for one ordered model pair, with chance and same-system ceilings, as plain data."""
     settings.check()
-    points, ceilings, n_victims = [], [], []
+    points, ceilings, n_victims, n_attacker = [], [], [], []
     total, done = len(settings.seeds) * len(settings.budgets), 0
     for seed in settings.seeds:
         task = AuditTask(data, split_people(data.ids, seed, settings.evaluated_fraction))
         leaked, gallery = task.split.leaked, task.split.gallery
         n_victims.append(len(leaked))
+        n_attacker.append(len(task.split.attacker))
         ceilings.append(linking(data.y[leaked], data.y[gallery])["rank1"])
         for k in settings.budgets:
             points.append({"k": k, "seed": seed, **attack(task, k, settings, seed)})
@@ -185,7 +186,7 @@ def audit_pair(
         "leaked": data.leaked_model,
         "reference": data.reference_model,
         "n_victims": int(np.mean(n_victims)),
-        "n_attacker_images": int(len(data.ids) - np.mean(n_victims)),
+        "n_attacker_images": int(np.mean(n_attacker)),
         "chance_rank1": float(np.mean([1.0 / n for n in n_victims])),
         "ceiling_rank1": float(np.mean(ceilings)),
         "points": points,
