@@ -116,7 +116,7 @@ class UnpairedAligner(LinearMap):
         *,
         dim: int = 64,
         n_rows: int = 2000,
-        n_iter: int = 40,
+        n_iter: int = 20,
         keep_prob: float = 0.1,
         csls_k: int = 10,
         whiten: bool = False,
