@@ -83,3 +83,23 @@ def test_bad_input_is_one_line_and_exit_2(store: Path, capsys, args: list[str], 
     err = capsys.readouterr().err
     assert code == 2 and message in err and err.count("\n") == 1 and "Traceback" not in err
     assert not (store / "bad" / "results.json").exists()
+
+
+def test_an_interrupted_run_resumes_from_its_checkpoint(store: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import facebridge.experiments.audit_run as audit_run
+
+    args = ["audit", "--store", str(store / "store"), "--models", "m0,m1", "--budgets", "5,40", "--seeds", "1",
+            "--heatmap-k", "40", "--out", str(store / "resume")]  # fmt: skip
+    assert main(args) == 0
+    first = json.loads((store / "resume" / "results.json").read_text())
+
+    def fail(*args: object, **kwargs: object) -> None:
+        raise AssertionError("a finished pair was recomputed")
+
+    monkeypatch.setattr(audit_run, "audit_pair", fail)
+    assert main(args) == 0
+    again = json.loads((store / "resume" / "results.json").read_text())
+    assert again["pairs"] == first["pairs"]
+    monkeypatch.undo()
+    assert main([*args[:-2], "--seeds", "2", "--out", str(store / "resume")]) == 0  # other settings: recomputed
+    assert len(json.loads((store / "resume" / "results.json").read_text())["meta"]["seeds"]) == 2

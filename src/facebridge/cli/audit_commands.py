@@ -85,7 +85,9 @@ def audit(
     heatmap_k: Annotated[int, typer.Option(help="Budget of the heatmap over pairs.")] = 100,
     data: Annotated[Path | None, typer.Option(help="Data folder with lfw/pairs.txt (for --defences).")] = None,
 ) -> None:
-    """Link leaked templates of system A to identities in model B's gallery, for each budget of paired images."""
+    """Link leaked templates of system A to identities in model B's gallery, for each budget of paired images.
+
+    Finished pairs are kept in OUT/checkpoint, so an interrupted run resumes where it stopped."""
     from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
     from facebridge.experiments.audit import AuditSettings
@@ -122,6 +124,7 @@ def audit(
             defence_budgets=_int_list(defence_budgets, "defence-budgets"),
             heatmap_k=heatmap_k,
             progress=progress,
+            checkpoint=out / "checkpoint",
         )
     written = write_audit_report(results, out)
     console.print(f"report: {out / 'report.html'} and {out / 'report.md'} ({len(written)} files)")
