@@ -28,7 +28,7 @@ def main(argv: list[str] | None = None) -> int:
     Usage errors are Typer's (exit 2); library errors and unreadable files become ``facebridge: error: ...`` on
     stderr and exit 2; an interrupt says that finished work is kept.
     """
-    from facebridge.cli import commands  # noqa: F401  (registers the commands on ``app``)
+    from facebridge.cli import audit_commands, commands  # noqa: F401  (registers the commands on ``app``)
 
     try:
         app(args=argv, prog_name="facebridge")

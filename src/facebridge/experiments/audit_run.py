@@ -1,0 +1,115 @@
+"""The audit over several ordered model pairs (and optionally the defences), as one JSON-ready results dict.
+
+With ``checkpoint``, each finished pair is saved as JSON under that folder, keyed by a hash of the settings and of
+both sets' ids and vectors: a re-run after an interruption reuses them, and a change of data or settings does not.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import time
+from collections.abc import Callable, Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+import facebridge
+from facebridge.embeddings import EmbeddingSet
+from facebridge.errors import InvalidInputError
+from facebridge.experiments.audit import FARS, LINK_BAR, AuditData, AuditSettings, audit_pair
+from facebridge.experiments.audit_defences import DEFAULT_DEFENCES, DEFENCE_BUDGETS, defence_points
+from facebridge.experiments.defences import DefenceSpec
+from facebridge.experiments.threads import blas_threads
+from facebridge.protocols import PairList
+from facebridge.storage import atomic_write
+
+Progress = Callable[[str, float, float], None]
+
+
+def _digest(es: EmbeddingSet) -> str:
+    h = hashlib.sha256(es.fingerprint.model.encode())
+    h.update("\n".join(es.ids).encode())
+    h.update(es.vectors.tobytes())
+    return h.hexdigest()
+
+
+def _pair_key(kind: str, a: EmbeddingSet, b: EmbeddingSet, settings: Any) -> str:
+    text = json.dumps([kind, _digest(a), _digest(b), repr(settings)], sort_keys=True)
+    return hashlib.sha256(text.encode()).hexdigest()[:16]
+
+
+def _cached(checkpoint: Path | None, name: str, compute: Callable[[], Any]) -> Any:
+    """``compute()``, saved as ``checkpoint/name.json`` and read back from there when it exists."""
+    if checkpoint is None:
+        return compute()
+    path = checkpoint / f"{name}.json"
+    if path.is_file():
+        return json.loads(path.read_text(encoding="utf-8"))
+    value = compute()
+    atomic_write(path, lambda tmp: tmp.write_text(json.dumps(value), encoding="utf-8"))
+    return value
+
+
+def run_audit(
+    sets: Mapping[str, EmbeddingSet],
+    pairs: Sequence[tuple[str, str]],
+    settings: AuditSettings,
+    *,
+    protocol: PairList | None = None,
+    defence_pairs: Sequence[tuple[str, str]] = (),
+    defences: Sequence[DefenceSpec] = DEFAULT_DEFENCES,
+    defence_budgets: Sequence[int] = DEFENCE_BUDGETS,
+    heatmap_k: int = 100,
+    progress: Progress | None = None,
+    checkpoint: Path | None = None,
+) -> dict[str, Any]:
+    """Audit each ``(leaked, reference)`` model pair of ``sets`` (name -> set); with a verification ``protocol``,
+    also measure each defence on ``defence_pairs``. BLAS runs on one thread (many small solves). ``checkpoint``: a
+    folder where finished pairs are kept, so that an interrupted run resumes."""
+    settings.check()
+    if not pairs:
+        raise InvalidInputError("no model pair to audit")
+    for name in {m for p in (*pairs, *defence_pairs) for m in p}:
+        if name not in sets:
+            raise InvalidInputError(f"no embedding set for model {name!r} (have: {', '.join(sets)})")
+    if len(pairs) > 1 and heatmap_k not in settings.budgets:
+        raise InvalidInputError(f"the heatmap's budget {heatmap_k} is not among the budgets {settings.budgets}")
+    if defence_pairs and protocol is None:
+        raise InvalidInputError("measuring defences needs a verification protocol (e.g. LFW pairs.txt)")
+    started = time.perf_counter()
+    results: dict[str, Any] = {"pairs": [], "defences": []}
+    with blas_threads(1):
+        for i, (a, b) in enumerate(pairs):
+            report = None if progress is None else lambda d, t, i=i: progress("audit", i + d / t, len(pairs))
+            name = f"pair-{a}-{b}-{_pair_key('pair', sets[a], sets[b], settings)}"
+
+            def compute_pair(a: str = a, b: str = b, report: Any = report) -> dict[str, Any]:
+                return audit_pair(AuditData.join(sets[a], sets[b]), settings, report)
+
+            results["pairs"].append(_cached(checkpoint, name, compute_pair))
+        for i, (a, b) in enumerate(defence_pairs):
+            report = None if progress is None else lambda d, t, i=i: progress("defences", i + d / t, len(defence_pairs))
+            key = _pair_key("defences", sets[a], sets[b], (settings, protocol.name, list(protocol.id_a), defences,
+                                                           defence_budgets))  # type: ignore[union-attr]  # fmt: skip
+
+            def compute_defences(a: str = a, b: str = b, report: Any = report) -> list[dict[str, Any]]:
+                data = AuditData.join(sets[a], sets[b])
+                return defence_points(data, protocol, settings, defences, defence_budgets, report)  # type: ignore[arg-type]
+
+            results["defences"] += _cached(checkpoint, f"defences-{a}-{b}-{key}", compute_defences)
+    results["meta"] = {
+        "budgets": list(settings.budgets),
+        "seeds": list(settings.seeds),
+        "evaluated_fraction": settings.evaluated_fraction,
+        "map_method": settings.map_method,
+        "map_params": dict(settings.map_params),
+        "unpaired_params": dict(settings.unpaired_params),
+        "fars": list(FARS),
+        "link_bar": LINK_BAR,
+        "heatmap_k": heatmap_k,
+        "defence_budgets": list(defence_budgets) if defence_pairs else [],
+        "protocol": protocol.name if protocol is not None and defence_pairs else None,
+        "duration_s": time.perf_counter() - started,
+        "facebridge_version": facebridge.__version__,
+    }
+    return results

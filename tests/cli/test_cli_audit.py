@@ -1,0 +1,105 @@
+"""``facebridge audit`` end to end on a toy study: the standalone report, defences, and one-line errors."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from facebridge.cli.main import main
+from facebridge.embeddings import write_parquet
+from facebridge.protocols import PairList
+from tests.experiments.toy_studies import toy_study
+
+
+def _lfw_pairs_file(pairs: PairList, path: Path) -> None:
+    """``pairs`` in LFW View 2 format (each fold: its matched pairs, then its mismatched pairs)."""
+    lines = []
+    for k in pairs.fold_ids:
+        for same in (True, False):
+            for a, b in zip(pairs.id_a[(pairs.fold == k) & (pairs.same == same)],
+                            pairs.id_b[(pairs.fold == k) & (pairs.same == same)], strict=True):  # fmt: skip
+                na, ia = a.split("/")[1].removesuffix(".jpg").rsplit("_", 1)
+                nb, ib = b.split("/")[1].removesuffix(".jpg").rsplit("_", 1)
+                lines.append(f"{na} {int(ia)} {int(ib)}" if same else f"{na} {int(ia)} {nb} {int(ib)}")
+    per_fold = int(((pairs.fold == pairs.fold_ids[0]) & pairs.same).sum())
+    path.write_text(f"{pairs.n_folds}\t{per_fold}\n" + "\n".join(lines) + "\n")
+
+
+@pytest.fixture()
+def store(tmp_path: Path) -> Path:
+    sets, pairs = toy_study(n_people=64, rotation=True)
+    for name, es in sets.items():
+        write_parquet(es, tmp_path / "store" / f"{name}.parquet")
+    (tmp_path / "data" / "lfw").mkdir(parents=True)
+    _lfw_pairs_file(pairs, tmp_path / "data" / "lfw" / "pairs.txt")
+    return tmp_path
+
+
+def test_audit_writes_a_standalone_report_with_the_threat_model_first(store: Path, capsys) -> None:
+    out = store / "report"
+    code = main(["audit", "--leaked", str(store / "store/m0.parquet"), "--reference", str(store / "store/m1.parquet"),
+                 "--budgets", "0,5,40", "--seeds", "2", "--out", str(out), "--defences", "--defence-budgets", "40",
+                 "--data", str(store / "data")])  # fmt: skip
+    assert code == 0, capsys.readouterr().err
+    results = json.loads((out / "results.json").read_text())
+    assert [(p["leaked"], p["reference"]) for p in results["pairs"]] == [("m0", "m1")]
+    labels = {d["label"] for d in results["defences"]}
+    assert {"none", "rotation", "noise 0.5", "pca 8"} <= labels and "biohash 64" not in labels  # m0 has 12 dims
+    md = (out / "report.md").read_text()
+    assert md.split("\n\n")[1].startswith("Threat model.")
+    assert "figures/audit_curves.png" in md and "figures/audit_defences.png" in md
+    assert (out / "figures" / "audit_curves.png").stat().st_size > 0
+    assert "data:image/png;base64," in (out / "report.html").read_text()
+
+
+def test_audit_over_a_store_draws_the_heatmap(store: Path) -> None:
+    out = store / "all"
+    code = main(["audit", "--store", str(store / "store"), "--models", "m0,m1,m2", "--budgets", "5,40", "--seeds",
+                 "1", "--heatmap-k", "40", "--out", str(out)])  # fmt: skip
+    assert code == 0
+    results = json.loads((out / "results.json").read_text())
+    assert len(results["pairs"]) == 6 and results["defences"] == []
+    assert (out / "figures" / "audit_heatmap_k40.png").is_file()
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--budgets", "10,x"], "comma-separated integers"),
+        (["--budgets", "-5"], "integers >= 0"),
+        (["--reference", "{b}", "--reference", "{b}"], "same number of times"),
+        (["--evaluated-fraction", "1.5"], "evaluated_fraction"),
+        (["--budgets", "100000"], "exceeds"),
+    ],
+)
+def test_bad_input_is_one_line_and_exit_2(store: Path, capsys, args: list[str], message: str) -> None:
+    a, b = str(store / "store/m0.parquet"), str(store / "store/m1.parquet")
+    base = ["audit", "--leaked", a, "--out", str(store / "bad")]
+    if "--reference" not in args:
+        base += ["--reference", b]
+    code = main(base + [x.replace("{b}", b) for x in args])
+    err = capsys.readouterr().err
+    assert code == 2 and message in err and err.count("\n") == 1 and "Traceback" not in err
+    assert not (store / "bad" / "results.json").exists()
+
+
+def test_an_interrupted_run_resumes_from_its_checkpoint(store: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import facebridge.experiments.audit_run as audit_run
+
+    args = ["audit", "--store", str(store / "store"), "--models", "m0,m1", "--budgets", "5,40", "--seeds", "1",
+            "--heatmap-k", "40", "--out", str(store / "resume")]  # fmt: skip
+    assert main(args) == 0
+    first = json.loads((store / "resume" / "results.json").read_text())
+
+    def fail(*args: object, **kwargs: object) -> None:
+        raise AssertionError("a finished pair was recomputed")
+
+    monkeypatch.setattr(audit_run, "audit_pair", fail)
+    assert main(args) == 0
+    again = json.loads((store / "resume" / "results.json").read_text())
+    assert again["pairs"] == first["pairs"]
+    monkeypatch.undo()
+    assert main([*args[:-2], "--seeds", "2", "--out", str(store / "resume")]) == 0  # other settings: recomputed
+    assert len(json.loads((store / "resume" / "results.json").read_text())["meta"]["seeds"]) == 2
