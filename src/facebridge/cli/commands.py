@@ -179,41 +179,6 @@ ModelsDirOpt = Annotated[
 ]
 
 
-def _pct(value: float | None) -> str:
-    return "-" if value is None else f"{value:.2f}"
-
-
-@app.command("models")
-def list_models(models_dir: ModelsDirOpt = None) -> None:
-    """List the registered models: dim, runtime, alignment, source, licence, and whether the weights check out."""
-    from rich import box
-    from rich.table import Table
-
-    from facebridge.models import list_specs, resolve_models_dir, weights_status
-
-    root = resolve_models_dir(models_dir)
-    table = Table(title=f"face-recognition models (weights: {root})", box=box.SIMPLE_HEAD)
-    for col in ("name", "dim", "runtime", "align", "LFW ref", "published", "weights"):
-        table.add_column(col, no_wrap=True)
-    specs = list_specs()
-    for spec in specs:
-        table.add_row(
-            spec.name,
-            str(spec.dim),
-            spec.runtime,
-            spec.alignment,
-            _pct(spec.reference_lfw),
-            _pct(spec.published_lfw),
-            weights_status(spec, root),
-        )
-    console.print(table)
-    for spec in specs:
-        console.print(
-            f"[bold]{spec.name}[/bold]: {spec.description} Source: {spec.source}. Licence: {spec.licence}.",
-            highlight=False,
-        )
-
-
 @app.command()
 def embed(
     out: Annotated[Path, typer.Option(help="Store folder: one Parquet embedding set per model.")],

@@ -45,7 +45,9 @@ from facebridge.faces import (
     fallback_detection,
 )
 from facebridge.images import list_images, load_image
-from facebridge.models import EmbeddingModel, get_spec, list_specs, load_model, resolve_models_dir
+from facebridge.models import EmbeddingModel, ModelSpec, get_spec, list_specs, load_model, resolve_models_dir
+from facebridge.models.check import check_model
+from facebridge.models.registry import register_spec_file
 from facebridge.models.spec import WeightFile
 from facebridge.models.weights import verify_file
 from facebridge.storage import atomic_write_table
@@ -105,13 +107,16 @@ def make_detector(name: str, models_dir: Path) -> Detector:
 
 
 def model_names(names: str) -> list[str]:
-    """Parse ``"all"`` or a comma-separated list of registered model names (checked, in the given order)."""
+    """Parse ``"all"`` or a comma-separated list of model names or spec files (checked, in the given order).
+
+    A spec file (``path/to/my-model.toml``) is registered for this process and stands for its model's name.
+    """
     if names.strip() == "all":
         return [spec.name for spec in list_specs()]
     out = [n.strip() for n in names.split(",") if n.strip()]
     if not out:
         raise InvalidInputError("no model names given")
-    return [get_spec(n).name for n in out]
+    return [register_spec_file(n).name if n.endswith(".toml") else get_spec(n).name for n in out]
 
 
 # ---- phase 1: decode + detect once per image ------------------------------------------------------------------
@@ -180,10 +185,10 @@ def detect_images(
 _WORKER: dict[tuple, object] = {}  # per-process: loaded models and detection caches, reused across tasks
 
 
-def _worker_model(name: str, models_dir: Path, num_threads: int) -> EmbeddingModel:
-    key = ("model", name, str(models_dir), num_threads)
+def _worker_model(spec: ModelSpec, models_dir: Path, num_threads: int) -> EmbeddingModel:
+    key = ("model", spec.name, spec.weights_sha256, str(models_dir), num_threads)
     if key not in _WORKER:
-        _WORKER[key] = load_model(name, models_dir, num_threads=num_threads)
+        _WORKER[key] = load_model(spec, models_dir, num_threads=num_threads)
     return _WORKER[key]  # type: ignore[return-value]
 
 
@@ -209,14 +214,16 @@ def embed_chunk(
     parts: dict[str, Path],
     models_dir: Path,
     num_threads: int,
+    specs: dict[str, ModelSpec],
 ) -> dict[str, int]:
     """Embed one chunk with several models, writing one atomic part per model; returns rows written per model.
 
-    ``wanted`` maps each model to the chunk's ids it still lacks. Each image is decoded once and aligned once per
+    ``wanted`` maps each model to the chunk's ids it still lacks; ``specs`` gives each model's spec (sent along, so
+    that workers need no registry entry for a user's spec file). Each image is decoded once and aligned once per
     distinct (template, parameters), however many models share that crop.
     """
     cache = _worker_cache(cache_path)
-    models = {name: _worker_model(name, models_dir, num_threads) for name in wanted}
+    models = {name: _worker_model(specs[name], models_dir, num_threads) for name in wanted}
     images = {}
     for image_id in dict.fromkeys(i for ids in wanted.values() for i in ids):
         decoded, det = load_image(root / image_id), cache.get(image_id)
@@ -299,8 +306,9 @@ def extract(
     """
     started = time.perf_counter()
     out.mkdir(parents=True, exist_ok=True)
-    # fail on a missing runtime or bad weights before spending time on detection
-    fingerprints = {name: load_model(name, models_dir, num_threads=1).fingerprint for name in names}
+    # fail on a missing runtime, bad weights or a spec that does not fit its network before spending time on detection
+    specs = {name: get_spec(name) for name in names}
+    fingerprints = {n: check_model(load_model(specs[n], models_dir, num_threads=1)).fingerprint for n in names}
     rows = detect_images(image_ids, root, detector, out, chunk_size=chunk_size, fallback=fallback, progress=progress)
     cache_path = out / f"detections-{detector.name}.parquet"
     embeddable = [i for i in image_ids if rows[i][0] in ("ok", FALLBACK)]
@@ -334,12 +342,12 @@ def extract(
 
     if executor is None and workers == 1:
         for wanted, parts, share in tasks:
-            record(embed_chunk(wanted, root, cache_path, parts, models_dir, threads), share)
+            record(embed_chunk(wanted, root, cache_path, parts, models_dir, threads, specs), share)
     else:
         pool = executor or ProcessPoolExecutor(max_workers=workers)
         try:
             futures = {
-                pool.submit(embed_chunk, wanted, root, cache_path, parts, models_dir, threads): share
+                pool.submit(embed_chunk, wanted, root, cache_path, parts, models_dir, threads, specs): share
                 for wanted, parts, share in tasks
             }
             for fut in as_completed(futures):
