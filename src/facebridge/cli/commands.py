@@ -179,74 +179,99 @@ ModelsDirOpt = Annotated[
 ]
 
 
+class NoFace(StrEnum):
+    centre = "centre"
+    skip = "skip"
+    error = "error"
+
+
+ModelsOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--model",
+        "--models",
+        help="Model name(s) or spec file(s) (.toml), comma-separated, or 'all' (see 'facebridge models').",
+    ),
+]
+
+
 @app.command()
 def embed(
     out: Annotated[Path, typer.Option(help="Store folder: one Parquet embedding set per model.")],
-    model: Annotated[str, typer.Option(help="Model name(s), comma-separated, or 'all'.")] = "all",
-    images: Annotated[Path | None, typer.Option(help="Folder of images (ids are paths relative to it).")] = None,
+    model: ModelsOpt = None,
+    images: Annotated[
+        Path | None, typer.Option(help="Folder of images; an image's id is its path relative to it: Person/x.jpg.")
+    ] = None,
     dataset: Annotated[str | None, typer.Option(help="A known dataset instead of --images: lfw.")] = None,
     data: DataOpt = None,
     detector: Annotated[
         str, typer.Option(help="Face detector: yunet, dlib-hog, or a fallback chain such as dlib-hog+yunet.")
     ] = "yunet",
+    no_face: Annotated[
+        NoFace | None,
+        typer.Option(help="No face found: embed the centre region, skip the image, or stop. [default: centre for "
+                     "--dataset lfw, skip for --images]"),
+    ] = None,
+    min_face: Annotated[
+        int | None, typer.Option(min=1, help="Ignore faces smaller than this many pixels (box's shorter side).")
+    ] = None,
     models_dir: ModelsDirOpt = None,
     chunk_size: Annotated[int, typer.Option(min=1, help="Images per atomic chunk.")] = 256,
     limit: Annotated[int | None, typer.Option(min=1, help="Only the first N images (sorted).")] = None,
     workers: Annotated[int, typer.Option(min=1, help="Processes for embedding (default: CPU count).")] = (
         os.cpu_count() or 1
     ),
+    json_out: Annotated[Path | None, typer.Option("--json", help="Also write the run's summary to this JSON file.")] = (
+        None
+    ),
 ) -> None:
-    """Detect, align and embed images with one or more models into a resumable store."""
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+    """Detect, align and embed images with one or more models into a resumable store.
 
+    Of several faces in an image the largest, most central one is used; see --no-face for images with none.
+    """
+    from facebridge.cli.embed_progress import EmbedProgress, summary_line
     from facebridge.embeddings.extract import embed_folder, model_names
     from facebridge.paths import default_data_dir
+    from facebridge.storage import atomic_write
 
     if (images is None) == (dataset is None):
         raise InvalidInputError("give exactly one of --images DIR or --dataset lfw")
     if dataset is not None and dataset != "lfw":
         raise InvalidInputError(f"unknown dataset {dataset!r}; known: lfw (or use --images DIR)")
+    names = model_names(model or "all")  # checked before any progress bar is drawn
+    if model is None:
+        console.print(f"no --model given: embedding with all {len(names)} models ({', '.join(names)})", highlight=False)
     root = images if images is not None else default_data_dir(data) / "lfw" / "images"
-    columns = (
-        TextColumn("{task.description:>9}"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TextColumn("{task.fields[rate]:.1f} images/s"),
-        TimeRemainingColumn(),
-    )
-    with Progress(*columns, console=console) as bar:
-        tasks = {stage: bar.add_task(stage, total=None, rate=0.0) for stage in ("detect", "embed")}
-
-        def advance(stage: str, n: float) -> None:
-            bar.advance(tasks[stage], n)
-            bar.update(tasks[stage], rate=bar.tasks[tasks[stage]].speed or 0.0)
-
-        def start(n: int) -> None:
-            for task in tasks.values():
-                bar.update(task, total=n)
-
+    rule = no_face or (NoFace.centre if dataset is not None else NoFace.skip)
+    with EmbedProgress(console) as bar:
         summary = embed_folder(
             out,
-            model_names(model),
+            names,
             root,
             detector=detector,
             models_dir=models_dir,
             chunk_size=chunk_size,
             workers=workers,
             limit=limit,
-            on_start=start,
-            progress=advance,
+            no_face=rule.value,
+            min_face=min_face,
+            on_start=bar.start,
+            progress=bar.advance,
         )
-    console.print_json(json.dumps(summary.to_dict()))
+    console.print(summary_line(summary, rule.value), highlight=False)
+    if json_out is not None:
+        payload = json.dumps(summary.to_dict(), indent=2)
+        atomic_write(json_out, lambda tmp: tmp.write_text(payload))
 
 
 @app.command()
 def native(
     store: Annotated[list[Path], typer.Option(help="Embedding store folder(s), e.g. one per detector.")],
     out: Annotated[Path, typer.Option(help="Markdown table to write (e.g. docs/native_lfw.md).")],
-    models: Annotated[str | None, typer.Option(help="Comma-separated models (default: every set in the store).")] = (
-        None
-    ),
+    models: Annotated[
+        str | None,
+        typer.Option("--model", "--models", help="Comma-separated models (default: every set in the store)."),
+    ] = None,
     data: DataOpt = None,
     json_out: Annotated[Path | None, typer.Option("--json", help="Also write every figure to this JSON file.")] = None,
 ) -> None:
@@ -270,7 +295,9 @@ def native(
 @app.command()
 def reproduce(
     data: DataOpt = None,
-    models: Annotated[str | None, typer.Option(help="Comma-separated models (default: every model found).")] = None,
+    models: Annotated[
+        str | None, typer.Option("--model", "--models", help="Comma-separated models (default: every model found).")
+    ] = None,
     quick: Annotated[bool, typer.Option(help="Fewer sizes, draws and ranks: a few minutes once embeddings exist.")] = (
         False
     ),

@@ -32,6 +32,7 @@ import pyarrow.parquet as pq
 
 from facebridge.embeddings.io import file_header, to_table
 from facebridge.embeddings.set import EmbeddingSet, Fingerprint
+from facebridge.embeddings.store_settings import check_store_settings
 from facebridge.errors import InvalidInputError, MismatchError, MissingFileError, NotFoundError
 from facebridge.faces import (
     FALLBACK,
@@ -44,6 +45,7 @@ from facebridge.faces import (
     choose_face,
     fallback_detection,
 )
+from facebridge.faces.min_size import MinFaceSize
 from facebridge.images import list_images, load_image
 from facebridge.models import EmbeddingModel, ModelSpec, get_spec, list_specs, load_model, resolve_models_dir
 from facebridge.models.check import check_model
@@ -59,6 +61,9 @@ YUNET_WEIGHTS = WeightFile(
     "yunet/face_detection_yunet.onnx", "ebafce4e3c118d6554634be5c27ab333b4c047a9a8c3faf1d7cf93101c22f0f0"
 )
 DETECTORS = ("yunet", "dlib-hog")
+#: What to do with an image where no face is found: embed a fixed centre region (status ``fallback``, as LFW
+#: evaluations do), skip it (status ``no_face``), or stop with an error naming the images.
+NO_FACE = ("centre", "skip", "error")
 STATUS_SCHEMA = pa.schema(
     [
         ("id", pa.string()),
@@ -286,7 +291,7 @@ def extract(
     *,
     models_dir: Path,
     chunk_size: int = 256,
-    fallback: bool = True,
+    no_face: str = "centre",
     workers: int = 2,
     executor: Executor | None = None,
     progress: Progress | None = None,
@@ -298,18 +303,28 @@ def extract(
     names : registered model names; their weights are verified in ``models_dir`` before any work.
     detector : the face detector; detections are cached in ``out`` and shared by all models.
     chunk_size : images per atomic part; a kill loses at most the chunks in flight.
-    fallback : use the fixed centre region when no face is found (status ``fallback``), as LFW evaluations do.
+    no_face : when no face is found, ``centre`` embeds the fixed centre region (status ``fallback``, as LFW
+        evaluations do), ``skip`` leaves the image out (status ``no_face``), ``error`` raises InvalidInputError.
     workers : processes for the embedding tasks (each runtime then uses one thread); 1 runs inline, two threads.
     executor : run the tasks here instead (e.g. ``dask.distributed.Client(...).get_executor()``).
     progress : called with a stage (``detect``, ``embed``) and the images finished in it (for ``embed``, fractions:
         one model's share of a chunk).
     """
     started = time.perf_counter()
+    if no_face not in NO_FACE:
+        raise InvalidInputError(f"no_face must be one of {', '.join(NO_FACE)}, got {no_face!r}")
     out.mkdir(parents=True, exist_ok=True)
     # fail on a missing runtime, bad weights or a spec that does not fit its network before spending time on detection
     specs = {name: get_spec(name) for name in names}
     fingerprints = {n: check_model(load_model(specs[n], models_dir, num_threads=1)).fingerprint for n in names}
+    fallback = no_face == "centre"
     rows = detect_images(image_ids, root, detector, out, chunk_size=chunk_size, fallback=fallback, progress=progress)
+    faceless = [i for i in image_ids if rows[i][0] == "no_face"]
+    if no_face == "error" and faceless:
+        raise InvalidInputError(
+            f"no face found in {len(faceless)} of {len(image_ids)} images (e.g. {', '.join(faceless[:3])}); "
+            "use --no-face skip to leave them out or --no-face centre to embed their centre region"
+        )
     cache_path = out / f"detections-{detector.name}.parquet"
     embeddable = [i for i in image_ids if rows[i][0] in ("ok", FALLBACK)]
     run = f"{time.strftime('%Y%m%d%H%M%S')}{os.getpid() % 100000:05d}"
@@ -374,12 +389,17 @@ def embed_folder(
     chunk_size: int = 256,
     workers: int = 2,
     limit: int | None = None,
+    no_face: str = "centre",
+    min_face: int | None = None,
     on_start: Callable[[int], None] | None = None,
     progress: Progress | None = None,
 ) -> ExtractionSummary:
     """Embed every image under ``root`` (sorted ids, optionally the first ``limit``) with the models ``names``.
 
-    ``on_start`` receives the number of images before work starts (for progress bars' totals).
+    ``on_start`` receives the number of images before work starts (for progress bars' totals). ``no_face`` as in
+    :func:`extract`; ``min_face`` ignores faces whose box is smaller (pixels). Several faces: the largest, most
+    central one (:func:`facebridge.faces.choose_face`). A store keeps the detector, ``no_face`` and ``min_face`` it
+    was made with, and refuses to be resumed with others.
     """
     if not root.is_dir():
         raise MissingFileError(f"image folder not found: {root}")
@@ -388,6 +408,9 @@ def embed_folder(
         raise InvalidInputError(f"no images (jpg, jpeg, png, bmp, webp) under {root}")
     weights_dir = resolve_models_dir(models_dir)
     det = make_detector(detector, weights_dir)
+    if min_face is not None:
+        det = MinFaceSize(det, min_face)
+    check_store_settings(out, {"detector": detector, "no_face": no_face, "min_face": min_face})
     if on_start:
         on_start(len(image_ids))
     return extract(
@@ -398,6 +421,7 @@ def embed_folder(
         out,
         models_dir=weights_dir,
         chunk_size=chunk_size,
+        no_face=no_face,
         workers=workers,
         progress=progress,
     )
