@@ -12,7 +12,8 @@ import typer
 from rich.console import Console
 
 from facebridge.cli.main import app
-from facebridge.cli.render import evaluation_table
+from facebridge.cli.outputs import output_path
+from facebridge.cli.render import evaluation_table, warn_fit_size
 from facebridge.errors import InvalidInputError
 
 console = Console()
@@ -58,11 +59,25 @@ def _map_params(method: Method, alpha: float | None, rank: int | None, normalize
     return params
 
 
+def _method_defaults(param: str, none: str) -> str:
+    """``"ridge 1, affine 0.001"``: each map method's default for ``param``, read from the estimators."""
+    from facebridge.maps.registry import METHODS, map_class
+
+    params = {m: map_class(m)().get_params() for m in METHODS}
+    shown = {m: p[param] for m, p in params.items() if param in p}
+    return ", ".join(f"{m} {none if v is None else format(v, 'g')}" for m, v in shown.items())
+
+
 MethodOpt = Annotated[Method, typer.Option(help="Map family.")]
-AlphaOpt = Annotated[float | None, typer.Option(help="Ridge penalty (ridge, affine, rrr, pca_ridge).")]
-RankOpt = Annotated[int | None, typer.Option(help="Map rank (rrr, pca_ridge).")]
+AlphaOpt = Annotated[
+    float | None, typer.Option(help=f"Ridge penalty. [default: {_method_defaults('alpha', '-')}]", show_default=False)
+]
+RankOpt = Annotated[
+    int | None, typer.Option(help=f"Map rank. [default: {_method_defaults('rank', 'full')}]", show_default=False)
+]
 DataOpt = Annotated[Path | None, typer.Option(help="Data folder (default: $FACEBRIDGE_DATA or ../shared/data).")]
 NormOpt = Annotated[bool, typer.Option(help="L2-normalise embeddings before fitting and mapping.")]
+ForceOpt = Annotated[bool, typer.Option(help="Replace an existing output file.")]
 
 
 @app.command()
@@ -74,14 +89,17 @@ def fit(
     alpha: AlphaOpt = None,
     rank: RankOpt = None,
     normalize: NormOpt = True,
+    force: ForceOpt = False,
 ) -> None:
     """Fit a map from the source space to the target space on every id the two sets share."""
     from facebridge.embeddings import join_sets, read_embeddings
     from facebridge.maps import make_map, save_map
 
+    out = output_path(out, ".fbmap", force=force)
     src, tgt = read_embeddings(source), read_embeddings(target)
-    _, x, y = join_sets(src, tgt)
+    ids, x, y = join_sets(src, tgt)
     estimator = make_map(method.value, **_map_params(method, alpha, rank, normalize)).fit(x, y)
+    warn_fit_size(ids, src.dim)
     save_map(estimator, out, source=src.fingerprint, target=tgt.fingerprint)
     console.print(
         f"fitted {method.value} {src.fingerprint.model} ({src.dim}-d) -> {tgt.fingerprint.model} ({tgt.dim}-d) "
@@ -89,7 +107,20 @@ def fit(
     )
 
 
-def _load_protocol(protocol: Protocol, pairs: Path | None, data: Path | None, n_folds: int, seed: int):
+class FoldsBy(StrEnum):
+    people = "people"
+    pairs = "pairs"
+
+
+def _load_protocol(
+    protocol: Protocol,
+    pairs: Path | None,
+    data: Path | None,
+    n_folds: int,
+    seed: int,
+    folds_by: FoldsBy = FoldsBy.people,
+    images: Path | None = None,
+):
     from facebridge.paths import default_data_dir
     from facebridge.protocols import parse_lfw_pairs, parse_pairs_csv, parse_ytf_splits
 
@@ -102,7 +133,7 @@ def _load_protocol(protocol: Protocol, pairs: Path | None, data: Path | None, n_
         return parse_lfw_pairs(pairs)
     if protocol is Protocol.ytf:
         return parse_ytf_splits(pairs)
-    return parse_pairs_csv(pairs, n_folds=n_folds, seed=seed)
+    return parse_pairs_csv(pairs, n_folds=n_folds, seed=seed, folds_by=folds_by.value, root=images)
 
 
 def _read_set(path: Path, protocol: Protocol, how: str):
@@ -134,6 +165,15 @@ def evaluate(
     normalize: NormOpt = True,
     video: Annotated[str, typer.Option(help="YTF video embedding: mean or mean_normalized.")] = "mean",
     folds: Annotated[int, typer.Option(help="Folds to assign for a pairs CSV without a fold column.")] = 10,
+    folds_by: Annotated[
+        FoldsBy,
+        typer.Option(help="Pairs CSV without folds: people (people-disjoint if the pairs allow, else each pair in "
+                     "its first image's person's fold) or pairs (at random)."),
+    ] = FoldsBy.people,
+    images: Annotated[
+        Path | None,
+        typer.Option(help="The --images folder the CSV's ids are relative to (lets ids start with it or be absolute)."),
+    ] = None,
     seed: Annotated[int, typer.Option(help="Seed for fold assignment.")] = 0,
     json_out: Annotated[Path | None, typer.Option("--json", help="Write every figure to this JSON file.")] = None,
 ) -> None:
@@ -141,7 +181,7 @@ def evaluate(
     from facebridge.experiments import evaluate as run_evaluation
     from facebridge.maps import load_map, make_map
 
-    pair_list = _load_protocol(protocol, pairs, data, folds, seed)
+    pair_list = _load_protocol(protocol, pairs, data, folds, seed, folds_by, images)
     tgt = _read_set(target, protocol, video)
     src = _read_set(source, protocol, video) if source is not None else None
     fit_factory, fitted = None, None
@@ -166,10 +206,15 @@ def evaluate(
         metric=metric.value,
         pool=pool.value,
     )
-    console.print(evaluation_table(result))
+    native = None if mode is Mode.native else run_evaluation(pair_list, tgt, metric=metric.value)
+    console.print(evaluation_table(result, native))
     if json_out is not None:
+        payload = result.to_dict(roc=True)
+        if native is not None:
+            payload["native"] = native.verification.to_dict()
+            payload["penalty_vs_native"] = result.verification.mean - native.verification.mean
         json_out.parent.mkdir(parents=True, exist_ok=True)
-        json_out.write_text(json.dumps(result.to_dict(roc=True), indent=2))
+        json_out.write_text(json.dumps(payload, indent=2))
         console.print(f"wrote {json_out}")
 
 
@@ -266,7 +311,9 @@ def embed(
 
 @app.command()
 def native(
-    store: Annotated[list[Path], typer.Option(help="Embedding store folder(s), e.g. one per detector.")],
+    store: Annotated[
+        list[Path], typer.Option(metavar="<dir>", help="Embedding store folder; repeat for several.")
+    ],
     out: Annotated[Path, typer.Option(help="Markdown table to write (e.g. docs/native_lfw.md).")],
     models: Annotated[
         str | None,

@@ -2,16 +2,20 @@
 
 from __future__ import annotations
 
+import numpy as np
+from rich.console import Console
 from rich.table import Table
 
 from facebridge.experiments import EvaluationResult
+from facebridge.experiments.advice import fit_size_warnings
 
 
-def evaluation_table(result: EvaluationResult) -> Table:
-    """One table: accuracy per fold, then the summary metrics."""
+def evaluation_table(result: EvaluationResult, native: EvaluationResult | None = None) -> Table:
+    """One table: accuracy per fold, then the summary metrics; with ``native`` (the target alone on the same
+    pairs), the map's penalty against it."""
     v = result.verification
     what = result.target if result.mode == "native" else f"{result.source} -> {result.target} ({result.method})"
-    table = Table(title=f"{result.protocol}: {what}, mode {result.mode}, {result.metric}")
+    table = Table(title=f"{result.protocol}: {what}, mode {result.mode}, {result.metric}", min_width=40)
     table.add_column("figure")
     table.add_column("value", justify="right")
     for k, acc in enumerate(v.fold_accuracy):
@@ -21,8 +25,22 @@ def evaluation_table(result: EvaluationResult) -> Table:
     table.add_row("EER", f"{100 * v.eer:.2f}%")
     for far, tar in v.tar_at_far.items():
         table.add_row(f"TAR @ FAR {far:g}", f"{100 * tar:.2f}%")
+    table.add_row("pairs (genuine / impostor)", f"{v.n_genuine} / {v.n_impostor}")
+    if native is not None:
+        nv = native.verification
+        table.add_row(f"native {native.target} accuracy", f"{100 * nv.mean:.2f}% ± {100 * nv.std:.2f}")
+        table.add_row("[bold]penalty vs native[/bold]", f"[bold]{100 * (v.mean - nv.mean):+.2f} points[/bold]")
+        for far, tar in v.tar_at_far.items():
+            table.add_row(f"TAR @ FAR {far:g} vs native", f"{100 * (tar - nv.tar_at_far[far]):+.2f} points")
     if result.n_train:
         table.add_row("training images per fold", f"{min(result.n_train)}-{max(result.n_train)}")
     for note in result.notes:
         table.add_row("note", note)
     return table
+
+
+def warn_fit_size(ids: np.ndarray, source_dim: int, console: Console | None = None) -> None:
+    """Print :func:`fit_size_warnings` for a map fitted on ``ids`` (people counted when ids carry a person folder)."""
+    people = {str(i).partition("/")[0] for i in ids} if all("/" in str(i) for i in ids) else None
+    for line in fit_size_warnings(len(ids), None if people is None else len(people), source_dim):
+        (console or Console(stderr=True)).print(line, highlight=False)
