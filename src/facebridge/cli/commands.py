@@ -13,7 +13,7 @@ from rich.console import Console
 
 from facebridge.cli.main import app
 from facebridge.cli.outputs import output_path
-from facebridge.cli.render import evaluation_table, warn_fit_size
+from facebridge.cli.render import print_evaluation, warn_fit_size
 from facebridge.errors import InvalidInputError
 
 console = Console()
@@ -207,7 +207,7 @@ def evaluate(
         pool=pool.value,
     )
     native = None if mode is Mode.native else run_evaluation(pair_list, tgt, metric=metric.value)
-    console.print(evaluation_table(result, native))
+    print_evaluation(console, result, native)
     if json_out is not None:
         payload = result.to_dict(roc=True)
         if native is not None:

@@ -15,7 +15,7 @@ def evaluation_table(result: EvaluationResult, native: EvaluationResult | None =
     pairs), the map's penalty against it."""
     v = result.verification
     what = result.target if result.mode == "native" else f"{result.source} -> {result.target} ({result.method})"
-    table = Table(title=f"{result.protocol}: {what}, mode {result.mode}, {result.metric}", min_width=40)
+    table = Table(title=f"{result.protocol}: {what}, mode {result.mode}, {result.metric}")
     table.add_column("figure")
     table.add_column("value", justify="right")
     for k, acc in enumerate(v.fold_accuracy):
@@ -34,9 +34,14 @@ def evaluation_table(result: EvaluationResult, native: EvaluationResult | None =
             table.add_row(f"TAR @ FAR {far:g} vs native", f"{100 * (tar - nv.tar_at_far[far]):+.2f} points")
     if result.n_train:
         table.add_row("training images per fold", f"{min(result.n_train)}-{max(result.n_train)}")
-    for note in result.notes:
-        table.add_row("note", note)
     return table
+
+
+def print_evaluation(console: Console, result: EvaluationResult, native: EvaluationResult | None = None) -> None:
+    """The table of :func:`evaluation_table`, then each note on its own line (they can be long)."""
+    console.print(evaluation_table(result, native))
+    for note in result.notes:
+        console.print(note if note.startswith("warning:") else f"note: {note}", highlight=False)
 
 
 def warn_fit_size(ids: np.ndarray, source_dim: int, console: Console | None = None) -> None:

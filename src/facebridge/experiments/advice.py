@@ -22,8 +22,8 @@ def fit_size_warnings(n_images: int, n_people: int | None, source_dim: int) -> l
         )
     if n_people is not None and n_people < FEW_PEOPLE:
         out.append(
-            f"warning: the map is fitted on {n_people} people (under ~{FEW_PEOPLE}): expect it to generalise worse "
-            "than a map fitted on many people"
+            f"warning: the map is fitted on images of {n_people} {'person' if n_people == 1 else 'people'} (under "
+            f"~{FEW_PEOPLE}): expect it to generalise worse than a map fitted on many people"
         )
     return out
 

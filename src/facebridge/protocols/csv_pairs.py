@@ -121,9 +121,9 @@ def assign_folds(
         folds = people_to_folds(person_a, person_b, n_folds, seed)
     people, pairs = fold_sharing(person_a, person_b, folds)
     return folds, (
-        f"folds: people assigned to {n_folds} folds, each pair in its first image's fold (the impostor pairs "
-        f"link everyone, so no people-disjoint split exists); {pairs} impostor pairs show {people} people of "
-        "another fold (a fitted map never trains on a test fold's people)"
+        f"folds: people assigned to {n_folds} folds, each pair in its first image's person's fold (the pairs link "
+        f"their people too closely for people-disjoint folds); through impostor pairs {people} people appear in "
+        f"several folds ({pairs} pairs show them); a map fitted per fold still never trains on a test fold's people"
     )
 
 
