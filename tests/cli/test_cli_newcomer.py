@@ -21,7 +21,7 @@ def run(capsys: pytest.CaptureFixture[str], *args: object) -> tuple[int, str, st
 
 @pytest.fixture()
 def sets(tmp_path: Path) -> dict[str, Path]:
-    pairs, source, target = synthetic_study()
+    _, source, target = synthetic_study()
     write_parquet(source, tmp_path / "a.parquet")
     write_parquet(target, tmp_path / "b.parquet")
     rng = np.random.default_rng(0)
@@ -48,7 +48,7 @@ def test_fit_output_name_and_force(sets, capsys) -> None:
     common = ["fit", "--source", sets["a"], "--target", sets["b"], "--method", "affine"]
     code, _, err = run(capsys, *common, "--out", sets["dir"] / "m.npz")
     assert code == 2 and "writes a .fbmap file; name it m.fbmap" in err and not (sets["dir"] / "m.npz").exists()
-    code, out, err = run(capsys, *common, "--out", sets["dir"] / "m")
+    code, _, err = run(capsys, *common, "--out", sets["dir"] / "m")
     assert code == 0 and (sets["dir"] / "m.fbmap").is_file()
     assert "fewer than the source's 16 dimensions" not in err and "fitted on images of 40 people (under ~100)" in err
     before = (sets["dir"] / "m.fbmap").read_bytes()
