@@ -85,3 +85,15 @@ def test_cli_models_add_and_spec_errors_at_once(tmp_path: Path, capsys: pytest.C
     code = main(["embed", "--model", str(onnx_file), "--images", str(tmp_path), "--out", str(tmp_path / "s")])
     err = capsys.readouterr().err
     assert code == 2 and "is a weights file, not a model" in err and "models add" in err
+
+
+def test_spec_reference_documents_every_field_and_its_example_parses() -> None:
+    from dataclasses import fields
+
+    from facebridge.models import ModelSpec, loads_spec
+
+    doc = (Path(__file__).resolve().parents[2] / "docs" / "model_spec.md").read_text(encoding="utf-8")
+    table = doc[doc.index("## Fields") : doc.index("## Example")]
+    assert [f.name for f in fields(ModelSpec) if f"`{f.name}`" not in table] == []
+    example = doc[doc.index("```toml") + len("```toml") : doc.rindex("```")]
+    assert loads_spec(example).name == "my-edge"
