@@ -7,6 +7,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from PIL import Image
 
 from facebridge.cli.main import main
 from facebridge.errors import DataFormatError, InvalidInputError, ModelRuntimeError
@@ -97,3 +98,22 @@ def test_spec_reference_documents_every_field_and_its_example_parses() -> None:
     assert [f.name for f in fields(ModelSpec) if f"`{f.name}`" not in table] == []
     example = doc[doc.index("```toml") + len("```toml") : doc.rindex("```")]
     assert loads_spec(example).name == "my-edge"
+
+
+def test_embed_with_a_spec_of_the_wrong_layout_is_one_line_exit_2(tmp_path: Path, capsys) -> None:
+    from tests.helpers import SHARED, require_shared
+
+    require_shared(SHARED / "models" / "yunet")
+    onnx_file = tiny_onnx(tmp_path / "m.onnx", dim=64)
+    _, path = add_onnx_model("lay2", onnx_file, alignment="arc112", colour="rgb", mean=[127.5], std=[127.5],
+                             folder=tmp_path / "specs")  # fmt: skip  (not the user folder: this spec is only a file)
+    bad = tmp_path / "lay2-nhwc.toml"
+    bad.write_text(path.read_text().replace('layout = "NCHW"', 'layout = "NHWC"'))
+    (tmp_path / "photos").mkdir()
+    Image.new("RGB", (64, 64)).save(tmp_path / "photos" / "a.jpg")
+    code = main(["embed", "--model", str(bad), "--images", str(tmp_path / "photos"), "--out", str(tmp_path / "s"),
+                 "--models-dir", str(SHARED / "models"), "--workers", "2"])  # fmt: skip
+    captured = capsys.readouterr()
+    assert code == 2 and captured.err.count("\n") == 1 and "Traceback" not in captured.err
+    assert "model 'lay2' failed on a NHWC float32 input" in captured.err and "likely cause" in captured.err
+    assert "detect" not in captured.out  # stopped before any progress bar

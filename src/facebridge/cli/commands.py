@@ -362,6 +362,7 @@ def reproduce(
 
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
+    from facebridge.embeddings.extract import model_names
     from facebridge.experiments.reproduce import ReproduceInputs
     from facebridge.experiments.reproduce import reproduce as run_reproduce
     from facebridge.paths import default_data_dir
@@ -369,7 +370,7 @@ def reproduce(
 
     started = time.perf_counter()
     inputs = ReproduceInputs(default_data_dir(data), store, models_dir, ytf, None, workers)
-    names = [n.strip() for n in models.split(",") if n.strip()] if models else None
+    names = model_names(models) if models else None  # spec files are registered here
     columns = (TextColumn("{task.description:>12}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
     with Progress(*columns, console=console, transient=False) as bar:
         tasks: dict[str, int] = {}

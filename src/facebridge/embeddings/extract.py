@@ -294,6 +294,7 @@ def extract(
     no_face: str = "centre",
     workers: int = 2,
     executor: Executor | None = None,
+    on_start: Callable[[int], None] | None = None,
     progress: Progress | None = None,
 ) -> ExtractionSummary:
     """Embed ``image_ids`` (relative to ``root``) with every model in ``names`` into the store ``out``.
@@ -307,6 +308,7 @@ def extract(
         evaluations do), ``skip`` leaves the image out (status ``no_face``), ``error`` raises InvalidInputError.
     workers : processes for the embedding tasks (each runtime then uses one thread); 1 runs inline, two threads.
     executor : run the tasks here instead (e.g. ``dask.distributed.Client(...).get_executor()``).
+    on_start : called with the number of images once the models are loaded and checked, before any other work.
     progress : called with a stage (``detect``, ``embed``) and the images finished in it (for ``embed``, fractions:
         one model's share of a chunk).
     """
@@ -317,6 +319,8 @@ def extract(
     # fail on a missing runtime, bad weights or a spec that does not fit its network before spending time on detection
     specs = {name: get_spec(name) for name in names}
     fingerprints = {n: check_model(load_model(specs[n], models_dir, num_threads=1)).fingerprint for n in names}
+    if on_start:
+        on_start(len(image_ids))
     fallback = no_face == "centre"
     rows = detect_images(image_ids, root, detector, out, chunk_size=chunk_size, fallback=fallback, progress=progress)
     faceless = [i for i in image_ids if rows[i][0] == "no_face"]
@@ -411,8 +415,6 @@ def embed_folder(
     if min_face is not None:
         det = MinFaceSize(det, min_face)
     check_store_settings(out, {"detector": detector, "no_face": no_face, "min_face": min_face})
-    if on_start:
-        on_start(len(image_ids))
     return extract(
         image_ids,
         root,
@@ -423,5 +425,6 @@ def embed_folder(
         chunk_size=chunk_size,
         no_face=no_face,
         workers=workers,
+        on_start=on_start,
         progress=progress,
     )
