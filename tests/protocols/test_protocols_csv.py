@@ -66,7 +66,7 @@ def test_random_impostors_fall_back_to_people_to_folds(tmp_path: Path) -> None:
         assert all(p.fold[i] == k for i in range(p.n) if p.id_a[i].split("/")[0] in {
             a.split("/")[0] for a in p.id_a[p.fold == k]})  # fmt: skip
     note = p.notes[0]
-    assert note.startswith("folds: people assigned to 4 folds") and "impostor pairs show" in note
+    assert note.startswith("folds: people assigned to 4 folds") and "people appear in several folds" in note
     by_pairs = parse_pairs_csv(path, n_folds=4, folds_by="pairs")
     assert np.bincount(by_pairs.fold).tolist() == [9, 9, 9, 9] and "--folds-by pairs" in by_pairs.notes[0]
     with_column = write(tmp_path, "".join(f"{a},{b},{int(s)},{k}\n" for a, b, s, k in zip(
