@@ -73,3 +73,30 @@ def test_random_impostor_pairs_evaluate_with_a_fold_note_and_penalty(sets, capsy
     assert native["fold_ids"] == mapped["fold_ids"] and native["n_impostor"] == 160
     assert any(n.startswith("folds: people assigned") for n in result["notes"])
     assert max(map(len, out.splitlines())) <= 80  # fits an 80-column terminal
+
+
+def test_native_prints_an_80_column_summary_and_writes_the_markdown(tmp_path: Path, capsys) -> None:
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    from facebridge.embeddings import EmbeddingSet, Fingerprint
+    from facebridge.protocols import parse_lfw_pairs
+    from tests.helpers import SHARED, require_shared
+
+    pairs_txt = SHARED / "data" / "lfw" / "pairs.txt"
+    require_shared(pairs_txt)
+    ids = parse_lfw_pairs(pairs_txt).ids()
+    store = tmp_path / "store"
+    store.mkdir()
+    pq.write_table(pa.table({"id": pa.array(ids.astype(str)), "status": pa.array(["ok"] * len(ids))}),
+                   store / "images.parquet")  # fmt: skip
+    people = np.array([i.split("/")[0] for i in ids])
+    centres = {p: v for p, v in zip(np.unique(people), np.random.default_rng(0).normal(size=(len(set(people)), 8)),
+                                    strict=True)}  # fmt: skip
+    vectors = np.stack([centres[p] for p in people]) + 0.5 * np.random.default_rng(1).normal(size=(len(ids), 8))
+    write_parquet(EmbeddingSet(ids, vectors, Fingerprint("edgeface-xs")), store / "edgeface-xs.parquet")
+    out = tmp_path / "native.md"
+    code, stdout, err = run(capsys, "native", "--store", store, "--out", out, "--model", "edgeface-xs")
+    assert code == 0, err
+    assert "| edgeface-xs | unknown |" in out.read_text() and f"wrote {out}" in " ".join(stdout.split())
+    assert max(map(len, stdout.splitlines())) <= 80 and "edgeface-xs" in stdout

@@ -13,7 +13,7 @@ from rich.console import Console
 
 from facebridge.cli.main import app
 from facebridge.cli.outputs import output_path
-from facebridge.cli.render import print_evaluation, warn_fit_size
+from facebridge.cli.render import native_summary, print_evaluation, warn_fit_size
 from facebridge.errors import InvalidInputError
 
 console = Console()
@@ -336,7 +336,8 @@ def native(
     if json_out is not None:
         payload = json.dumps([r.to_dict() for r in rows], indent=2)
         atomic_write(json_out, lambda tmp: tmp.write_text(payload))
-    console.print(table)
+    console.print(native_summary(rows))
+    console.print(f"wrote {out} (every metric, references and the command)", highlight=False)
 
 
 @app.command()

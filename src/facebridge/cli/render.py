@@ -8,6 +8,7 @@ from rich.table import Table
 
 from facebridge.experiments import EvaluationResult
 from facebridge.experiments.advice import fit_size_warnings
+from facebridge.experiments.native import NativeRow
 
 
 def evaluation_table(result: EvaluationResult, native: EvaluationResult | None = None) -> Table:
@@ -49,3 +50,20 @@ def warn_fit_size(ids: np.ndarray, source_dim: int, console: Console | None = No
     people = {str(i).partition("/")[0] for i in ids} if all("/" in str(i) for i in ids) else None
     for line in fit_size_warnings(len(ids), None if people is None else len(people), source_dim):
         (console or Console(stderr=True)).print(line, highlight=False)
+
+
+def native_summary(rows: list[NativeRow]) -> Table:
+    """The terminal view of ``native``'s Markdown: cosine accuracy, TAR@FAR=1e-3 and fallbacks, 80 columns wide."""
+    table = Table(title="native LFW View 2 accuracy (cosine, %)")
+    for col in ("model", "detector", "accuracy", "TAR@1e-3", "fallback"):
+        table.add_column(col, justify="left" if col in ("model", "detector") else "right")
+    for row in sorted(rows, key=lambda r: (r.model, r.detector)):
+        cos = row.results["cosine"]
+        table.add_row(
+            row.model,
+            row.detector,
+            f"{100 * cos.mean:.2f} ± {100 * cos.std:.2f}",
+            f"{100 * cos.tar_at_far[1e-3]:.2f}",
+            str(row.n_fallback),
+        )
+    return table
