@@ -41,3 +41,7 @@ class MissingDependencyError(FacebridgeError, ImportError):
 
 class NotFittedError(FacebridgeError, AttributeError):
     """A map used before ``fit``."""
+
+
+class ModelRuntimeError(FacebridgeError, RuntimeError):
+    """A network failed to run on the input its spec declares (e.g. a user's spec with the wrong layout)."""

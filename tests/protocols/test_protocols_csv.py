@@ -42,8 +42,47 @@ def test_folds_assigned_people_disjointly(tmp_path: Path) -> None:
     people = [p.people_of_fold(k) for k in range(3)]
     assert all(not (a & b) for a, b in itertools.combinations(people, 2))
     np.testing.assert_array_equal(parse_pairs_csv(path, n_folds=3, seed=7).fold, p.fold)
+    assert p.notes == ("folds: 3 people-disjoint folds (groups of people linked by any pair kept together)",)
+    evens, odds = np.array([f"P{i}" for i in range(0, 12, 2)]), np.array([f"P{i}" for i in range(1, 12, 2)])
     with pytest.raises(InvalidInputError, match="6 connected groups, too few for 7"):
-        parse_pairs_csv(path, n_folds=7)
+        people_disjoint_folds(evens, odds, 7)
+
+
+def random_impostor_csv(tmp_path: Path, n_people: int = 12) -> Path:
+    """Two genuine pairs per person and impostor pairs drawn at random: one connected group of everyone."""
+    rng = np.random.default_rng(0)
+    rows = [f"P{i}/1.jpg,P{i}/{j}.jpg,1" for i in range(n_people) for j in (2, 3)]
+    for i in range(n_people):
+        other = (i + 1 + rng.integers(n_people - 1)) % n_people
+        rows.append(f"P{i}/1.jpg,P{other}/2.jpg,0")
+    return write(tmp_path, "\n".join(rows))
+
+
+def test_random_impostors_fall_back_to_people_to_folds(tmp_path: Path) -> None:
+    path = random_impostor_csv(tmp_path)
+    p = parse_pairs_csv(path, n_folds=4)
+    assert p.n_folds == 4 and np.bincount(p.fold).tolist() == [9, 9, 9, 9]
+    for k in range(4):  # genuine pairs never cross folds: each person leads pairs of one fold only
+        assert all(p.fold[i] == k for i in range(p.n) if p.id_a[i].split("/")[0] in {
+            a.split("/")[0] for a in p.id_a[p.fold == k]})  # fmt: skip
+    note = p.notes[0]
+    assert note.startswith("folds: people assigned to 4 folds") and "people appear in several folds" in note
+    by_pairs = parse_pairs_csv(path, n_folds=4, folds_by="pairs")
+    assert np.bincount(by_pairs.fold).tolist() == [9, 9, 9, 9] and "--folds-by pairs" in by_pairs.notes[0]
+    with_column = write(tmp_path, "".join(f"{a},{b},{int(s)},{k}\n" for a, b, s, k in zip(
+        p.id_a, p.id_b, p.same, p.fold, strict=True)), "given.csv")  # fmt: skip
+    assert "not people-disjoint" in parse_pairs_csv(with_column).notes[0]
+
+
+def test_ids_prefixed_with_the_image_folder_or_absolute(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "photos" / "A").mkdir(parents=True)
+    absolute = tmp_path / "photos" / "B" / "1.jpg"
+    path = write(tmp_path, f"photos/A/1.jpg,{absolute},0,0\nA/2.jpg,A/1.jpg,1,1\n")
+    p = parse_pairs_csv(path, root=Path("photos"))
+    assert list(p.id_a) == ["A/1.jpg", "A/2.jpg"] and list(p.id_b) == ["B/1.jpg", "A/1.jpg"]
+    with pytest.raises(DataFormatError, match="is not inside the image folder"):
+        parse_pairs_csv(write(tmp_path, "/elsewhere/A/1.jpg,A/2.jpg,1,0\n", "out.csv"), root=Path("photos"))
 
 
 def test_greedy_balance_hand_example() -> None:
@@ -121,8 +160,14 @@ def test_generated_csv_round_trip(
     person_a, person_b = [r[0] for r in rows], [r[1] for r in rows]
     groups = reference_groups(person_a, person_b)
     if not with_fold and len(set(groups.values())) < n_folds:
-        with pytest.raises(InvalidInputError, match="too few"):
-            parse_pairs_csv(path, n_folds=n_folds, seed=seed)
+        if len(set(person_a)) < n_folds:
+            with pytest.raises(InvalidInputError, match="too few"):
+                parse_pairs_csv(path, n_folds=n_folds, seed=seed)
+            return
+        p = parse_pairs_csv(path, n_folds=n_folds, seed=seed)  # people to folds: a person's pairs share a fold
+        assert p.n_folds == n_folds and "people assigned to" in p.notes[0]
+        fold_of_person: dict[str, int] = {}
+        assert all(fold_of_person.setdefault(a, int(k)) == k for a, k in zip(person_a, p.fold, strict=True))
         return
     p = parse_pairs_csv(path, n_folds=n_folds, seed=seed)
     assert list(p.id_a) == [f"{a}/{i}a.jpg" for i, a in enumerate(person_a)]

@@ -12,7 +12,8 @@ import typer
 from rich.console import Console
 
 from facebridge.cli.main import app
-from facebridge.cli.render import evaluation_table
+from facebridge.cli.outputs import output_path
+from facebridge.cli.render import native_summary, print_evaluation, warn_fit_size
 from facebridge.errors import InvalidInputError
 
 console = Console()
@@ -58,11 +59,25 @@ def _map_params(method: Method, alpha: float | None, rank: int | None, normalize
     return params
 
 
+def _method_defaults(param: str, none: str) -> str:
+    """``"ridge 1, affine 0.001"``: each map method's default for ``param``, read from the estimators."""
+    from facebridge.maps.registry import METHODS, map_class
+
+    params = {m: map_class(m)().get_params() for m in METHODS}
+    shown = {m: p[param] for m, p in params.items() if param in p}
+    return ", ".join(f"{m} {none if v is None else format(v, 'g')}" for m, v in shown.items())
+
+
 MethodOpt = Annotated[Method, typer.Option(help="Map family.")]
-AlphaOpt = Annotated[float | None, typer.Option(help="Ridge penalty (ridge, affine, rrr, pca_ridge).")]
-RankOpt = Annotated[int | None, typer.Option(help="Map rank (rrr, pca_ridge).")]
+AlphaOpt = Annotated[
+    float | None, typer.Option(help=f"Ridge penalty. [default: {_method_defaults('alpha', '-')}]", show_default=False)
+]
+RankOpt = Annotated[
+    int | None, typer.Option(help=f"Map rank. [default: {_method_defaults('rank', 'full')}]", show_default=False)
+]
 DataOpt = Annotated[Path | None, typer.Option(help="Data folder (default: $FACEBRIDGE_DATA or ../shared/data).")]
 NormOpt = Annotated[bool, typer.Option(help="L2-normalise embeddings before fitting and mapping.")]
+ForceOpt = Annotated[bool, typer.Option(help="Replace an existing output file.")]
 
 
 @app.command()
@@ -74,14 +89,17 @@ def fit(
     alpha: AlphaOpt = None,
     rank: RankOpt = None,
     normalize: NormOpt = True,
+    force: ForceOpt = False,
 ) -> None:
     """Fit a map from the source space to the target space on every id the two sets share."""
     from facebridge.embeddings import join_sets, read_embeddings
     from facebridge.maps import make_map, save_map
 
+    out = output_path(out, ".fbmap", force=force)
     src, tgt = read_embeddings(source), read_embeddings(target)
-    _, x, y = join_sets(src, tgt)
+    ids, x, y = join_sets(src, tgt)
     estimator = make_map(method.value, **_map_params(method, alpha, rank, normalize)).fit(x, y)
+    warn_fit_size(ids, src.dim)
     save_map(estimator, out, source=src.fingerprint, target=tgt.fingerprint)
     console.print(
         f"fitted {method.value} {src.fingerprint.model} ({src.dim}-d) -> {tgt.fingerprint.model} ({tgt.dim}-d) "
@@ -89,7 +107,20 @@ def fit(
     )
 
 
-def _load_protocol(protocol: Protocol, pairs: Path | None, data: Path | None, n_folds: int, seed: int):
+class FoldsBy(StrEnum):
+    people = "people"
+    pairs = "pairs"
+
+
+def _load_protocol(
+    protocol: Protocol,
+    pairs: Path | None,
+    data: Path | None,
+    n_folds: int,
+    seed: int,
+    folds_by: FoldsBy = FoldsBy.people,
+    images: Path | None = None,
+):
     from facebridge.paths import default_data_dir
     from facebridge.protocols import parse_lfw_pairs, parse_pairs_csv, parse_ytf_splits
 
@@ -102,7 +133,7 @@ def _load_protocol(protocol: Protocol, pairs: Path | None, data: Path | None, n_
         return parse_lfw_pairs(pairs)
     if protocol is Protocol.ytf:
         return parse_ytf_splits(pairs)
-    return parse_pairs_csv(pairs, n_folds=n_folds, seed=seed)
+    return parse_pairs_csv(pairs, n_folds=n_folds, seed=seed, folds_by=folds_by.value, root=images)
 
 
 def _read_set(path: Path, protocol: Protocol, how: str):
@@ -134,6 +165,15 @@ def evaluate(
     normalize: NormOpt = True,
     video: Annotated[str, typer.Option(help="YTF video embedding: mean or mean_normalized.")] = "mean",
     folds: Annotated[int, typer.Option(help="Folds to assign for a pairs CSV without a fold column.")] = 10,
+    folds_by: Annotated[
+        FoldsBy,
+        typer.Option(help="Pairs CSV without folds: people (people-disjoint if the pairs allow, else each pair in "
+                     "its first image's person's fold) or pairs (at random)."),
+    ] = FoldsBy.people,
+    images: Annotated[
+        Path | None,
+        typer.Option(help="The --images folder the CSV's ids are relative to (lets ids start with it or be absolute)."),
+    ] = None,
     seed: Annotated[int, typer.Option(help="Seed for fold assignment.")] = 0,
     json_out: Annotated[Path | None, typer.Option("--json", help="Write every figure to this JSON file.")] = None,
 ) -> None:
@@ -141,7 +181,7 @@ def evaluate(
     from facebridge.experiments import evaluate as run_evaluation
     from facebridge.maps import load_map, make_map
 
-    pair_list = _load_protocol(protocol, pairs, data, folds, seed)
+    pair_list = _load_protocol(protocol, pairs, data, folds, seed, folds_by, images)
     tgt = _read_set(target, protocol, video)
     src = _read_set(source, protocol, video) if source is not None else None
     fit_factory, fitted = None, None
@@ -166,10 +206,15 @@ def evaluate(
         metric=metric.value,
         pool=pool.value,
     )
-    console.print(evaluation_table(result))
+    native = None if mode is Mode.native else run_evaluation(pair_list, tgt, metric=metric.value)
+    print_evaluation(console, result, native)
     if json_out is not None:
+        payload = result.to_dict(roc=True)
+        if native is not None:
+            payload["native"] = native.verification.to_dict()
+            payload["penalty_vs_native"] = result.verification.mean - native.verification.mean
         json_out.parent.mkdir(parents=True, exist_ok=True)
-        json_out.write_text(json.dumps(result.to_dict(roc=True), indent=2))
+        json_out.write_text(json.dumps(payload, indent=2))
         console.print(f"wrote {json_out}")
 
 
@@ -179,109 +224,101 @@ ModelsDirOpt = Annotated[
 ]
 
 
-def _pct(value: float | None) -> str:
-    return "-" if value is None else f"{value:.2f}"
+class NoFace(StrEnum):
+    centre = "centre"
+    skip = "skip"
+    error = "error"
 
 
-@app.command("models")
-def list_models(models_dir: ModelsDirOpt = None) -> None:
-    """List the registered models: dim, runtime, alignment, source, licence, and whether the weights check out."""
-    from rich import box
-    from rich.table import Table
-
-    from facebridge.models import list_specs, resolve_models_dir, weights_status
-
-    root = resolve_models_dir(models_dir)
-    table = Table(title=f"face-recognition models (weights: {root})", box=box.SIMPLE_HEAD)
-    for col in ("name", "dim", "runtime", "align", "LFW ref", "published", "weights"):
-        table.add_column(col, no_wrap=True)
-    specs = list_specs()
-    for spec in specs:
-        table.add_row(
-            spec.name,
-            str(spec.dim),
-            spec.runtime,
-            spec.alignment,
-            _pct(spec.reference_lfw),
-            _pct(spec.published_lfw),
-            weights_status(spec, root),
-        )
-    console.print(table)
-    for spec in specs:
-        console.print(
-            f"[bold]{spec.name}[/bold]: {spec.description} Source: {spec.source}. Licence: {spec.licence}.",
-            highlight=False,
-        )
+ModelsOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--model",
+        "--models",
+        help="Model name(s) or spec file(s) (.toml), comma-separated, or 'all' (see 'facebridge models').",
+    ),
+]
 
 
 @app.command()
 def embed(
     out: Annotated[Path, typer.Option(help="Store folder: one Parquet embedding set per model.")],
-    model: Annotated[str, typer.Option(help="Model name(s), comma-separated, or 'all'.")] = "all",
-    images: Annotated[Path | None, typer.Option(help="Folder of images (ids are paths relative to it).")] = None,
+    model: ModelsOpt = None,
+    images: Annotated[
+        Path | None, typer.Option(help="Folder of images; an image's id is its path relative to it: Person/x.jpg.")
+    ] = None,
     dataset: Annotated[str | None, typer.Option(help="A known dataset instead of --images: lfw.")] = None,
     data: DataOpt = None,
     detector: Annotated[
         str, typer.Option(help="Face detector: yunet, dlib-hog, or a fallback chain such as dlib-hog+yunet.")
     ] = "yunet",
+    no_face: Annotated[
+        NoFace | None,
+        typer.Option(help="No face found: embed the centre region, skip the image, or stop. [default: centre for "
+                     "--dataset lfw, skip for --images]"),
+    ] = None,
+    min_face: Annotated[
+        int | None, typer.Option(min=1, help="Ignore faces smaller than this many pixels (box's shorter side).")
+    ] = None,
     models_dir: ModelsDirOpt = None,
     chunk_size: Annotated[int, typer.Option(min=1, help="Images per atomic chunk.")] = 256,
     limit: Annotated[int | None, typer.Option(min=1, help="Only the first N images (sorted).")] = None,
     workers: Annotated[int, typer.Option(min=1, help="Processes for embedding (default: CPU count).")] = (
         os.cpu_count() or 1
     ),
+    json_out: Annotated[Path | None, typer.Option("--json", help="Also write the run's summary to this JSON file.")] = (
+        None
+    ),
 ) -> None:
-    """Detect, align and embed images with one or more models into a resumable store."""
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+    """Detect, align and embed images with one or more models into a resumable store.
 
+    Of several faces in an image the largest, most central one is used; see --no-face for images with none.
+    """
+    from facebridge.cli.embed_progress import EmbedProgress, summary_line
     from facebridge.embeddings.extract import embed_folder, model_names
     from facebridge.paths import default_data_dir
+    from facebridge.storage import atomic_write
 
     if (images is None) == (dataset is None):
         raise InvalidInputError("give exactly one of --images DIR or --dataset lfw")
     if dataset is not None and dataset != "lfw":
         raise InvalidInputError(f"unknown dataset {dataset!r}; known: lfw (or use --images DIR)")
+    names = model_names(model or "all")  # checked before any progress bar is drawn
+    if model is None:
+        console.print(f"no --model given: embedding with all {len(names)} models ({', '.join(names)})", highlight=False)
     root = images if images is not None else default_data_dir(data) / "lfw" / "images"
-    columns = (
-        TextColumn("{task.description:>9}"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TextColumn("{task.fields[rate]:.1f} images/s"),
-        TimeRemainingColumn(),
-    )
-    with Progress(*columns, console=console) as bar:
-        tasks = {stage: bar.add_task(stage, total=None, rate=0.0) for stage in ("detect", "embed")}
-
-        def advance(stage: str, n: float) -> None:
-            bar.advance(tasks[stage], n)
-            bar.update(tasks[stage], rate=bar.tasks[tasks[stage]].speed or 0.0)
-
-        def start(n: int) -> None:
-            for task in tasks.values():
-                bar.update(task, total=n)
-
+    rule = no_face or (NoFace.centre if dataset is not None else NoFace.skip)
+    with EmbedProgress(console) as bar:
         summary = embed_folder(
             out,
-            model_names(model),
+            names,
             root,
             detector=detector,
             models_dir=models_dir,
             chunk_size=chunk_size,
             workers=workers,
             limit=limit,
-            on_start=start,
-            progress=advance,
+            no_face=rule.value,
+            min_face=min_face,
+            on_start=bar.start,
+            progress=bar.advance,
         )
-    console.print_json(json.dumps(summary.to_dict()))
+    console.print(summary_line(summary, rule.value), highlight=False)
+    if json_out is not None:
+        payload = json.dumps(summary.to_dict(), indent=2)
+        atomic_write(json_out, lambda tmp: tmp.write_text(payload))
 
 
 @app.command()
 def native(
-    store: Annotated[list[Path], typer.Option(help="Embedding store folder(s), e.g. one per detector.")],
+    store: Annotated[
+        list[Path], typer.Option(metavar="<dir>", help="Embedding store folder; repeat for several.")
+    ],
     out: Annotated[Path, typer.Option(help="Markdown table to write (e.g. docs/native_lfw.md).")],
-    models: Annotated[str | None, typer.Option(help="Comma-separated models (default: every set in the store).")] = (
-        None
-    ),
+    models: Annotated[
+        str | None,
+        typer.Option("--model", "--models", help="Comma-separated models (default: every set in the store)."),
+    ] = None,
     data: DataOpt = None,
     json_out: Annotated[Path | None, typer.Option("--json", help="Also write every figure to this JSON file.")] = None,
 ) -> None:
@@ -300,13 +337,16 @@ def native(
     if json_out is not None:
         payload = json.dumps([r.to_dict() for r in rows], indent=2)
         atomic_write(json_out, lambda tmp: tmp.write_text(payload))
-    console.print(table)
+    console.print(native_summary(rows))
+    console.print(f"wrote {out} (every metric, references and the command)", highlight=False)
 
 
 @app.command()
 def reproduce(
     data: DataOpt = None,
-    models: Annotated[str | None, typer.Option(help="Comma-separated models (default: every model found).")] = None,
+    models: Annotated[
+        str | None, typer.Option("--model", "--models", help="Comma-separated models (default: every model found).")
+    ] = None,
     quick: Annotated[bool, typer.Option(help="Fewer sizes, draws and ranks: a few minutes once embeddings exist.")] = (
         False
     ),
@@ -324,6 +364,7 @@ def reproduce(
 
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
+    from facebridge.embeddings.extract import model_names
     from facebridge.experiments.reproduce import ReproduceInputs
     from facebridge.experiments.reproduce import reproduce as run_reproduce
     from facebridge.paths import default_data_dir
@@ -331,7 +372,7 @@ def reproduce(
 
     started = time.perf_counter()
     inputs = ReproduceInputs(default_data_dir(data), store, models_dir, ytf, None, workers)
-    names = [n.strip() for n in models.split(",") if n.strip()] if models else None
+    names = model_names(models) if models else None  # spec files are registered here
     columns = (TextColumn("{task.description:>12}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
     with Progress(*columns, console=console, transient=False) as bar:
         tasks: dict[str, int] = {}

@@ -6,18 +6,56 @@ the user for bad input.
 
 from __future__ import annotations
 
+from importlib.metadata import PackageNotFoundError, version
+from typing import Annotated
+
+import click
 import typer
+from typer.core import TyperGroup
 
 from facebridge.errors import FacebridgeError
 
+#: Commands in the order a user runs them; ``--help`` lists them so (any other command after these).
+WORKFLOW = ("models", "embed", "fit", "transform", "evaluate", "export-onnx", "native", "reproduce")
+
+
+class WorkflowGroup(TyperGroup):
+    """Lists the commands in :data:`WORKFLOW` order rather than the order their modules registered them."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        names = super().list_commands(ctx)
+        rank = {name: i for i, name in enumerate(WORKFLOW)}
+        return sorted(names, key=lambda n: rank.get(n, len(WORKFLOW)))
+
+
 app = typer.Typer(
     name="facebridge",
+    cls=WorkflowGroup,
     help="Learn maps between face-recognition embedding spaces and measure what they cost in accuracy.",
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
     rich_markup_mode=None,
+    context_settings={"help_option_names": ["-h", "--help"]},
 )
+
+
+def _version(value: bool) -> None:
+    if value:
+        try:
+            typer.echo(f"facebridge {version('facebridge')}")
+        except PackageNotFoundError:  # a source tree that was never installed
+            typer.echo("facebridge (not installed)")
+        raise typer.Exit()
+
+
+@app.callback()
+def _root(
+    _: Annotated[
+        bool, typer.Option("--version", callback=_version, is_eager=True, help="Print the version and exit.")
+    ] = False,
+) -> None:
+    """Learn maps between face-recognition embedding spaces and measure what they cost in accuracy."""
 
 EXIT_USAGE = 2
 
@@ -28,7 +66,7 @@ def main(argv: list[str] | None = None) -> int:
     Usage errors are Typer's (exit 2); library errors and unreadable files become ``facebridge: error: ...`` on
     stderr and exit 2; an interrupt says that finished work is kept.
     """
-    from facebridge.cli import audit_commands, commands  # noqa: F401  (registers the commands on ``app``)
+    from facebridge.cli import audit_commands, commands, model_commands  # noqa: F401  (register the commands on ``app``)
 
     try:
         app(args=argv, prog_name="facebridge")

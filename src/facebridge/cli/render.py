@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+import numpy as np
+from rich.console import Console
 from rich.table import Table
 
 from facebridge.experiments import EvaluationResult
+from facebridge.experiments.advice import fit_size_warnings
+from facebridge.experiments.native import NativeRow
 
 
-def evaluation_table(result: EvaluationResult) -> Table:
-    """One table: accuracy per fold, then the summary metrics."""
+def evaluation_table(result: EvaluationResult, native: EvaluationResult | None = None) -> Table:
+    """One table: accuracy per fold, then the summary metrics; with ``native`` (the target alone on the same
+    pairs), the map's penalty against it."""
     v = result.verification
     what = result.target if result.mode == "native" else f"{result.source} -> {result.target} ({result.method})"
     table = Table(title=f"{result.protocol}: {what}, mode {result.mode}, {result.metric}")
@@ -21,8 +26,44 @@ def evaluation_table(result: EvaluationResult) -> Table:
     table.add_row("EER", f"{100 * v.eer:.2f}%")
     for far, tar in v.tar_at_far.items():
         table.add_row(f"TAR @ FAR {far:g}", f"{100 * tar:.2f}%")
+    table.add_row("pairs (genuine / impostor)", f"{v.n_genuine} / {v.n_impostor}")
+    if native is not None:
+        nv = native.verification
+        table.add_row(f"native {native.target} accuracy", f"{100 * nv.mean:.2f}% ± {100 * nv.std:.2f}")
+        table.add_row("[bold]penalty vs native[/bold]", f"[bold]{100 * (v.mean - nv.mean):+.2f} points[/bold]")
+        for far, tar in v.tar_at_far.items():
+            table.add_row(f"TAR @ FAR {far:g} vs native", f"{100 * (tar - nv.tar_at_far[far]):+.2f} points")
     if result.n_train:
         table.add_row("training images per fold", f"{min(result.n_train)}-{max(result.n_train)}")
+    return table
+
+
+def print_evaluation(console: Console, result: EvaluationResult, native: EvaluationResult | None = None) -> None:
+    """The table of :func:`evaluation_table`, then each note on its own line (they can be long)."""
+    console.print(evaluation_table(result, native))
     for note in result.notes:
-        table.add_row("note", note)
+        console.print(note if note.startswith("warning:") else f"note: {note}", highlight=False)
+
+
+def warn_fit_size(ids: np.ndarray, source_dim: int, console: Console | None = None) -> None:
+    """Print :func:`fit_size_warnings` for a map fitted on ``ids`` (people counted when ids carry a person folder)."""
+    people = {str(i).partition("/")[0] for i in ids} if all("/" in str(i) for i in ids) else None
+    for line in fit_size_warnings(len(ids), None if people is None else len(people), source_dim):
+        (console or Console(stderr=True)).print(line, highlight=False)
+
+
+def native_summary(rows: list[NativeRow]) -> Table:
+    """The terminal view of ``native``'s Markdown: cosine accuracy, TAR@FAR=1e-3 and fallbacks, 80 columns wide."""
+    table = Table(title="native LFW View 2 accuracy (cosine, %)")
+    for col in ("model", "detector", "accuracy", "TAR@1e-3", "fallback"):
+        table.add_column(col, justify="left" if col in ("model", "detector") else "right")
+    for row in sorted(rows, key=lambda r: (r.model, r.detector)):
+        cos = row.results["cosine"]
+        table.add_row(
+            row.model,
+            row.detector,
+            f"{100 * cos.mean:.2f} ± {100 * cos.std:.2f}",
+            f"{100 * cos.tar_at_far[1e-3]:.2f}",
+            str(row.n_fallback),
+        )
     return table

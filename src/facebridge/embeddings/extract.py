@@ -32,6 +32,7 @@ import pyarrow.parquet as pq
 
 from facebridge.embeddings.io import file_header, to_table
 from facebridge.embeddings.set import EmbeddingSet, Fingerprint
+from facebridge.embeddings.store_settings import check_store_settings
 from facebridge.errors import InvalidInputError, MismatchError, MissingFileError, NotFoundError
 from facebridge.faces import (
     DETECT_MAX_SIDE,
@@ -47,8 +48,11 @@ from facebridge.faces import (
     detection_scale,
     fallback_detection,
 )
+from facebridge.faces.min_size import MinFaceSize
 from facebridge.images import list_images, load_image
-from facebridge.models import EmbeddingModel, get_spec, list_specs, load_model, resolve_models_dir
+from facebridge.models import EmbeddingModel, ModelSpec, get_spec, list_specs, load_model, resolve_models_dir
+from facebridge.models.check import check_model
+from facebridge.models.registry import register_spec_file
 from facebridge.models.spec import WeightFile
 from facebridge.models.weights import verify_file
 from facebridge.storage import atomic_write_table
@@ -60,6 +64,9 @@ YUNET_WEIGHTS = WeightFile(
     "yunet/face_detection_yunet.onnx", "ebafce4e3c118d6554634be5c27ab333b4c047a9a8c3faf1d7cf93101c22f0f0"
 )
 DETECTORS = ("yunet", "dlib-hog")
+#: What to do with an image where no face is found: embed a fixed centre region (status ``fallback``, as LFW
+#: evaluations do), skip it (status ``no_face``), or stop with an error naming the images.
+NO_FACE = ("centre", "skip", "error")
 STATUS_SCHEMA = pa.schema(
     [
         ("id", pa.string()),
@@ -108,13 +115,16 @@ def make_detector(name: str, models_dir: Path) -> Detector:
 
 
 def model_names(names: str) -> list[str]:
-    """Parse ``"all"`` or a comma-separated list of registered model names (checked, in the given order)."""
+    """Parse ``"all"`` or a comma-separated list of model names or spec files (checked, in the given order).
+
+    A spec file (``path/to/my-model.toml``) is registered for this process and stands for its model's name.
+    """
     if names.strip() == "all":
         return [spec.name for spec in list_specs()]
     out = [n.strip() for n in names.split(",") if n.strip()]
     if not out:
         raise InvalidInputError("no model names given")
-    return [get_spec(n).name for n in out]
+    return [register_spec_file(n).name if n.endswith(".toml") else get_spec(n).name for n in out]
 
 
 # ---- phase 1: decode + detect once per image ------------------------------------------------------------------
@@ -189,10 +199,10 @@ def detect_images(
 _WORKER: dict[tuple, object] = {}  # per-process: loaded models and detection caches, reused across tasks
 
 
-def _worker_model(name: str, models_dir: Path, num_threads: int) -> EmbeddingModel:
-    key = ("model", name, str(models_dir), num_threads)
+def _worker_model(spec: ModelSpec, models_dir: Path, num_threads: int) -> EmbeddingModel:
+    key = ("model", spec.name, spec.weights_sha256, str(models_dir), num_threads)
     if key not in _WORKER:
-        _WORKER[key] = load_model(name, models_dir, num_threads=num_threads)
+        _WORKER[key] = load_model(spec, models_dir, num_threads=num_threads)
     return _WORKER[key]  # type: ignore[return-value]
 
 
@@ -218,14 +228,16 @@ def embed_chunk(
     parts: dict[str, Path],
     models_dir: Path,
     num_threads: int,
+    specs: dict[str, ModelSpec],
 ) -> dict[str, int]:
     """Embed one chunk with several models, writing one atomic part per model; returns rows written per model.
 
-    ``wanted`` maps each model to the chunk's ids it still lacks. Each image is decoded once and aligned once per
+    ``wanted`` maps each model to the chunk's ids it still lacks; ``specs`` gives each model's spec (sent along, so
+    that workers need no registry entry for a user's spec file). Each image is decoded once and aligned once per
     distinct (template, parameters), however many models share that crop.
     """
     cache = _worker_cache(cache_path)
-    models = {name: _worker_model(name, models_dir, num_threads) for name in wanted}
+    models = {name: _worker_model(specs[name], models_dir, num_threads) for name in wanted}
     images = {}
     for image_id in dict.fromkeys(i for ids in wanted.values() for i in ids):
         decoded, det = load_image(root / image_id), cache.get(image_id)
@@ -288,9 +300,10 @@ def extract(
     *,
     models_dir: Path,
     chunk_size: int = 256,
-    fallback: bool = True,
+    no_face: str = "centre",
     workers: int = 2,
     executor: Executor | None = None,
+    on_start: Callable[[int], None] | None = None,
     progress: Progress | None = None,
 ) -> ExtractionSummary:
     """Embed ``image_ids`` (relative to ``root``) with every model in ``names`` into the store ``out``.
@@ -300,17 +313,31 @@ def extract(
     names : registered model names; their weights are verified in ``models_dir`` before any work.
     detector : the face detector; detections are cached in ``out`` and shared by all models.
     chunk_size : images per atomic part; a kill loses at most the chunks in flight.
-    fallback : use the fixed centre region when no face is found (status ``fallback``), as LFW evaluations do.
+    no_face : when no face is found, ``centre`` embeds the fixed centre region (status ``fallback``, as LFW
+        evaluations do), ``skip`` leaves the image out (status ``no_face``), ``error`` raises InvalidInputError.
     workers : processes for the embedding tasks (each runtime then uses one thread); 1 runs inline, two threads.
     executor : run the tasks here instead (e.g. ``dask.distributed.Client(...).get_executor()``).
+    on_start : called with the number of images once the models are loaded and checked, before any other work.
     progress : called with a stage (``detect``, ``embed``) and the images finished in it (for ``embed``, fractions:
         one model's share of a chunk).
     """
     started = time.perf_counter()
+    if no_face not in NO_FACE:
+        raise InvalidInputError(f"no_face must be one of {', '.join(NO_FACE)}, got {no_face!r}")
     out.mkdir(parents=True, exist_ok=True)
-    # fail on a missing runtime or bad weights before spending time on detection
-    fingerprints = {name: load_model(name, models_dir, num_threads=1).fingerprint for name in names}
+    # fail on a missing runtime, bad weights or a spec that does not fit its network before spending time on detection
+    specs = {name: get_spec(name) for name in names}
+    fingerprints = {n: check_model(load_model(specs[n], models_dir, num_threads=1)).fingerprint for n in names}
+    if on_start:
+        on_start(len(image_ids))
+    fallback = no_face == "centre"
     rows = detect_images(image_ids, root, detector, out, chunk_size=chunk_size, fallback=fallback, progress=progress)
+    faceless = [i for i in image_ids if rows[i][0] == "no_face"]
+    if no_face == "error" and faceless:
+        raise InvalidInputError(
+            f"no face found in {len(faceless)} of {len(image_ids)} images (e.g. {', '.join(faceless[:3])}); "
+            "use --no-face skip to leave them out or --no-face centre to embed their centre region"
+        )
     cache_path = out / f"detections-{detector.name}.parquet"
     embeddable = [i for i in image_ids if rows[i][0] in ("ok", FALLBACK)]
     run = f"{time.strftime('%Y%m%d%H%M%S')}{os.getpid() % 100000:05d}"
@@ -343,12 +370,12 @@ def extract(
 
     if executor is None and workers == 1:
         for wanted, parts, share in tasks:
-            record(embed_chunk(wanted, root, cache_path, parts, models_dir, threads), share)
+            record(embed_chunk(wanted, root, cache_path, parts, models_dir, threads, specs), share)
     else:
         pool = executor or ProcessPoolExecutor(max_workers=workers)
         try:
             futures = {
-                pool.submit(embed_chunk, wanted, root, cache_path, parts, models_dir, threads): share
+                pool.submit(embed_chunk, wanted, root, cache_path, parts, models_dir, threads, specs): share
                 for wanted, parts, share in tasks
             }
             for fut in as_completed(futures):
@@ -375,12 +402,17 @@ def embed_folder(
     chunk_size: int = 256,
     workers: int = 2,
     limit: int | None = None,
+    no_face: str = "centre",
+    min_face: int | None = None,
     on_start: Callable[[int], None] | None = None,
     progress: Progress | None = None,
 ) -> ExtractionSummary:
     """Embed every image under ``root`` (sorted ids, optionally the first ``limit``) with the models ``names``.
 
-    ``on_start`` receives the number of images before work starts (for progress bars' totals).
+    ``on_start`` receives the number of images before work starts (for progress bars' totals). ``no_face`` as in
+    :func:`extract`; ``min_face`` ignores faces whose box is smaller (pixels). Several faces: the largest, most
+    central one (:func:`facebridge.faces.choose_face`). A store keeps the detector, ``no_face`` and ``min_face`` it
+    was made with, and refuses to be resumed with others.
     """
     if not root.is_dir():
         raise MissingFileError(f"image folder not found: {root}")
@@ -389,8 +421,9 @@ def embed_folder(
         raise InvalidInputError(f"no images (jpg, jpeg, png, bmp, webp) under {root}")
     weights_dir = resolve_models_dir(models_dir)
     det = make_detector(detector, weights_dir)
-    if on_start:
-        on_start(len(image_ids))
+    if min_face is not None:
+        det = MinFaceSize(det, min_face)
+    check_store_settings(out, {"detector": detector, "no_face": no_face, "min_face": min_face})
     return extract(
         image_ids,
         root,
@@ -399,6 +432,8 @@ def embed_folder(
         out,
         models_dir=weights_dir,
         chunk_size=chunk_size,
+        no_face=no_face,
         workers=workers,
+        on_start=on_start,
         progress=progress,
     )

@@ -21,6 +21,7 @@ import numpy as np
 
 from facebridge.embeddings import EmbeddingSet, join_sets
 from facebridge.errors import InvalidInputError, MismatchError
+from facebridge.experiments.advice import far_resolution_warnings, fit_size_warnings
 from facebridge.protocols import PairList, VerificationResult, pair_scores, person_of, verify
 
 MODES = ("native", "cross", "both")
@@ -119,7 +120,8 @@ def evaluate(
     """
     _check(mode, pool, source, fit, fitted)
     n_train: list[int] = []
-    notes: list[str] = []
+    n_people: list[int] = []
+    notes: list[str] = list(pairs.notes)
     if mode == "native":
         scores = pair_scores(target.vectors_of(pairs.id_a), target.vectors_of(pairs.id_b), metric)
         estimator = None
@@ -138,12 +140,17 @@ def evaluate(
                     raise MismatchError(f"fold {k}: only {len(rows)} training images outside the fold's people")
                 estimator = fit().fit(x_all[rows], y_all[rows])
                 n_train.append(len(rows))
+                n_people.append(len(set(_people(shared[rows]))))
             a = estimator.transform(source.vectors_of(pairs.id_a[in_fold]))
             b_ids = pairs.id_b[in_fold]
             b = target.vectors_of(b_ids) if mode == "cross" else estimator.transform(source.vectors_of(b_ids))
             scores[in_fold] = pair_scores(a, b, metric)
         if fitted is not None:
             notes.append("map fitted outside this evaluation: its training data was not checked for fold leakage")
+        if n_train:
+            notes += fit_size_warnings(min(n_train), min(n_people), source.dim)
+    verification = verify(scores, pairs.same, pairs.fold)
+    notes += far_resolution_warnings(verification)
     return EvaluationResult(
         protocol=pairs.name,
         mode=mode,
@@ -154,6 +161,6 @@ def evaluate(
         params=estimator.get_params() if estimator is not None else {},
         pool=pool if fit is not None else None,
         n_train=tuple(n_train),
-        verification=verify(scores, pairs.same, pairs.fold),
+        verification=verification,
         notes=tuple(notes),
     )

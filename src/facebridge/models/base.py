@@ -10,7 +10,7 @@ from typing import Any
 import numpy as np
 
 from facebridge.embeddings import Fingerprint
-from facebridge.errors import MismatchError
+from facebridge.errors import FacebridgeError, MismatchError, ModelRuntimeError
 from facebridge.models.preprocess import preprocess
 from facebridge.models.spec import ModelSpec
 
@@ -68,7 +68,12 @@ class EmbeddingModel(ABC):
         (n, dim) float32.
         """
         x = preprocess(crops, self.spec)
-        outs = [self._run_padded(x[i : i + self.batch_size]) for i in range(0, len(x), self.batch_size)]
+        try:
+            outs = [self._run_padded(x[i : i + self.batch_size]) for i in range(0, len(x), self.batch_size)]
+        except FacebridgeError:
+            raise
+        except Exception as exc:  # the runtime's own error types; one line naming the model and the likely cause
+            raise ModelRuntimeError(runtime_failure(self.spec, x, exc)) from None
         if not outs:
             return np.zeros((0, self.spec.dim), dtype=np.float32)
         out = np.concatenate([np.asarray(o, dtype=np.float32).reshape(len(o), -1) for o in outs])
@@ -87,6 +92,23 @@ class EmbeddingModel(ABC):
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}({self.spec.name!r}, dim={self.spec.dim}, threads={self.num_threads})"
+
+
+def runtime_failure(spec: ModelSpec, x: np.ndarray, exc: BaseException) -> str:
+    """One line saying which model failed on which tensor, the runtime's first line, and the likely cause."""
+    first = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
+    first = first if len(first) <= 240 else first[:237] + "..."
+    text = str(exc).lower()
+    if any(word in text for word in ("dimension", "rank", "shape", "size")):
+        cause = "the spec's layout or input_size does not match the network's input"
+    elif "type" in text:
+        cause = "the spec's dtype does not match the network's input type"
+    else:
+        cause = "the spec (layout, input_size, dtype, input_name) may not match the network"
+    return (
+        f"model '{spec.name}' failed on a {spec.layout} {x.dtype} input of shape {tuple(x.shape)}: {first} "
+        f"(likely cause: {cause}; 'facebridge models add' reads them from the graph)"
+    )
 
 
 def pick_name(available: Sequence[str], declared: str, what: str, model: str) -> str:

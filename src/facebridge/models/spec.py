@@ -16,7 +16,9 @@ model is guessed from its graph. Example (``models/specs/edgeface-xs.toml``)::
     input_name = "input"
     output_name = "embedding"
     dim = 512
-    preprocessing_version = "1"
+
+The full reference (every field, its default, and how to add an ONNX model with ``facebridge models add``) is
+``docs/model_spec.md``.
 """
 
 from __future__ import annotations
@@ -84,7 +86,8 @@ class ModelSpec:
     mean, std : (3,) per channel in the network's channel order; input = (pixel - mean) / std on 0..255 values.
     layout : ``NCHW`` or ``NHWC``.
     dim : embedding dimension.
-    preprocessing_version : bumped whenever facebridge's preprocessing for this model changes (goes in the fingerprint).
+    preprocessing_version : bumped whenever facebridge's preprocessing for this model changes (goes in the
+        fingerprint); default ``"1"``.
     alignment_params : template parameters, e.g. ``{"margin": 0.1}`` for box224.
     dtype : ``float32`` (normalised tensor) or ``uint8`` (raw pixels; the runtime or graph does the scaling).
     input_name, output_name : tensor (or blob/layer) names; empty means the network's only one.
@@ -105,7 +108,7 @@ class ModelSpec:
     colour_order: str
     layout: str
     dim: int
-    preprocessing_version: str
+    preprocessing_version: str = "1"
     mean: tuple[float, float, float] = (0.0, 0.0, 0.0)
     std: tuple[float, float, float] = (1.0, 1.0, 1.0)
     alignment_params: Mapping[str, float] = field(default_factory=dict, hash=False)
@@ -126,6 +129,12 @@ class ModelSpec:
         object.__setattr__(self, "alignment_params", MappingProxyType(dict(self.alignment_params)))
         object.__setattr__(self, "reference_lfw_by_detector", MappingProxyType(dict(self.reference_lfw_by_detector)))
         object.__setattr__(self, "options", MappingProxyType(dict(self.options)))
+
+    def __reduce__(self) -> tuple:
+        """Rebuilt from its field values (mappings as plain dicts), so a spec can be sent to worker processes."""
+        values = {f.name: getattr(self, f.name) for f in fields(self)}
+        values["alignment_params"], values["options"] = dict(self.alignment_params), dict(self.options)
+        return (_rebuild_spec, (values,))
 
     @property
     def weights_sha256(self) -> str:
@@ -318,27 +327,36 @@ def _cross_checks(values: dict[str, Any]) -> None:
 def parse_spec(data: Mapping[str, Any], origin: str = "<spec>") -> ModelSpec:
     """Validate a decoded TOML mapping and build the spec.
 
-    Raises DataFormatError naming ``origin`` and the offending field, e.g.
-    ``"models/specs/x.toml: field 'dim': expected int, got str"``.
+    Every problem is reported at once in one DataFormatError naming ``origin`` and each offending field, e.g.
+    ``"models/specs/x.toml: field 'dim': expected int, got str; field 'layout': missing"``.
     """
+    problems: list[str] = []
     for key in data:
         if key not in _CHECKERS:
             close = difflib.get_close_matches(key, _CHECKERS, n=1)
-            hint = f" (did you mean '{close[0]}'?)" if close else ""
-            raise DataFormatError(f"{origin}: unknown field '{key}'{hint}")
+            problems.append(f"unknown field '{key}'" + (f" (did you mean '{close[0]}'?)" if close else ""))
     values: dict[str, Any] = {}
     for key, raw in data.items():
-        try:
-            values[key] = _CHECKERS[key](raw)
-        except _FieldError as exc:
-            raise DataFormatError(f"{origin}: field '{key}': {exc}") from None
+        if key in _CHECKERS:
+            try:
+                values[key] = _CHECKERS[key](raw)
+            except _FieldError as exc:
+                problems.append(f"field '{key}': {exc}")
     for spec_field in fields(ModelSpec):
-        if spec_field.name not in values and spec_field.default is MISSING and spec_field.default_factory is MISSING:
-            raise DataFormatError(f"{origin}: field '{spec_field.name}': missing")
-    try:
-        _cross_checks(values)
-    except _SpanError as exc:
-        raise DataFormatError(f"{origin}: field '{exc.field_name}': {exc}") from None
+        required = spec_field.default is MISSING and spec_field.default_factory is MISSING
+        if required and spec_field.name not in data:
+            problems.append(f"field '{spec_field.name}': missing")
+    if {"alignment", "input_size", "runtime", "layout"} <= set(values):  # what the cross checks read is valid
+        try:
+            _cross_checks(values)
+        except _SpanError as exc:
+            problems.append(f"field '{exc.field_name}': {exc}")
+    if problems:
+        raise DataFormatError(f"{origin}: " + "; ".join(problems))
+    return ModelSpec(**values)
+
+
+def _rebuild_spec(values: dict[str, Any]) -> ModelSpec:
     return ModelSpec(**values)
 
 

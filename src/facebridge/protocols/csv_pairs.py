@@ -1,7 +1,10 @@
-"""Generic pair lists from CSV: ``path1,path2,same[,fold]``, with people-disjoint folds when none are given.
+"""Generic pair lists from CSV: ``path1,path2,same[,fold]``, with folds assigned when none are given.
 
-``path1``/``path2`` are ids relative to the image root, ``"Person/image.jpg"``; ``same`` is 0/1/true/false (any
-case); ``fold`` is an integer >= 0. A first line whose ``same`` field is not such a label is a header and skipped.
+``path1``/``path2`` are ids: paths relative to the image folder given to ``embed --images``, ``"Person/image.jpg"``
+(the first folder is the person). With that folder as ``root``, paths that start with it or are absolute inside it
+are accepted too. ``same`` is 0/1/true/false (any case); ``fold`` is an integer >= 0. A first line whose ``same``
+field is not such a label is a header and skipped. Without a fold column the folds follow ``folds_by``
+(:mod:`facebridge.protocols.fold_rules`); every PairList says in its notes which rule was used.
 """
 
 from __future__ import annotations
@@ -17,11 +20,13 @@ from scipy.sparse.csgraph import connected_components
 
 from facebridge.errors import DataFormatError, InvalidInputError
 from facebridge.protocols._lines import line_error, parse_int, read_lines
+from facebridge.protocols.fold_rules import fold_sharing, pair_folds, people_to_folds
 from facebridge.protocols.pairs import PairList, person_of
 
 log = logging.getLogger(__name__)
 
 LABELS = {"0": False, "1": True, "false": False, "true": True}
+FOLDS_BY = ("people", "pairs")
 
 
 def people_disjoint_folds(person_a: np.ndarray, person_b: np.ndarray, n_folds: int, seed: int = 0) -> np.ndarray:
@@ -73,16 +78,73 @@ def _person(path: Path, lineno: int, image_id: str) -> str:
         raise line_error(path, lineno, f"{exc}; people-disjoint folds need it, or give a fold column") from None
 
 
+def image_id(text: str, root: Path | None) -> str:
+    """The id of a CSV path: as written, or relative to ``root`` when it starts with ``root`` or is absolute in it.
+
+    Raises InvalidInputError for an absolute path outside ``root`` (it cannot match an embedded image's id).
+    """
+    path = Path(text)
+    if root is None:
+        return text
+    if not path.is_absolute():
+        prefixed = root.parts != () and path.parts[: len(root.parts)] == root.parts
+        if not prefixed or (root / path).is_file():
+            return text
+        path = Path.cwd() / path
+    try:
+        return path.resolve().relative_to(root.resolve()).as_posix()
+    except ValueError:
+        raise InvalidInputError(f"{text} is not inside the image folder {root}") from None
+
+
+def assign_folds(
+    person_a: np.ndarray, person_b: np.ndarray, n_folds: int, seed: int, folds_by: str
+) -> tuple[np.ndarray, str]:
+    """Folds for pairs without a fold column, and a one-line note naming the rule used (module docstring).
+
+    ``folds_by="people"``: people-disjoint folds when the pairs link their people into at least ``n_folds``
+    groups, else people assigned to folds with each pair in its first image's fold. ``"pairs"``: pairs at random.
+    """
+    if folds_by not in FOLDS_BY:
+        raise InvalidInputError(f"folds_by must be one of {', '.join(FOLDS_BY)}, got {folds_by!r}")
+    if folds_by == "pairs":
+        folds = pair_folds(len(person_a), n_folds, seed)
+        shared, _ = fold_sharing(person_a, person_b, folds)
+        return folds, (
+            f"folds: pairs dealt at random to {n_folds} folds (--folds-by pairs); {shared} people appear in several "
+            "folds, so a test fold's threshold is chosen on pairs that show its people"
+        )
+    try:
+        folds = people_disjoint_folds(person_a, person_b, n_folds, seed)
+        return folds, f"folds: {n_folds} people-disjoint folds (groups of people linked by any pair kept together)"
+    except InvalidInputError:
+        folds = people_to_folds(person_a, person_b, n_folds, seed)
+    people, pairs = fold_sharing(person_a, person_b, folds)
+    return folds, (
+        f"folds: people assigned to {n_folds} folds, each pair in its first image's person's fold (the pairs link "
+        f"their people too closely for people-disjoint folds); through impostor pairs {people} people appear in "
+        f"several folds ({pairs} pairs show them); a map fitted per fold still never trains on a test fold's people"
+    )
+
+
 def parse_pairs_csv(
-    path: str | os.PathLike[str], n_folds: int = 10, seed: int = 0, name: str | None = None
+    path: str | os.PathLike[str],
+    n_folds: int = 10,
+    seed: int = 0,
+    name: str | None = None,
+    *,
+    folds_by: str = "people",
+    root: str | os.PathLike[str] | None = None,
 ) -> PairList:
     """Parse a ``path1,path2,same[,fold]`` CSV into a PairList named ``name`` (default: the file stem).
 
-    Without a fold column, folds come from ``people_disjoint_folds(n_folds, seed)`` over ``person_of`` of each
-    path. Raises MissingFileError when absent, DataFormatError naming ``file:line`` for a malformed line, and
-    InvalidInputError when the people cannot be split into ``n_folds`` folds.
+    Without a fold column, folds come from :func:`assign_folds` (``n_folds``, ``seed``, ``folds_by``) over
+    ``person_of`` of each id; a given fold column that shares people between folds gets a note. ``root`` is the
+    image folder the ids are relative to (:func:`image_id`). Raises MissingFileError when absent,
+    DataFormatError naming ``file:line`` for a malformed line, and InvalidInputError when no folds can be made.
     """
     path = Path(path)
+    root = Path(root) if root is not None else None
     rows = [(lineno, [f.strip() for f in next(csv.reader([line]))]) for lineno, line in read_lines(path)]
     first_no, first = rows[0]
     if len(first) >= 3 and first[2].lower() not in LABELS:
@@ -101,14 +163,24 @@ def parse_pairs_csv(
             raise line_error(path, lineno, "empty path")
         if fields[2].lower() not in LABELS:
             raise line_error(path, lineno, f"same must be 0, 1, true or false, got {fields[2]!r}")
-        id_a.append(fields[0])
-        id_b.append(fields[1])
+        try:
+            id_a.append(image_id(fields[0], root))
+            id_b.append(image_id(fields[1], root))
+        except InvalidInputError as exc:
+            raise line_error(path, lineno, str(exc)) from None
         same.append(LABELS[fields[2].lower()])
         if width == 4:
             fold.append(parse_int(fields[3], path, lineno, "fold", 0))
+    notes: list[str] = []
     if width == 3:
-        person_a = np.array([_person(path, no, f[0]) for no, f in rows], dtype=object)
-        person_b = np.array([_person(path, no, f[1]) for no, f in rows], dtype=object)
-        fold = people_disjoint_folds(person_a, person_b, n_folds, seed)
+        person_a = np.array([_person(path, no, i) for (no, _), i in zip(rows, id_a, strict=True)], dtype=object)
+        person_b = np.array([_person(path, no, i) for (no, _), i in zip(rows, id_b, strict=True)], dtype=object)
+        fold, note = assign_folds(person_a, person_b, n_folds, seed, folds_by)
+        notes.append(note)
+    elif all("/" in i for i in id_a + id_b):  # ids with a person folder: check the given folds
+        shared, _ = fold_sharing(np.array([person_of(i) for i in id_a]), np.array([person_of(i) for i in id_b]),
+                                 np.array(fold))  # fmt: skip
+        if shared:
+            notes.append(f"warning: the fold column is not people-disjoint: {shared} people appear in several folds")
     a, b = np.array(id_a, dtype=object), np.array(id_b, dtype=object)
-    return PairList(a, b, np.array(same, dtype=bool), np.array(fold, dtype=np.int64), name or path.stem)
+    return PairList(a, b, np.array(same, dtype=bool), np.array(fold, dtype=np.int64), name or path.stem, tuple(notes))

@@ -44,6 +44,7 @@ class PairList:
     same : (n,) bool, True for a genuine (same person) pair.
     fold : (n,) int >= 0, the cross-validation fold of each pair.
     name : protocol name used in reports, e.g. ``"lfw"``.
+    notes : one-line remarks carried into every result, e.g. which rule assigned the folds.
     """
 
     id_a: np.ndarray
@@ -51,6 +52,7 @@ class PairList:
     same: np.ndarray
     fold: np.ndarray
     name: str
+    notes: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
         id_a, id_b = _id_array(self.id_a, "id_a"), _id_array(self.id_b, "id_b")
@@ -70,6 +72,7 @@ class PairList:
         object.__setattr__(self, "id_b", id_b)
         object.__setattr__(self, "same", same)
         object.__setattr__(self, "fold", fold.astype(np.int64, copy=False))
+        object.__setattr__(self, "notes", tuple(self.notes))
 
     @property
     def n(self) -> int:

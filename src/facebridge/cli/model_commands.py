@@ -1,0 +1,109 @@
+"""``facebridge models``: list the known models, and ``models add`` to bring an own ONNX network."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from facebridge.cli.commands import ModelsDirOpt, console
+from facebridge.cli.main import app
+
+models_app = typer.Typer(
+    help="The known models (built-in and your own); 'models add' brings an ONNX model.",
+    no_args_is_help=False,
+    rich_markup_mode=None,
+)
+app.add_typer(models_app, name="models")
+
+
+def _pct(value: float | None) -> str:
+    return "-" if value is None else f"{value:.2f}"
+
+
+@models_app.callback(invoke_without_command=True)
+def list_models(ctx: typer.Context, models_dir: ModelsDirOpt = None) -> None:
+    """List the models: dim, runtime, alignment, reference accuracy, and whether the weights check out."""
+    if ctx.invoked_subcommand is not None:
+        return
+    from rich import box
+    from rich.table import Table
+
+    from facebridge.models import list_specs, resolve_models_dir, weights_status
+    from facebridge.models.registry import user_specs_dir
+
+    root = resolve_models_dir(models_dir)
+    table = Table(box=box.SIMPLE_HEAD, pad_edge=False)
+    for col in ("name", "dim", "runtime", "align", "LFW ref", "paper", "weights"):
+        table.add_column(col, no_wrap=True)
+    specs = list_specs()
+    for spec in specs:
+        table.add_row(
+            spec.name,
+            str(spec.dim),
+            spec.runtime,
+            spec.alignment,
+            _pct(spec.reference_lfw),
+            _pct(spec.published_lfw),
+            weights_status(spec, root),
+        )
+    console.print(table)
+    console.print(f"weights: {root}; your own models (facebridge models add): {user_specs_dir()}", highlight=False)
+    for spec in specs:
+        console.print(
+            f"[bold]{spec.name}[/bold]: {spec.description} Source: {spec.source}. Licence: {spec.licence or '-'}.",
+            highlight=False,
+        )
+
+
+def _floats(text: str, what: str) -> list[float]:
+    from facebridge.errors import InvalidInputError
+
+    try:
+        return [float(v) for v in text.split(",")]
+    except ValueError:
+        raise InvalidInputError(f"{what} takes 1 or 3 comma-separated numbers, got {text!r}") from None
+
+
+@models_app.command("add")
+def add(
+    name: Annotated[str, typer.Argument(help="Name to use with --model, e.g. my-edge.")],
+    onnx: Annotated[Path, typer.Option(help="The network as an ONNX file (read in place, never copied).")],
+    alignment: Annotated[str, typer.Option(help="Crop the network was trained on: arc112, arc128, dlib150, box224.")],
+    colour: Annotated[str, typer.Option(help="Channel order the network expects: rgb or bgr.")],
+    mean: Annotated[str, typer.Option(help="Input = (pixel - mean) / std on 0..255: 1 or 3 numbers, e.g. 127.5.")],
+    std: Annotated[str, typer.Option(help="1 or 3 numbers, e.g. 127.5 (or 128).")],
+    dim: Annotated[int | None, typer.Option(min=1, help="Embedding size (default: read from the graph).")] = None,
+    input_name: Annotated[str, typer.Option(help="The image input, when the graph has several.")] = "",
+    output_name: Annotated[str, typer.Option(help="The embedding output, when the graph has several.")] = "",
+    metric: Annotated[str, typer.Option(help="cosine or euclidean, what the model was trained for.")] = "cosine",
+    folder: Annotated[
+        Path | None, typer.Option(help="Spec folder (default: $FACEBRIDGE_USER_MODELS or the user data dir).")
+    ] = None,
+    force: Annotated[bool, typer.Option(help="Replace an existing spec of that name.")] = False,
+) -> None:
+    """Add an ONNX face-recognition model: probe its graph, write its spec, check it runs on random crops."""
+    from facebridge.models.add import add_onnx_model
+
+    spec, path = add_onnx_model(
+        name,
+        onnx,
+        alignment=alignment,
+        colour=colour,
+        mean=_floats(mean, "--mean"),
+        std=_floats(std, "--std"),
+        dim=dim,
+        input_name=input_name,
+        output_name=output_name,
+        metric=metric,
+        folder=folder,
+        force=force,
+    )
+    console.print(
+        f"added {spec.name}: {spec.layout} {spec.input_size[0]}x{spec.input_size[1]} {spec.colour_order} -> "
+        f"{spec.dim}-d, input '{spec.input_name}', output '{spec.output_name}', sha256 {spec.weights_sha256[:12]}...; "
+        f"checked on random crops; wrote {path}",
+        highlight=False,
+    )
+    console.print(f"use it with --model {spec.name} (or --model {path})", highlight=False)

@@ -1,0 +1,24 @@
+"""Checks every writing command applies to its output path before doing any work."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from facebridge.errors import InvalidInputError
+
+
+def output_path(path: Path, suffix: str, *, force: bool, option: str = "--out") -> Path:
+    """``path`` checked for writing a ``suffix`` file (e.g. ``".fbmap"``).
+
+    No suffix gets ``suffix`` appended; another suffix (``m.npz`` for a map) is refused, since the file would
+    not be what its name says; an existing file is refused unless ``force``. Raises InvalidInputError.
+    """
+    if path.suffix == "":
+        path = path.with_suffix(suffix)
+    elif path.suffix.lower() != suffix:
+        raise InvalidInputError(f"{option} {path}: this command writes a {suffix} file; name it {path.stem}{suffix}")
+    if path.is_dir():
+        raise InvalidInputError(f"{option} {path} is a folder; give a file name ending in {suffix}")
+    if path.exists() and not force:
+        raise InvalidInputError(f"{option} {path} exists; pass --force to replace it")
+    return path

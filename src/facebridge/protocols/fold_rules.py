@@ -1,0 +1,58 @@
+"""Fold assignment for real pair lists, where random impostor pairs link everyone into one group.
+
+Three rules, each returning folds plus a one-line note saying which rule was used (shown in every result):
+
+- people-disjoint (:func:`facebridge.protocols.csv_pairs.people_disjoint_folds`), when the pairs allow it;
+- people to folds (:func:`people_to_folds`): every person gets a fold, a pair goes to the fold of its first
+  image's person, so genuine pairs never cross folds and the impostor pairs between two folds' people are the
+  only sharing (fold k's map is still trained without any person in fold k's pairs);
+- pairs (:func:`pair_folds`): pairs dealt to folds at random, people shared across folds.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from facebridge.errors import InvalidInputError
+
+
+def people_to_folds(person_a: np.ndarray, person_b: np.ndarray, n_folds: int, seed: int = 0) -> np.ndarray:
+    """Folds from people: each person of ``person_a`` gets a fold, each pair the fold of its ``person_a``.
+
+    People are shuffled with ``seed`` and dealt largest first (by the pairs they lead) to the fold with the fewest
+    pairs so far. Raises InvalidInputError when fewer people lead pairs than there are folds.
+    """
+    if n_folds < 1:
+        raise InvalidInputError(f"n_folds must be >= 1, got {n_folds}")
+    people, lead = np.unique(np.asarray(person_a).astype(str), return_inverse=True)
+    if len(people) < n_folds:
+        raise InvalidInputError(f"the pairs' first images show {len(people)} people, too few for {n_folds} folds")
+    sizes = np.bincount(lead, minlength=len(people))
+    order = np.random.default_rng(seed).permutation(len(people))
+    order = order[np.argsort(-sizes[order], kind="stable")]
+    load = np.zeros(n_folds, dtype=np.int64)
+    fold_of_person = np.empty(len(people), dtype=np.int64)
+    for person in order:
+        k = int(np.argmin(load))
+        fold_of_person[person] = k
+        load[k] += sizes[person]
+    return fold_of_person[lead]
+
+
+def pair_folds(n_pairs: int, n_folds: int, seed: int = 0) -> np.ndarray:
+    """``n_pairs`` pairs dealt at random (``seed``) to ``n_folds`` folds of sizes differing by at most one."""
+    if not 1 <= n_folds <= n_pairs:
+        raise InvalidInputError(f"n_folds must be in 1..{n_pairs} (the number of pairs), got {n_folds}")
+    folds = np.empty(n_pairs, dtype=np.int64)
+    folds[np.random.default_rng(seed).permutation(n_pairs)] = np.arange(n_pairs) % n_folds
+    return folds
+
+
+def fold_sharing(person_a: np.ndarray, person_b: np.ndarray, folds: np.ndarray) -> tuple[int, int]:
+    """(people appearing in more than one fold, pairs showing such a person); (0, 0) for people-disjoint folds."""
+    a, b = np.asarray(person_a).astype(str), np.asarray(person_b).astype(str)
+    folds_of: dict[str, set[int]] = {}
+    for person, k in zip(np.concatenate([a, b]), np.concatenate([folds, folds]).tolist(), strict=True):
+        folds_of.setdefault(person, set()).add(k)
+    shared = {p for p, ks in folds_of.items() if len(ks) > 1}
+    return len(shared), sum(1 for x, y in zip(a, b, strict=True) if x in shared or y in shared)
