@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import copy
+import pickle
 
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
 from facebridge.errors import DataFormatError, MissingFileError
-from facebridge.models import ModelSpec, WeightFile, load_spec, parse_spec
+from facebridge.models import ModelSpec, WeightFile, get_spec, list_specs, load_spec, parse_spec
 from facebridge.models.spec import _CHECKERS
 
 SHA = "ab" * 32
@@ -133,3 +134,13 @@ def test_load_spec_file_errors(tmp_path) -> None:
         load_spec(path)
     with pytest.raises(MissingFileError, match="does not exist"):
         load_spec(tmp_path / "nope.toml")
+
+
+@pytest.mark.parametrize("name", [spec.name for spec in list_specs()])
+def test_builtin_specs_pickle_for_worker_processes(name: str) -> None:
+    # Specs travel to extraction workers; every read-only mapping field (alignment_params,
+    # reference_lfw_by_detector, options) must survive the trip.
+    spec = get_spec(name)
+    again = pickle.loads(pickle.dumps(spec))
+    assert again == spec
+    assert dict(again.reference_lfw_by_detector) == dict(spec.reference_lfw_by_detector)

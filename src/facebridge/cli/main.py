@@ -9,20 +9,31 @@ from __future__ import annotations
 from importlib.metadata import PackageNotFoundError, version
 from typing import Annotated
 
-import click
 import typer
 from typer.core import TyperGroup
 
 from facebridge.errors import FacebridgeError
 
 #: Commands in the order a user runs them; ``--help`` lists them so (any other command after these).
-WORKFLOW = ("models", "embed", "fit", "transform", "evaluate", "export-onnx", "native", "reproduce")
+WORKFLOW = (
+    "models",
+    "embed",
+    "fit",
+    "transform",
+    "evaluate",
+    "export-onnx",
+    "migrate",
+    "search",
+    "native",
+    "reproduce",
+    "audit",
+)
 
 
 class WorkflowGroup(TyperGroup):
     """Lists the commands in :data:`WORKFLOW` order rather than the order their modules registered them."""
 
-    def list_commands(self, ctx: click.Context) -> list[str]:
+    def list_commands(self, ctx: typer.Context) -> list[str]:
         names = super().list_commands(ctx)
         rank = {name: i for i, name in enumerate(WORKFLOW)}
         return sorted(names, key=lambda n: rank.get(n, len(WORKFLOW)))

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import difflib
 import logging
+import multiprocessing
 import os
 import time
 from collections.abc import Callable, Sequence
@@ -372,7 +373,10 @@ def extract(
         for wanted, parts, share in tasks:
             record(embed_chunk(wanted, root, cache_path, parts, models_dir, threads, specs), share)
     else:
-        pool = executor or ProcessPoolExecutor(max_workers=workers)
+        # forkserver, not fork: the parent runs threads (progress bars, the checked models' runtime pools), and a
+        # forked child can inherit one of their locks held.
+        context = multiprocessing.get_context("forkserver")
+        pool = executor or ProcessPoolExecutor(max_workers=workers, mp_context=context)
         try:
             futures = {
                 pool.submit(embed_chunk, wanted, root, cache_path, parts, models_dir, threads, specs): share

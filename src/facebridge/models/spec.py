@@ -71,6 +71,10 @@ class WeightFile:
     pip: str = ""
 
 
+#: ModelSpec fields held as read-only mappings (plain dicts when pickled for worker processes).
+_MAPPING_FIELDS = ("alignment_params", "reference_lfw_by_detector", "options")
+
+
 @dataclass(frozen=True)
 class ModelSpec:
     """Declared description of one embedding network (see the module docstring for the TOML form).
@@ -126,14 +130,14 @@ class ModelSpec:
     options: Mapping[str, Any] = field(default_factory=dict, hash=False)
 
     def __post_init__(self) -> None:
-        object.__setattr__(self, "alignment_params", MappingProxyType(dict(self.alignment_params)))
-        object.__setattr__(self, "reference_lfw_by_detector", MappingProxyType(dict(self.reference_lfw_by_detector)))
-        object.__setattr__(self, "options", MappingProxyType(dict(self.options)))
+        for name in _MAPPING_FIELDS:
+            object.__setattr__(self, name, MappingProxyType(dict(getattr(self, name))))
 
     def __reduce__(self) -> tuple:
         """Rebuilt from its field values (mappings as plain dicts), so a spec can be sent to worker processes."""
         values = {f.name: getattr(self, f.name) for f in fields(self)}
-        values["alignment_params"], values["options"] = dict(self.alignment_params), dict(self.options)
+        for name in _MAPPING_FIELDS:
+            values[name] = dict(values[name])
         return (_rebuild_spec, (values,))
 
     @property
