@@ -105,6 +105,7 @@ def test_results_follow_the_contract(toy: tuple) -> None:
         "study_reference",
         "targets",
         "ytf",
+        "privacy",
     }
     meta = d["meta"]
     assert meta["protocol"] == "toy" and meta["pairs"] == pairs.n and meta["folds"] == 4 and meta["quick"]
@@ -113,7 +114,7 @@ def test_results_follow_the_contract(toy: tuple) -> None:
         "affine_cv": "linear",
         "kernel_whitened": "nonlinear",
     }
-    assert len(d["penalty"]) == 6 * 6 and len(d["modes"]) == 6 * 6 and d["ytf"] is None
+    assert len(d["penalty"]) == 6 * 6 and len(d["modes"]) == 6 * 6 and d["ytf"] is None and d["privacy"] is None
     for row in d["penalty"]:
         assert row["mode"] == "cross" and len(row["fold_accuracy"]) == 4
         assert row["penalty"] == pytest.approx(row["native_target"] - row["mean"])

@@ -358,8 +358,11 @@ def reproduce(
     seed: Annotated[int, typer.Option(help="Seed for sample-size draws and seeded methods.")] = 0,
     models_dir: ModelsDirOpt = None,
     workers: Annotated[int, typer.Option(min=1, help="Processes for embedding.")] = os.cpu_count() or 1,
+    privacy: Annotated[
+        bool, typer.Option(help="Also run the privacy audit of every pair (a section and OUT/privacy/).")
+    ] = True,
 ) -> None:
-    """Reproduce the study: native accuracy, penalty matrix, sample size, rank, modes; writes a report."""
+    """Reproduce the study: native accuracy, penalty matrix, sample size, rank, modes, privacy; writes a report."""
     import time
 
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
@@ -369,9 +372,12 @@ def reproduce(
     from facebridge.experiments.reproduce import reproduce as run_reproduce
     from facebridge.paths import default_data_dir
     from facebridge.reports import write_study_report
+    from facebridge.reports.privacy import write_audit_report
 
     started = time.perf_counter()
-    inputs = ReproduceInputs(default_data_dir(data), store, models_dir, ytf, None, workers)
+    target = out or Path("reports") / ("lfw-study-quick" if quick else "lfw-study")
+    checkpoint = target / "privacy" / "checkpoint"
+    inputs = ReproduceInputs(default_data_dir(data), store, models_dir, ytf, None, workers, checkpoint)
     names = model_names(models) if models else None  # spec files are registered here
     columns = (TextColumn("{task.description:>12}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
     with Progress(*columns, console=console, transient=False) as bar:
@@ -382,8 +388,9 @@ def reproduce(
                 tasks[stage] = bar.add_task(stage, total=total)
             bar.update(tasks[stage], completed=done, total=total)
 
-        results = run_reproduce(inputs, models=names, quick=quick, seed=seed, progress=progress)
-    target = out or Path("reports") / ("lfw-study-quick" if quick else "lfw-study")
+        results = run_reproduce(inputs, models=names, quick=quick, seed=seed, privacy=privacy, progress=progress)
     written = write_study_report(results.to_dict(), target)
+    if results.privacy is not None:
+        written |= {f"privacy/{k}": v for k, v in write_audit_report(results.privacy, target / "privacy").items()}
     console.print(f"report: {target / 'report.html'} and {target / 'report.md'} ({len(written)} files)")
     console.print(f"reproduce took {time.perf_counter() - started:.0f} s")

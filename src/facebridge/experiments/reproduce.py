@@ -14,6 +14,9 @@ from pathlib import Path
 from facebridge.embeddings import read_embeddings
 from facebridge.embeddings.extract import ExtractionSummary, embed_folder
 from facebridge.errors import FacebridgeError, InvalidInputError, MissingFileError
+from facebridge.experiments.audit import AuditSettings
+from facebridge.experiments.audit_defences import DEFENCE_BUDGETS
+from facebridge.experiments.audit_run import run_audit
 from facebridge.experiments.study import StudyResults, run_study, run_ytf_study
 from facebridge.models import get_spec, list_specs, resolve_models_dir, weights_status
 from facebridge.protocols import list_ytf_frames, parse_lfw_pairs, parse_ytf_splits
@@ -34,6 +37,12 @@ class ReproduceInputs:
     ytf_root: Path | None = None
     ytf_store: Path | None = None
     workers: int = 2
+    audit_checkpoint: Path | None = None
+
+
+#: The privacy audit run with the study: every ordered pair; the defences on the first pair.
+PRIVACY = AuditSettings()
+PRIVACY_QUICK = AuditSettings(budgets=(0, 100, 1000), seeds=(0,))
 
 
 def available_models(names: Sequence[str] | None, models_dir: Path | None) -> tuple[list[str], list[str]]:
@@ -81,9 +90,11 @@ def reproduce(
     models: Sequence[str] | None = None,
     quick: bool = False,
     seed: int = 0,
+    privacy: bool = True,
     progress: Progress | None = None,
 ) -> StudyResults:
-    """Embed LFW (and YTF frames when ``inputs.ytf_root`` is given) with the models found, then run the study."""
+    """Embed LFW (and YTF frames when ``inputs.ytf_root`` is given) with the models found, then run the study and,
+    with ``privacy``, the privacy audit of every ordered pair (``PRIVACY``, or ``PRIVACY_QUICK`` when quick)."""
     names, notes = available_models(models, inputs.models_dir)
     lfw = inputs.data / "lfw"
     pairs = parse_lfw_pairs(lfw / "pairs.txt")
@@ -92,6 +103,20 @@ def reproduce(
     results = run_study(sets, pairs, quick=quick, seed=seed, progress=progress)
     results.meta["notes"].extend(notes)
     results.meta["extraction"] = summary.to_dict()
+    if privacy:
+        settings = PRIVACY_QUICK if quick else PRIVACY
+        ordered = [(a, b) for a in names for b in names if a != b]
+        audit = run_audit(
+            sets,
+            ordered,
+            settings,
+            protocol=pairs,
+            defence_pairs=ordered[:1],
+            defence_budgets=[k for k in DEFENCE_BUDGETS if k in settings.budgets],
+            progress=progress,
+            checkpoint=inputs.audit_checkpoint,
+        )
+        results = results.with_privacy(audit)
     if inputs.ytf_root is not None:
         results = results.with_ytf(_ytf(inputs.ytf_root, inputs, names, quick, seed, progress))
     return results

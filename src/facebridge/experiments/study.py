@@ -72,10 +72,15 @@ class StudyResults:
     rank: list[dict[str, Any]]
     rank_summary: list[dict[str, Any]]
     ytf: StudyResults | None = field(default=None)
+    privacy: dict[str, Any] | None = field(default=None)
 
     def with_ytf(self, ytf: StudyResults) -> StudyResults:
         """These results with ``ytf`` attached as the YouTube Faces section."""
         return replace(self, ytf=ytf)
+
+    def with_privacy(self, audit: dict[str, Any]) -> StudyResults:
+        """These results with a privacy audit (``experiments.audit_run.run_audit``'s dict) attached."""
+        return replace(self, privacy=audit)
 
     def _body(self) -> dict[str, Any]:
         return {
@@ -96,6 +101,7 @@ class StudyResults:
             "study_reference": dict(STUDY_REFERENCE),
             "targets": dict(TARGETS),
             "ytf": None if self.ytf is None else self.ytf._body(),
+            "privacy": self.privacy,
         }
 
 

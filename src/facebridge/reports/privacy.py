@@ -18,7 +18,7 @@ from facebridge.errors import InvalidInputError
 from facebridge.reports.document import Block, Bullets, Figure, Heading, Paragraph, Table, figures_of, render_markdown
 from facebridge.reports.figures import new_figure, save_figure
 from facebridge.reports.html import render_html
-from facebridge.reports.study_report import results_json
+from facebridge.reports.strict_json import results_json
 from facebridge.reports.tables import fmt
 from facebridge.storage import atomic_write
 

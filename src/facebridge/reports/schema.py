@@ -166,6 +166,11 @@ def results_problem(results: Any) -> str:
     problem = problem or _missing(results, ("study_reference", "ytf"), "results")
     problem = problem or _missing(results["study_reference"], REFERENCE, "study_reference")
     problem = problem or _not_numbers(results["study_reference"], REFERENCE[:-1], "study_reference")
+    privacy = results.get("privacy") if isinstance(results, dict) else None
+    if not problem and privacy is not None:
+        problem = _missing(privacy, ("meta", "pairs", "defences"), "privacy") if isinstance(privacy, dict) else (
+            "privacy must be an audit results dict or null"
+        )
     if problem or results["ytf"] is None:
         return problem
     return _part_problem(results["ytf"], "ytf.")

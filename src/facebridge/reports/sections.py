@@ -12,6 +12,7 @@ from facebridge.reports import figures, tables
 from facebridge.reports.claims import plural, study_claims, why_not
 from facebridge.reports.document import Block, Bullets, Contents, Figure, Figures, Heading, Paragraph
 from facebridge.reports.numbers import fmt_sig, fmt_value
+from facebridge.reports.privacy import privacy_section
 from facebridge.reports.summary import (
     PLAIN_BASELINE,
     VIEW_BASELINE,
@@ -287,6 +288,19 @@ def _ytf(results: Record) -> list[Block]:
     ]
 
 
+def _privacy(results: Record) -> list[Block]:
+    """The privacy audit run with the study (``privacy/`` holds its standalone report), when there is one."""
+    audit = results.get("privacy")
+    if audit is None:
+        return []
+    intro = Paragraph(
+        "The other side of the finding: templates leaked from one system can be linked to identities in another "
+        "system's gallery. The audit below ran on the same embeddings; its standalone report (with its own "
+        "results.json) is privacy/report.html."
+    )
+    return [Heading(2, "Privacy: linking leaked templates across systems"), intro, *privacy_section(audit, level=3)]
+
+
 def report_title(meta: Record) -> str:
     return f"facebridge study: maps between face embedding spaces ({meta['protocol'].upper()})"
 
@@ -307,6 +321,7 @@ def study_document(results: Record) -> list[Block]:
         *_claims(results),
         *protocol_sections(results, level=2, prefix="", results=results, summary=False),
         *_ytf(results),
+        *_privacy(results),
         Heading(2, "Files"),
         Paragraph(
             f"Every number is in results.json (ROC points included); the tables' numbers at full precision in {csvs}; "

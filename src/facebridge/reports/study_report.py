@@ -7,10 +7,8 @@ Everything is rendered from the results dict alone (see :mod:`facebridge.reports
 from __future__ import annotations
 
 import json
-import math
 import os
 from pathlib import Path
-from typing import Any
 
 from facebridge.errors import DataFormatError, InvalidInputError, MissingFileError
 from facebridge.reports.document import figures_of, render_markdown
@@ -18,29 +16,9 @@ from facebridge.reports.figures import save_figure
 from facebridge.reports.html import render_html
 from facebridge.reports.schema import results_problem
 from facebridge.reports.sections import report_title, study_document
+from facebridge.reports.strict_json import results_json
 from facebridge.reports.tables import csv_records, write_csv
 from facebridge.storage import atomic_write
-
-
-def _not_finite(obj: Any, where: str = "results") -> str:
-    """Where ``obj`` holds a NaN or infinity (strict JSON has neither), or ``""``."""
-    if isinstance(obj, float) and not math.isfinite(obj):
-        return where
-    items = obj.items() if isinstance(obj, dict) else enumerate(obj) if isinstance(obj, list | tuple) else ()
-    for key, value in items:
-        if found := _not_finite(value, f"{where}.{key}" if isinstance(obj, dict) else f"{where}[{key}]"):
-            return found
-    return ""
-
-
-def results_json(results: dict) -> str:
-    """``results`` as pretty, strict JSON; NaN, infinity or a non-JSON value is an InvalidInputError."""
-    if where := _not_finite(results):
-        raise InvalidInputError(f"results are not strict JSON: {where} is not finite")
-    try:
-        return json.dumps(results, indent=2, ensure_ascii=False, allow_nan=False) + "\n"
-    except TypeError as exc:
-        raise InvalidInputError(f"results are not JSON data: {exc}") from exc
 
 
 def _write_text(path: Path, text: str) -> Path:
