@@ -92,3 +92,19 @@ def test_a_read_only_folder_is_one_write_error(tmp_path) -> None:
     folder.mkdir(mode=0o555)
     with pytest.raises(WriteError, match="cannot write"):
         atomic_write(folder / "f.txt", write_text("x"))
+
+
+def test_map_files_get_the_umask_permissions_not_0600(tmp_path) -> None:
+    import numpy as np
+
+    from facebridge.embeddings import Fingerprint
+    from facebridge.maps import make_map, save_map
+
+    rng = np.random.default_rng(0)
+    estimator = make_map("ridge").fit(rng.normal(size=(20, 4)), rng.normal(size=(20, 4)))
+    old = os.umask(0o022)
+    try:
+        path = save_map(estimator, tmp_path / "m.fbmap", source=Fingerprint(model="a"), target=Fingerprint(model="b"))
+    finally:
+        os.umask(old)
+    assert path.stat().st_mode & 0o777 == 0o644

@@ -117,13 +117,11 @@ def atomic_write(path: str | os.PathLike[str], write: Callable[[Path], None]) ->
         raise WriteError(f"cannot write {path}: {exc.strerror or exc}") from None
     tmp = Path(name)
     try:
-        try:
-            os.fchmod(fd, _file_mode())
-        finally:
-            os.close(fd)
+        os.close(fd)
         write(tmp)
         with open(tmp, "rb") as fh:
             os.fsync(fh.fileno())
+            os.fchmod(fh.fileno(), _file_mode())  # after write: some writers (safetensors) recreate the file 0600
         os.replace(tmp, path)
     except _serializer_errors() as exc:
         if isinstance(exc, FacebridgeError):
