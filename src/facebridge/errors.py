@@ -45,3 +45,7 @@ class NotFittedError(FacebridgeError, AttributeError):
 
 class ModelRuntimeError(FacebridgeError, RuntimeError):
     """A network failed to run on the input its spec declares (e.g. a user's spec with the wrong layout)."""
+
+
+class BusyError(FacebridgeError, RuntimeError):
+    """A store that another run is writing to right now."""

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+
 import pytest
 
 from facebridge.errors import InvalidInputError, MissingFileError
@@ -51,3 +53,18 @@ def test_image_id(tmp_path, monkeypatch) -> None:
 def test_missing_root(tmp_path) -> None:
     with pytest.raises(MissingFileError, match="image folder not found"):
         list_images(tmp_path / "nope")
+
+
+def test_a_name_that_is_not_utf8_gets_a_reversible_escaped_id(tmp_path) -> None:
+    from facebridge.images import image_file
+
+    (tmp_path / "P").mkdir()
+    raw = os.path.join(os.fsencode(tmp_path / "P"), b"caf\xe9.jpg")
+    with open(raw, "wb") as fh:
+        fh.write(b"x")
+    (tmp_path / "P" / "caf\\x41.jpg").write_bytes(b"literal")  # a real name that looks escaped stays itself
+    ids = list_images(tmp_path)
+    assert ids == ["P/caf\\x41.jpg", "P/caf\\xe9.jpg"]
+    assert ids[1].encode("utf-8")  # storable in Parquet
+    assert os.fsencode(image_file(tmp_path, ids[1])) == raw
+    assert image_file(tmp_path, ids[0]).read_bytes() == b"literal"

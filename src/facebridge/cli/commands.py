@@ -12,7 +12,7 @@ import typer
 from rich.console import Console
 
 from facebridge.cli.main import app
-from facebridge.cli.outputs import output_path
+from facebridge.cli.outputs import nonempty_path, output_path
 from facebridge.cli.render import native_summary, print_evaluation, warn_fit_size
 from facebridge.errors import InvalidInputError
 
@@ -180,7 +180,10 @@ def evaluate(
     """Evaluate the target natively, or a source->target map, on a verification protocol."""
     from facebridge.experiments import evaluate as run_evaluation
     from facebridge.maps import load_map, make_map
+    from facebridge.storage import atomic_write, check_output_file
 
+    if json_out is not None:
+        check_output_file(json_out)
     pair_list = _load_protocol(protocol, pairs, data, folds, seed, folds_by, images)
     tgt = _read_set(target, protocol, video)
     src = _read_set(source, protocol, video) if source is not None else None
@@ -213,8 +216,8 @@ def evaluate(
         if native is not None:
             payload["native"] = native.verification.to_dict()
             payload["penalty_vs_native"] = result.verification.mean - native.verification.mean
-        json_out.parent.mkdir(parents=True, exist_ok=True)
-        json_out.write_text(json.dumps(payload, indent=2))
+        text = json.dumps(payload, indent=2)
+        atomic_write(json_out, lambda tmp: tmp.write_text(text))
         console.print(f"wrote {json_out}")
 
 
@@ -242,7 +245,7 @@ ModelsOpt = Annotated[
 
 @app.command()
 def embed(
-    out: Annotated[Path, typer.Option(help="Store folder: one Parquet embedding set per model.")],
+    out: Annotated[Path, typer.Option(parser=nonempty_path, help="Store folder: one Parquet embedding set per model.")],
     model: ModelsOpt = None,
     images: Annotated[
         Path | None, typer.Option(help="Folder of images; an image's id is its path relative to it: Person/x.jpg.")
@@ -269,6 +272,10 @@ def embed(
     json_out: Annotated[Path | None, typer.Option("--json", help="Also write the run's summary to this JSON file.")] = (
         None
     ),
+    wait: Annotated[bool, typer.Option(help="Wait for another run on the same store instead of stopping.")] = False,
+    repair: Annotated[bool, typer.Option(help="Drop unreadable store files (truncated parts) and redo their work.")] = (
+        False
+    ),
 ) -> None:
     """Detect, align and embed images with one or more models into a resumable store.
 
@@ -277,8 +284,10 @@ def embed(
     from facebridge.cli.embed_progress import EmbedProgress, summary_line
     from facebridge.embeddings.extract import embed_folder, model_names
     from facebridge.paths import default_data_dir
-    from facebridge.storage import atomic_write
+    from facebridge.storage import atomic_write, check_output_file
 
+    if json_out is not None:
+        check_output_file(json_out)
     if (images is None) == (dataset is None):
         raise InvalidInputError("give exactly one of --images DIR or --dataset lfw")
     if dataset is not None and dataset != "lfw":
@@ -300,6 +309,8 @@ def embed(
             limit=limit,
             no_face=rule.value,
             min_face=min_face,
+            wait=wait,
+            repair=repair,
             on_start=bar.start,
             progress=bar.advance,
         )
@@ -326,8 +337,11 @@ def native(
     from facebridge.embeddings.extract import model_names
     from facebridge.experiments.native import native_accuracy
     from facebridge.reports.native import native_table
-    from facebridge.storage import atomic_write
+    from facebridge.storage import atomic_write, check_output_file
 
+    for path in (out, json_out):
+        if path is not None:
+            check_output_file(path)
     pair_list = _load_protocol(Protocol.lfw, None, data, 10, 0)
     rows = native_accuracy(pair_list, store, model_names(models) if models else None)
     command = "facebridge native " + " ".join(f"--store {s}" for s in store) + (f" --models {models}" if models else "")

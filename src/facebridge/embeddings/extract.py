@@ -28,13 +28,20 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
-import pyarrow as pa
-import pyarrow.parquet as pq
 
-from facebridge.embeddings.io import file_header, to_table
-from facebridge.embeddings.set import EmbeddingSet, Fingerprint
+from facebridge.embeddings.io import to_table
+from facebridge.embeddings.set import EmbeddingSet
+from facebridge.embeddings.store import (
+    STATUS_FILE,
+    combine_parts,
+    done_ids,
+    read_status,
+    repair_store,
+    store_lock,
+    write_status,
+)
 from facebridge.embeddings.store_settings import check_store_settings
-from facebridge.errors import InvalidInputError, MismatchError, MissingFileError, NotFoundError
+from facebridge.errors import InvalidInputError, MissingFileError, NotFoundError
 from facebridge.faces import (
     DETECT_MAX_SIDE,
     FALLBACK,
@@ -50,7 +57,7 @@ from facebridge.faces import (
     fallback_detection,
 )
 from facebridge.faces.min_size import MinFaceSize
-from facebridge.images import list_images, load_image
+from facebridge.images import image_file, list_images, load_image
 from facebridge.models import EmbeddingModel, ModelSpec, get_spec, list_specs, load_model, resolve_models_dir
 from facebridge.models.check import check_model
 from facebridge.models.registry import register_spec_file
@@ -68,15 +75,6 @@ DETECTORS = ("yunet", "dlib-hog")
 #: What to do with an image where no face is found: embed a fixed centre region (status ``fallback``, as LFW
 #: evaluations do), skip it (status ``no_face``), or stop with an error naming the images.
 NO_FACE = ("centre", "skip", "error")
-STATUS_SCHEMA = pa.schema(
-    [
-        ("id", pa.string()),
-        ("status", pa.string()),
-        ("note", pa.string()),
-        ("detector", pa.string()),
-        ("score", pa.float32()),
-    ]
-)
 
 Progress = Callable[[str, float], None]  # (stage 'detect' or 'embed', images finished)
 
@@ -131,24 +129,6 @@ def model_names(names: str) -> list[str]:
 # ---- phase 1: decode + detect once per image ------------------------------------------------------------------
 
 
-def _read_status(path: Path) -> dict[str, tuple[str, str, str, float]]:
-    if not path.is_file():
-        return {}
-    t = pq.read_table(path).to_pydict()
-    return dict(zip(t["id"], zip(t["status"], t["note"], t["detector"], t["score"], strict=True), strict=True))
-
-
-def _write_status(path: Path, rows: dict[str, tuple[str, str, str, float]]) -> None:
-    ids = sorted(rows)
-    cols = list(zip(*(rows[i] for i in ids), strict=True)) if ids else [(), (), (), ()]
-    atomic_write_table(
-        pa.Table.from_arrays(
-            [pa.array(ids), *map(pa.array, cols[:3]), pa.array(cols[3], pa.float32())], schema=STATUS_SCHEMA
-        ),
-        path,
-    )
-
-
 def detect_images(
     image_ids: Sequence[str],
     root: Path,
@@ -168,15 +148,15 @@ def detect_images(
     Status is the image's decode status when it failed (``missing``, ``empty``, ``truncated``, ``not_image``,
     ``unreadable``, ``too_large``), else ``ok``, ``fallback`` (no face found: fixed centre region) or ``no_face``.
     """
-    status_path = out / "images.parquet"
-    rows = _read_status(status_path)
+    status_path = out / STATUS_FILE
+    rows = read_status(status_path)
     cache = DetectionCache.load(out / f"detections-{detector.name}.parquet", detector.name)
     pending = [i for i in image_ids if i not in rows]
     if progress:
         progress("detect", len(image_ids) - len(pending))
     for start in range(0, len(pending), chunk_size):
         for image_id in pending[start : start + chunk_size]:
-            decoded = load_image(root / image_id)
+            decoded = load_image(image_file(root, image_id))
             if decoded.rgb is None:
                 rows[image_id] = (decoded.status, decoded.note, "", float("nan"))
                 continue
@@ -189,7 +169,7 @@ def detect_images(
             status = "no_face" if det is None else FALLBACK if det.detector == FALLBACK else "ok"
             rows[image_id] = (status, decoded.note, det.detector if det else "", det.score if det else float("nan"))
         cache.flush()
-        _write_status(status_path, rows)
+        write_status(status_path, rows)
         if progress:
             progress("detect", len(pending[start : start + chunk_size]))
     return rows
@@ -241,7 +221,7 @@ def embed_chunk(
     models = {name: _worker_model(specs[name], models_dir, num_threads) for name in wanted}
     images = {}
     for image_id in dict.fromkeys(i for ids in wanted.values() for i in ids):
-        decoded, det = load_image(root / image_id), cache.get(image_id)
+        decoded, det = load_image(image_file(root, image_id)), cache.get(image_id)
         if decoded.rgb is None or det is None:  # changed on disk since detection: skipped, it stays pending
             log.warning("%s: no longer decodes or has no face; skipped", image_id)
             continue
@@ -265,31 +245,6 @@ def embed_chunk(
         atomic_write_table(to_table(es), parts[name])
         written[name] = es.n
     return written
-
-
-def _done_ids(part_dir: Path, fingerprint: Fingerprint) -> set[str]:
-    """Ids already embedded in ``part_dir``; parts made by another model version are refused, never mixed in."""
-    done: set[str] = set()
-    for part in sorted(part_dir.glob("part-*.parquet")):
-        table = pq.read_table(part, columns=["id"])
-        made_by = Fingerprint.from_dict(file_header(table.schema, part)["fingerprint"])
-        if made_by != fingerprint:
-            raise MismatchError(
-                f"{part_dir} was written by {made_by} but the model is now {fingerprint} (weights or preprocessing "
-                f"changed); embed into a new --out folder, or remove {part_dir} to re-embed this model"
-            )
-        done.update(table.column("id").to_pylist())
-    return done
-
-
-def _combine(part_dir: Path, out: Path) -> int:
-    """Concatenate a model's parts into one Parquet file sorted by id (atomically); returns the row count."""
-    parts = sorted(part_dir.glob("part-*.parquet"))
-    if not parts:
-        return 0
-    table = pa.concat_tables([pq.read_table(p) for p in parts]).sort_by("id")
-    atomic_write_table(table, out)
-    return table.num_rows
 
 
 def extract(
@@ -345,7 +300,7 @@ def extract(
     todo = {}
     for name in names:
         (out / "parts" / name).mkdir(parents=True, exist_ok=True)
-        done = _done_ids(out / "parts" / name, fingerprints[name])
+        done = done_ids(out / "parts" / name, fingerprints[name])
         todo[name] = {i for i in embeddable if i not in done}
     tasks = []
     pending = [i for i in embeddable if any(i in t for t in todo.values())]
@@ -390,7 +345,7 @@ def extract(
     counts: dict[str, int] = {}
     for i in image_ids:
         counts[rows[i][0]] = counts.get(rows[i][0], 0) + 1
-    per_model = {name: _combine(out / "parts" / name, out / f"{name}.parquet") for name in names}
+    per_model = {name: combine_parts(out / "parts" / name, out / f"{name}.parquet") for name in names}
     return ExtractionSummary(
         len(image_ids), counts, counts.get(FALLBACK, 0), per_model, newly, round(time.perf_counter() - started, 2)
     )
@@ -408,6 +363,8 @@ def embed_folder(
     limit: int | None = None,
     no_face: str = "centre",
     min_face: int | None = None,
+    wait: bool = False,
+    repair: bool = False,
     on_start: Callable[[int], None] | None = None,
     progress: Progress | None = None,
 ) -> ExtractionSummary:
@@ -416,7 +373,8 @@ def embed_folder(
     ``on_start`` receives the number of images before work starts (for progress bars' totals). ``no_face`` as in
     :func:`extract`; ``min_face`` ignores faces whose box is smaller (pixels). Several faces: the largest, most
     central one (:func:`facebridge.faces.choose_face`). A store keeps the detector, ``no_face`` and ``min_face`` it
-    was made with, and refuses to be resumed with others.
+    was made with, and refuses to be resumed with others. One run at a time writes a store: another raises
+    BusyError, or waits with ``wait``. ``repair`` first removes the store's unreadable files (their work is redone).
     """
     if not root.is_dir():
         raise MissingFileError(f"image folder not found: {root}")
@@ -427,17 +385,20 @@ def embed_folder(
     det = make_detector(detector, weights_dir)
     if min_face is not None:
         det = MinFaceSize(det, min_face)
-    check_store_settings(out, {"detector": detector, "no_face": no_face, "min_face": min_face})
-    return extract(
-        image_ids,
-        root,
-        names,
-        det,
-        out,
-        models_dir=weights_dir,
-        chunk_size=chunk_size,
-        no_face=no_face,
-        workers=workers,
-        on_start=on_start,
-        progress=progress,
-    )
+    with store_lock(out, wait=wait):
+        if repair:
+            repair_store(out)
+        check_store_settings(out, {"detector": detector, "no_face": no_face, "min_face": min_face})
+        return extract(
+            image_ids,
+            root,
+            names,
+            det,
+            out,
+            models_dir=weights_dir,
+            chunk_size=chunk_size,
+            no_face=no_face,
+            workers=workers,
+            on_start=on_start,
+            progress=progress,
+        )

@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import os
 import zipfile
+import zlib
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -63,18 +64,23 @@ def file_header(schema: pa.Schema, path: Path) -> dict:
         header = json.loads(raw)
         version = int(header["format_version"])
         Fingerprint.from_dict(header["fingerprint"])
-    except (ValueError, KeyError, TypeError) as exc:
-        raise DataFormatError(f"{path}: unreadable facebridge metadata ({exc})") from None
+    except (ValueError, KeyError, TypeError, RecursionError) as exc:
+        raise DataFormatError(f"{path}: unreadable facebridge metadata ({type(exc).__name__}: {exc})") from None
     if version > FORMAT_VERSION:
         raise DataFormatError(f"{path}: format version {version} is newer than this facebridge ({FORMAT_VERSION})")
     return header
 
 
-def _vectors(column: pa.ChunkedArray | pa.Array, path: Path) -> np.ndarray:
+def _numeric_list(type_: pa.DataType) -> bool:
+    value = getattr(type_, "value_type", None)
+    return pa.types.is_fixed_size_list(type_) and (pa.types.is_floating(value) or pa.types.is_integer(value))
+
+
+def _vectors(column: pa.ChunkedArray | pa.Array, path: Path, name: str = "embedding") -> np.ndarray:
     if isinstance(column, pa.ChunkedArray):
         column = column.combine_chunks() if column.num_chunks else pa.array([], column.type)
-    if not pa.types.is_fixed_size_list(column.type) or column.null_count:
-        raise DataFormatError(f"{path}: 'embedding' must be a non-null fixed-size list column")
+    if not _numeric_list(column.type) or column.null_count:
+        raise DataFormatError(f"{path}: {name!r} must be a non-null fixed-size list of numbers, got {column.type}")
     dim = column.type.list_size
     return column.flatten().to_numpy(zero_copy_only=False).astype(np.float32).reshape(-1, dim)
 
@@ -87,15 +93,23 @@ def _read_parquet(path: Path) -> EmbeddingSet:
     header = file_header(table.schema, path)
     if "id" not in table.column_names or "embedding" not in table.column_names:
         raise DataFormatError(f"{path}: needs columns 'id' and 'embedding'")
+    if not pa.types.is_string(table.schema.field("id").type):
+        raise DataFormatError(f"{path}: 'id' must be a string column, got {table.schema.field('id').type}")
     meta = {}
     for name in table.column_names:
         if name in ("id", "embedding"):
             continue
         col = table.column(name)
         if pa.types.is_fixed_size_list(col.type):
-            meta[name] = _vectors(col, path)
+            meta[name] = _vectors(col, path, name)
+        elif pa.types.is_string(col.type):
+            meta[name] = np.asarray(col.to_pylist(), dtype=object)
+        elif pa.types.is_integer(col.type) or pa.types.is_floating(col.type) or pa.types.is_boolean(col.type):
+            meta[name] = np.asarray(col.to_pylist())
         else:
-            meta[name] = np.asarray(col.to_pylist(), dtype=object if pa.types.is_string(col.type) else None)
+            raise DataFormatError(
+                f"{path}: meta column {name!r} has type {col.type}; use strings, numbers or fixed-size lists"
+            )
     return EmbeddingSet(
         np.asarray(table.column("id").to_pylist(), dtype=object),
         _vectors(table.column("embedding"), path),
@@ -104,7 +118,46 @@ def _read_parquet(path: Path) -> EmbeddingSet:
     )
 
 
+#: An npz member larger than this whose zip entry is over :data:`MAX_NPZ_RATIO` times smaller is a zip bomb.
+NPZ_SMALL_BYTES = 1 << 20
+MAX_NPZ_RATIO = 20
+
+
+def _check_npz_sizes(path: Path) -> None:
+    """Refuse a zip bomb from the sizes the zip declares, before anything is decompressed.
+
+    Embeddings are floats that barely compress, so a member inflating more than :data:`MAX_NPZ_RATIO` times is
+    refused, as is any member declaring more bytes than the file could hold at that ratio.
+    """
+    try:
+        with zipfile.ZipFile(path) as zf:
+            for info in zf.infolist():
+                if info.file_size > NPZ_SMALL_BYTES and info.file_size > MAX_NPZ_RATIO * max(info.compress_size, 1):
+                    raise DataFormatError(
+                        f"{path}: member {info.filename!r} would inflate {info.compress_size} bytes to "
+                        f"{info.file_size} (over {MAX_NPZ_RATIO}x); refusing a likely zip bomb"
+                    )
+                if info.filename.endswith(".npy") and _npy_bytes(zf, info) > info.file_size:
+                    raise DataFormatError(f"{path}: member {info.filename!r} declares more data than it holds")
+    except (zipfile.BadZipFile, OSError, ValueError, EOFError, NotImplementedError, zlib.error) as exc:
+        if isinstance(exc, FacebridgeError):
+            raise
+        raise DataFormatError(f"{path}: not a readable .npz (zip) file ({exc})") from None
+
+
+def _npy_bytes(zf: zipfile.ZipFile, info: zipfile.ZipInfo) -> int:
+    """The data size an ``.npy`` member's header declares (shape x itemsize), reading only the header."""
+    with zf.open(info) as fh:
+        version = np.lib.format.read_magic(fh)
+        if version not in ((1, 0), (2, 0)):
+            return 0  # other versions are left to np.load's own checks
+        read_header = np.lib.format.read_array_header_1_0 if version == (1, 0) else np.lib.format.read_array_header_2_0
+        shape, _, dtype = read_header(fh, max_header_size=10000)
+    return int(np.prod(shape, dtype=object)) * dtype.itemsize
+
+
 def _read_npz(path: Path, model: str) -> EmbeddingSet:
+    _check_npz_sizes(path)
     try:
         with np.load(path, allow_pickle=False) as data:
             if "ids" not in data or "embeddings" not in data:

@@ -72,8 +72,8 @@ class EmbeddingSet:
         vectors = np.asarray(self.vectors)
         if vectors.ndim != 2 or vectors.shape[1] == 0:
             raise InvalidInputError(f"vectors must be an (n, d) matrix with d >= 1, got shape {vectors.shape}")
-        if not np.issubdtype(vectors.dtype, np.number):
-            raise InvalidInputError(f"vectors must be numeric, got dtype {vectors.dtype}")
+        if not np.issubdtype(vectors.dtype, np.number) or np.issubdtype(vectors.dtype, np.complexfloating):
+            raise InvalidInputError(f"vectors must be real numbers, got dtype {vectors.dtype}")
         vectors = vectors.astype(np.float32, copy=False)
         if len(ids) != len(vectors):
             raise InvalidInputError(f"{len(ids)} ids but {len(vectors)} vectors")

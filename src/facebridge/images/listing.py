@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 from pathlib import Path, PurePosixPath
 
 from facebridge.errors import InvalidInputError, MissingFileError
@@ -11,10 +12,35 @@ IMAGE_SUFFIXES = frozenset({".jpg", ".jpeg", ".png", ".bmp", ".webp"})
 """File name endings :func:`list_images` picks up, compared case-insensitively."""
 
 
+_ESCAPED_BYTE = re.compile(rb"\\x([0-9a-f]{2})")
+
+
+def _escape(name: str) -> str:
+    """``name`` itself when it is valid UTF-8; else its undecodable bytes as ``\\xNN`` (``caf\\xe9.jpg``).
+
+    A file name that is not UTF-8 arrives from the OS with surrogate escapes, which no Parquet string can hold.
+    """
+    try:
+        name.encode("utf-8")
+    except UnicodeEncodeError:
+        return name.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+    return name
+
+
+def image_file(root: str | os.PathLike[str], image_id: str) -> Path:
+    """The file of ``image_id`` under ``root``: the inverse of :func:`image_id`, escaped names included."""
+    path = Path(root, image_id)
+    if "\\x" not in image_id or path.exists():
+        return path
+    raw = _ESCAPED_BYTE.sub(lambda m: bytes([int(m.group(1), 16)]), image_id.encode("utf-8"))
+    return Path(root, os.fsdecode(raw))
+
+
 def image_id(root: str | os.PathLike[str], path: str | os.PathLike[str]) -> str:
     """The id of ``path``: its path relative to ``root`` in posix form, e.g. ``Aaron_Eckhart/Aaron_Eckhart_0001.jpg``.
 
-    Both are made absolute without resolving links, so ids do not depend on the working directory.
+    Both are made absolute without resolving links, so ids do not depend on the working directory. Bytes of a name
+    that are not UTF-8 are written ``\\xNN`` (reversed by :func:`image_file`), so such a file is embedded too.
     """
     root_abs, path_abs = Path(os.path.abspath(root)), Path(os.path.abspath(path))
     try:
@@ -23,7 +49,7 @@ def image_id(root: str | os.PathLike[str], path: str | os.PathLike[str]) -> str:
         raise InvalidInputError(f"{path} is not inside {root}") from None
     if not rel.parts:
         raise InvalidInputError(f"{path} is the root folder itself, not an image in it")
-    return str(PurePosixPath(*rel.parts))
+    return _escape(str(PurePosixPath(*rel.parts)))
 
 
 def list_images(root: str | os.PathLike[str]) -> list[str]:

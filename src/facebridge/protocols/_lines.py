@@ -31,12 +31,19 @@ def line_error(path: str | os.PathLike[str], lineno: int, message: str) -> DataF
     return DataFormatError(f"{path}:{lineno}: {message}")
 
 
+#: The largest integer a protocol file may hold (folds, counts, image numbers): far above any real one, and small
+#: enough for int64 arrays and loops over counts.
+MAX_INT = 2**31 - 1
+
+
 def parse_int(token: str, path: str | os.PathLike[str], lineno: int, what: str, minimum: int) -> int:
-    """``token`` as an integer >= ``minimum``; otherwise a located DataFormatError naming ``what``."""
+    """``token`` as an integer in ``minimum..MAX_INT``; otherwise a located DataFormatError naming ``what``."""
     try:
         value = int(token)
     except ValueError:
         raise line_error(path, lineno, f"{what} must be an integer, got {token!r}") from None
     if value < minimum:
         raise line_error(path, lineno, f"{what} must be >= {minimum}, got {value}")
+    if value > MAX_INT:
+        raise line_error(path, lineno, f"{what} must be <= {MAX_INT}, got {token[:30]}")
     return value

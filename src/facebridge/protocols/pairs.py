@@ -6,6 +6,7 @@ are data carried by each pair, never inferred from line positions.
 
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass
 
 import numpy as np
@@ -32,6 +33,24 @@ def _id_array(values: np.ndarray, what: str) -> np.ndarray:
     if not all(isinstance(v, str) and v for v in arr):
         raise InvalidInputError(f"every {what} must be a non-empty string")
     return arr
+
+
+def pair_warnings(id_a: np.ndarray, id_b: np.ndarray, same: np.ndarray, fold: np.ndarray) -> list[str]:
+    """One-line warnings on a pair list: folds whose pairs are all genuine or all impostor (their threshold and
+    accuracy mean little), and pairs listed more than once (each copy is counted)."""
+    out = []
+    degenerate = [f"{int(k)} ({'genuine' if same[fold == k].all() else 'impostor'})" for k in np.unique(fold)
+                  if same[fold == k].all() or not same[fold == k].any()]  # fmt: skip
+    if degenerate:
+        out.append(f"warning: {len(degenerate)} folds hold only genuine or only impostor pairs: "
+                   f"{', '.join(degenerate[:5])}; their accuracy measures one kind of error only")  # fmt: skip
+    keys = [(min(a, b), max(a, b)) for a, b in zip(id_a, id_b, strict=True)]
+    repeats = len(keys) - len(set(keys))
+    if repeats:
+        first = next(k for k, n in Counter(keys).items() if n > 1)
+        out.append(f"warning: {repeats} pairs repeat an earlier pair (e.g. {first[0]}, {first[1]}); each copy is "
+                   "counted")  # fmt: skip
+    return out
 
 
 @dataclass(frozen=True, eq=False)
@@ -72,7 +91,8 @@ class PairList:
         object.__setattr__(self, "id_b", id_b)
         object.__setattr__(self, "same", same)
         object.__setattr__(self, "fold", fold.astype(np.int64, copy=False))
-        object.__setattr__(self, "notes", tuple(self.notes))
+        warnings = [w for w in pair_warnings(id_a, id_b, same, fold) if w not in self.notes]
+        object.__setattr__(self, "notes", (*self.notes, *warnings))
 
     @property
     def n(self) -> int:

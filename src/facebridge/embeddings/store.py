@@ -1,0 +1,167 @@
+"""The files of an embedding store that several steps share: the status table, model parts, the lock, repair.
+
+A store is written by one run at a time (:func:`store_lock`); combining a model's parts drops rows that two runs
+wrote identically and refuses ids whose vectors disagree, so that a store never holds an id twice.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import logging
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from facebridge.embeddings.io import file_header
+from facebridge.embeddings.set import Fingerprint
+from facebridge.errors import BusyError, DataFormatError, MismatchError
+from facebridge.storage import atomic_write_table
+
+log = logging.getLogger(__name__)
+
+STATUS_FILE = "images.parquet"
+LOCK_FILE = ".facebridge.lock"
+STATUS_SCHEMA = pa.schema(
+    [
+        ("id", pa.string()),
+        ("status", pa.string()),
+        ("note", pa.string()),
+        ("detector", pa.string()),
+        ("score", pa.float32()),
+    ]
+)
+StatusRows = dict[str, tuple[str, str, str, float]]
+
+
+def read_store_table(path: Path, columns: list[str] | None = None) -> pa.Table:
+    """A Parquet file of the store; a truncated or corrupt one is a DataFormatError naming it and ``--repair``."""
+    try:
+        return pq.read_table(path, columns=columns)
+    except (pa.ArrowException, OSError) as exc:
+        raise DataFormatError(
+            f"{path}: unreadable ({str(exc).splitlines()[0]}); re-run embed with --repair to drop it and redo its work"
+        ) from None
+
+
+def read_status(path: Path) -> StatusRows:
+    """id -> (status, note, detector, score) of every image in the status table (empty when absent)."""
+    if not path.is_file():
+        return {}
+    table = read_store_table(path)
+    missing = [n for n in STATUS_SCHEMA.names if n not in table.column_names]
+    if missing:
+        raise DataFormatError(f"{path}: missing columns {missing}; re-run embed with --repair to rebuild it")
+    t = table.to_pydict()
+    return dict(zip(t["id"], zip(t["status"], t["note"], t["detector"], t["score"], strict=True), strict=True))
+
+
+def write_status(path: Path, rows: StatusRows) -> None:
+    """Write the status table atomically, sorted by id."""
+    ids = sorted(rows)
+    cols = list(zip(*(rows[i] for i in ids), strict=True)) if ids else [(), (), (), ()]
+    atomic_write_table(
+        pa.Table.from_arrays(
+            [pa.array(ids), *map(pa.array, cols[:3]), pa.array(cols[3], pa.float32())], schema=STATUS_SCHEMA
+        ),
+        path,
+    )
+
+
+def done_ids(part_dir: Path, fingerprint: Fingerprint) -> set[str]:
+    """Ids already embedded in ``part_dir``; parts made by another model version are refused, never mixed in."""
+    done: set[str] = set()
+    for part in sorted(part_dir.glob("part-*.parquet")):
+        table = read_store_table(part, columns=["id"])
+        made_by = Fingerprint.from_dict(file_header(table.schema, part)["fingerprint"])
+        if made_by != fingerprint:
+            raise MismatchError(
+                f"{part_dir} was written by {made_by} but the model is now {fingerprint} (weights or preprocessing "
+                f"changed); embed into a new --out folder, or remove {part_dir} to re-embed this model"
+            )
+        done.update(table.column("id").to_pylist())
+    return done
+
+
+def _without_duplicates(table: pa.Table, parts: list[Path], tables: list[pa.Table]) -> pa.Table:
+    """``table`` (sorted by id) less rows repeating the previous row's id and vector; conflicting vectors raise."""
+    ids = np.asarray(table.column("id").to_pylist(), dtype=object)
+    dup = np.flatnonzero(ids[1:] == ids[:-1]) + 1
+    if not len(dup):
+        return table
+    emb = table.column("embedding").combine_chunks()
+    vectors = emb.flatten().to_numpy(zero_copy_only=False).reshape(len(ids), emb.type.list_size)
+    differ = dup[np.any(vectors[dup] != vectors[dup - 1], axis=1)]
+    if len(differ):
+        bad = ids[differ[0]]
+        where = [p.name for p, t in zip(parts, tables, strict=True) if bad in set(t.column("id").to_pylist())]
+        raise DataFormatError(
+            f"{parts[0].parent}: id {bad!r} (and {len(differ) - 1} more) has different embeddings in {', '.join(where)}"
+            "; two runs disagreed: remove one of these parts (or the folder, to re-embed the model)"
+        )
+    log.warning("%s: dropped %d rows that two runs wrote identically", parts[0].parent, len(dup))
+    keep = np.ones(len(ids), dtype=bool)
+    keep[dup] = False
+    return table.filter(pa.array(keep))
+
+
+def combine_parts(part_dir: Path, out: Path) -> int:
+    """Concatenate a model's parts into one Parquet file sorted by id (atomically); returns the row count.
+
+    Rows repeated with the same vector (two runs on one store) are kept once; the same id with different vectors
+    raises DataFormatError naming the parts.
+    """
+    parts = sorted(part_dir.glob("part-*.parquet"))
+    if not parts:
+        return 0
+    tables = [read_store_table(p) for p in parts]
+    table = _without_duplicates(pa.concat_tables(tables).sort_by("id"), parts, tables)
+    atomic_write_table(table, out)
+    return table.num_rows
+
+
+def repair_store(out: Path) -> list[Path]:
+    """Remove the store's unreadable Parquet files (status table, detection caches, parts); returns them.
+
+    Their work is redone by the next run: images are detected again, a dropped part's ids are embedded again.
+    """
+    candidates = [out / STATUS_FILE, *out.glob("detections-*.parquet"), *out.glob("parts/*/part-*.parquet")]
+    removed = []
+    for path in candidates:
+        if not path.is_file():
+            continue
+        try:
+            pq.read_table(path)
+        except (pa.ArrowException, OSError):
+            path.unlink()
+            removed.append(path)
+            log.warning("%s: unreadable; removed (its work is redone)", path)
+    return removed
+
+
+@contextmanager
+def store_lock(out: Path, *, wait: bool = False) -> Iterator[None]:
+    """Hold the store's exclusive lock (``flock`` on ``out/.facebridge.lock``) while the body runs.
+
+    Another holder makes this raise BusyError, or, with ``wait``, block until it is done. The lock goes with the
+    process, so a killed run never leaves the store locked.
+    """
+    out.mkdir(parents=True, exist_ok=True)
+    fd = os.open(out / LOCK_FILE, os.O_RDWR | os.O_CREAT, 0o666)
+    try:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | (0 if wait else fcntl.LOCK_NB))
+        except BlockingIOError:
+            holder = os.pread(fd, 32, 0).decode(errors="replace").strip() or "?"
+            raise BusyError(
+                f"store {out} is being written by another run (pid {holder}); wait for it, or pass --wait"
+            ) from None
+        os.ftruncate(fd, 0)
+        os.pwrite(fd, str(os.getpid()).encode(), 0)
+        yield
+    finally:
+        os.close(fd)
