@@ -81,9 +81,9 @@ def test_the_constants_are_the_recorded_choices() -> None:
         pytest.skip("no selection record yet")
     entries = recorded_selection()
     assert json.loads(RECORD_PATH.read_text())["protocol"]["pairs"] == 3200
-    assert methods.WHITEN_SHRINK == entries["WHITEN_SHRINK"]["value"]
-    assert kernel_map.KERNEL_DEFAULTS == {
+    assert entries["WHITEN_SHRINK"]["value"] == methods.WHITEN_SHRINK
+    assert {
         "landmarks": entries["KERNEL_LANDMARKS"]["value"],
         "gamma": entries["KERNEL_GAMMA"]["value"],
-    }
-    assert methods.CURVE_METHOD == entries["CURVE_METHOD"]["value"]
+    } == kernel_map.KERNEL_DEFAULTS
+    assert entries["CURVE_METHOD"]["value"] == methods.CURVE_METHOD
