@@ -1,4 +1,5 @@
-"""No fold's map, penalty or view ever sees that fold's people: instrumented data access, and a poisoning test."""
+"""No fold's map, penalty or view ever sees that fold's people, and the study's constants are chosen on a development
+protocol only: instrumented data access (fits, scoring views, the selection), and a poisoning test."""
 
 from __future__ import annotations
 
@@ -6,12 +7,14 @@ import numpy as np
 import pytest
 
 from facebridge.embeddings import EmbeddingSet
-from facebridge.experiments.data import study_data
-from facebridge.experiments.methods import DEFAULT_METHODS, get_method
+from facebridge.experiments import selection
+from facebridge.experiments.data import StudyData, study_data
+from facebridge.experiments.methods import DEFAULT_METHODS, StudyMethod, get_method
 from facebridge.experiments.moments import GroupMoments
 from facebridge.experiments.penalty import run_penalty, score_fold, target_views
+from facebridge.experiments.selection import Variant
 from facebridge.experiments.task import FoldTask
-from facebridge.protocols import person_of
+from facebridge.protocols import PairList, person_of
 from tests.experiments.toy_studies import toy_study
 
 
@@ -27,11 +30,11 @@ def _used_rows(task: FoldTask, name: str, args: tuple) -> np.ndarray:
     return np.array([not (g & (inner | {task.fold})) for g in groups])
 
 
-def test_every_fit_reads_only_people_outside_its_fold(monkeypatch: pytest.MonkeyPatch) -> None:
-    sets, pairs = toy_study()
-    data = study_data(sets, pairs)
+def _spy_fold_tasks(monkeypatch: pytest.MonkeyPatch, data: StudyData) -> list[tuple[str, int, int]]:
+    """Make every FoldTask accessor (and every method's scoring view) assert it reads no person of its fold;
+    returns the (accessor, fold, images read) calls seen, filled as they happen."""
     seen: list[tuple[str, int, int]] = []
-    for name in ("train_stats", "validation_stats", "source_eigh", "train_rows", "train_arrays"):
+    for name in ("train_stats", "validation_stats", "source_eigh", "train_rows", "train_arrays", "target_mean"):
         original = getattr(FoldTask, name)
 
         def spy(self: FoldTask, *args: object, _name: str = name, _original: object = original, **kwargs: object):
@@ -42,12 +45,93 @@ def test_every_fit_reads_only_people_outside_its_fold(monkeypatch: pytest.Monkey
             return _original(self, *args, **kwargs)  # type: ignore[operator]
 
         monkeypatch.setattr(FoldTask, name, spy)
+    _spy_views(monkeypatch, seen)
+    return seen
+
+
+def _spy_views(monkeypatch: pytest.MonkeyPatch, seen: list[tuple[str, int, int]]) -> None:
+    """The scoring views read GroupMoments directly: while a method's ``view`` of fold k runs, every pool it sums
+    must leave out every fold group that holds k."""
+    fold: list[int] = []
+    stats_where, pool_mean = GroupMoments.stats_where, GroupMoments.pool_mean
+
+    def spy_view(original):
+        def view(self, task: FoldTask):
+            fold.append(task.fold)
+            try:
+                return original(self, task)
+            finally:
+                fold.pop()
+
+        return view
+
+    def spy_stats(self: GroupMoments, source: str, target: str, keep, **kwargs):
+        if fold:
+            kept = [g for g in self.data.groups if keep(g)]
+            assert all(fold[-1] not in g for g in kept), f"the scoring view of fold {fold[-1]} leaks"
+            seen.append(("view", fold[-1], sum(int((self.data.group == i).sum()) for i, g in
+                                               enumerate(self.data.groups) if keep(g))))  # fmt: skip
+        return stats_where(self, source, target, keep, **kwargs)
+
+    def spy_mean(self: GroupMoments, model: str, exclude: frozenset[int]):
+        assert not fold or fold[-1] in exclude, f"the scoring view of fold {fold[-1]} leaks"
+        return pool_mean(self, model, exclude)
+
+    monkeypatch.setattr(GroupMoments, "stats_where", spy_stats)
+    monkeypatch.setattr(GroupMoments, "pool_mean", spy_mean)
+    for cls in {type(get_method(k)) for k in DEFAULT_METHODS} | {StudyMethod, Variant}:
+        if "view" in vars(cls):
+            monkeypatch.setattr(cls, "view", spy_view(vars(cls)["view"]))
+
+
+def test_every_fit_reads_only_people_outside_its_fold(monkeypatch: pytest.MonkeyPatch) -> None:
+    sets, pairs = toy_study()
+    data = study_data(sets, pairs)
+    seen = _spy_fold_tasks(monkeypatch, data)
     run_penalty(GroupMoments(data), [get_method(k) for k in DEFAULT_METHODS])
     names = {s[0] for s in seen}
-    assert {"train_stats", "validation_stats", "source_eigh", "train_arrays"} <= names
+    assert {"train_stats", "validation_stats", "source_eigh", "train_arrays", "target_mean", "view"} <= names
     assert {s[1] for s in seen} == set(data.fold_ids)
     validation = [s for s in seen if s[0] == "validation_stats"]
     assert validation and all(0 < n < data.n for _, _, n in validation)
+    views = [s for s in seen if s[0] == "view"]  # the whitened views, one per (target, fold)
+    assert len(views) == len(data.models) * len(data.fold_ids) and all(0 < n < data.n for _, _, n in views)
+
+
+def _view1_like(pairs: PairList) -> PairList:
+    """A development protocol on the toy's training-only images (5th and 6th of each person), two folds by person:
+    disjoint in images from ``pairs`` (the toy's "View 2"), as LFW's View 1 is in pairs."""
+    people = sorted({person_of(i) for i in pairs.ids()})
+    id_a, id_b, same, fold = [], [], [], []
+    for j, p in enumerate(people):
+        q = people[(j + 2) % len(people)]  # same parity: the same fold
+        id_a += [f"{p}/{p}_0005.jpg"] * 2
+        id_b += [f"{p}/{p}_0006.jpg", f"{q}/{q}_0006.jpg"]
+        same += [True, False]
+        fold += [j % 2] * 2
+    return PairList(np.array(id_a, object), np.array(id_b, object), np.array(same), np.array(fold), "dev")
+
+
+def test_selection_never_scores_a_view2_pair_and_fits_outside_its_fold(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The constants are chosen on the development protocol only: no pair the selection scores uses a "View 2"
+    (test protocol) pair image, and every fit and view of a development fold reads only people outside it."""
+    sets, view2 = toy_study()
+    view1 = _view1_like(view2)
+    view2_images = set(view2.ids())
+    data = study_data(sets, view1)
+    received: list[PairList] = []
+
+    def spy_data(s, p: PairList) -> StudyData:
+        received.append(p)
+        assert not set(p.ids()) & view2_images, "the selection received a View 2 pair image"
+        return study_data(s, p)
+
+    monkeypatch.setattr(selection, "study_data", spy_data)
+    seen = _spy_fold_tasks(monkeypatch, data)
+    record = selection.select_constants(sets, view1, grids=selection.Grids(shrinks=(1.0, 0.1), gammas=(0.5,),
+                                                                           landmarks=(16,), start_landmarks=16))
+    assert received == [view1] and record["WHITEN_SHRINK"]["value"] in (1.0, 0.1)
+    assert {s[1] for s in seen} == {0, 1} and {"train_arrays", "view", "validation_stats"} <= {s[0] for s in seen}
 
 
 def test_inner_splits_never_hold_the_test_fold() -> None:

@@ -176,7 +176,9 @@ def test_how_each_constant_was_chosen_is_rendered_from_meta_selection(study_repo
     md = (out / "report.md").read_text(encoding="utf-8")
     assert ("- WHITEN_SHRINK = 0.1 (used by MLP, one hidden layer †): chosen on LFW View 1 (pairsDevTrain.txt, scored "
             "on pairsDevTest.txt), by the highest mean cross accuracy over the 6 maps. Candidates (mean cross "
-            "accuracy %): 0: 98.91, 0.01: 99.02, 0.1: 99.13, 0.3: 99.05.") in md  # fmt: skip
+            "accuracy %): 0: 98.91 (worst 97.5), 0.01: 99.02 (worst 97.6), 0.1: 99.13 (worst 97.7), 0.3: 99.05 "
+            "(worst 97.8). A near tie: 0.3 scored lowest; the simpler value was kept.") in md  # fmt: skip
+    assert "the full record, with every candidate's worst map and absolute cross accuracy, is docs/selection.md" in md
     assert "Chosen per outer fold: 3.16e-4 in 8 folds, 1e-3 in 2 folds." in md
     results = synthetic_results(ytf=False)
     del results["meta"]["selection"]

@@ -233,7 +233,7 @@ class KernelWhitened(StudyMethod):
         def basis() -> KernelBasis:
             return KernelBasis.fit(task.train_arrays()[0], seed=seed, **self.options)
 
-        key = ("kernel", task.source, task.fold, seed, self.options["landmarks"])
+        key = ("kernel", task.source, task.fold, seed, self.options["landmarks"], self.options["gamma"])
         shared = task.moments.cached(key, basis, large=True)
         return fit_kernel_map(shared, task.train_arrays()[1])
 

@@ -74,11 +74,16 @@ def _choice(name: str, entry: Record, methods: dict[str, Record]) -> str:
     if "candidates" in entry:
         scores = entry.get("scores")
         what = f" ({entry['score']})" if "score" in entry else ""
+        worst = entry.get("worst")
         cells = [
-            fmt_value(c) + ("" if scores is None else f": {fmt_sig(scores[i], 4)}")
+            fmt_value(c)
+            + ("" if scores is None else f": {fmt_sig(scores[i], 4)}")
+            + ("" if worst is None else f" (worst {fmt_sig(worst[i], 4)})")
             for i, c in enumerate(entry["candidates"])
         ]
         text += f" Candidates{what}: {', '.join(cells)}."
+        if entry.get("tie_broken"):
+            text += f" A near tie: {fmt_value(entry['lowest_median'])} scored lowest; the simpler value was kept."
     if "per_fold" in entry:
         counts = {}
         for v in entry["per_fold"]:
@@ -96,7 +101,12 @@ def _selection(meta: Record) -> list[Block]:
         )
         return [Heading(2, "How each constant was chosen"), Paragraph(text)]
     items = tuple(_choice(name, entry, meta["methods"]) for name, entry in selection.items())
-    return [Heading(2, "How each constant was chosen"), Bullets(items)]
+    record = (
+        "The constants were chosen before this run, without its test folds; the full record, with every "
+        "candidate's worst map and absolute cross accuracy, is docs/selection.md (written by "
+        "scripts/select_constants.py). alpha is chosen per map and fold inside the training folds."
+    )
+    return [Heading(2, "How each constant was chosen"), Paragraph(record), Bullets(items)]
 
 
 def _headline(results: Record, bound: float) -> list[Block]:
