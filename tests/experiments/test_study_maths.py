@@ -10,6 +10,7 @@ from hypothesis import strategies as st
 
 from facebridge.experiments.curves import smallest_within
 from facebridge.experiments.data import study_data
+from facebridge.experiments.methods import INNER_SPLITS, QUICK_LANDMARKS, WHITEN_SHRINK, get_method
 from facebridge.experiments.moments import GroupMoments
 from facebridge.experiments.rank import _rank_predictions
 from facebridge.experiments.sample_size import draw_subsets
@@ -17,7 +18,11 @@ from facebridge.experiments.task import FoldTask
 from facebridge.maps import (
     ALPHAS,
     AffineMap,
+    AffineRidgeCV,
+    CVSplit,
+    NystroemKernelMap,
     PCARidgeMap,
+    ProcrustesMap,
     ReducedRankMap,
     RidgeMap,
     Spectrum,
@@ -162,3 +167,30 @@ def test_subsets_are_nested_leak_free_and_seeded() -> None:
     assert not np.array_equal(subsets[(0, 0, 50)], subsets[(1, 0, 50)])
     again = draw_subsets(allowed, (10, 50), n_draws=1, seed=7)
     np.testing.assert_array_equal(again[(0, 2, 50)], subsets[(0, 2, 50)])
+
+
+def test_study_fold_maps_equal_library_fits_on_the_same_pool(moments: GroupMoments) -> None:
+    data, k = moments.data, 1
+    task = FoldTask(moments, "m0", "m2", k)
+    x, y = task.train_arrays()
+    splits = []
+    for inner in task.inner_splits(INNER_SPLITS):
+        train = data.allowed(frozenset({k}) | inner)
+        val = ~data.allowed(inner) & data.allowed(frozenset({k}))
+        splits.append(
+            CVSplit(
+                *(SufficientStats.from_arrays(*_rows(moments, r, "m0", "m2"), normalize=True) for r in (train, val))
+            )
+        )
+    library = AffineRidgeCV(n_splits=INNER_SPLITS).fit_splits(SufficientStats.from_arrays(x, y, normalize=True), splits)
+    study = get_method("affine_cv").fit(task)
+    assert study.alpha_ == library.alpha_
+    np.testing.assert_allclose(study.cv_errors_, library.cv_errors_, rtol=1e-9)
+    np.testing.assert_allclose(study.coef_, library.coef_, atol=1e-10)
+    for key, ref in (("ridge_study", RidgeMap(alpha=1.0)), ("procrustes", ProcrustesMap())):
+        np.testing.assert_allclose(get_method(key).fit(task).coef_, ref.fit(x, y).coef_, atol=1e-10)
+    kernel = get_method("kernel_whitened", quick=True).fit(task)
+    ref = NystroemKernelMap(n_landmarks=QUICK_LANDMARKS, random_state=kernel.random_state).fit(x, y)
+    np.testing.assert_allclose(kernel.transform(x[:20]), ref.transform(x[:20]), atol=1e-9)
+    view = get_method("affine_whitened").view(FoldTask(moments, "m2", "m2", k))
+    np.testing.assert_allclose(view.projection_, TargetView("whitened", shrink=WHITEN_SHRINK).fit(y).projection_)
