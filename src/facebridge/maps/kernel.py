@@ -17,7 +17,7 @@ from typing import Any, Self
 import numpy as np
 
 from facebridge.errors import InvalidInputError, MismatchError
-from facebridge.maps._checks import as_matrix, check_flag, l2_normalize_rows
+from facebridge.maps._checks import as_matrix, check_alphas, check_flag, l2_normalize_rows
 from facebridge.maps._estimator import MapEstimator
 from facebridge.maps._onnx import Graph
 from facebridge.maps.base import check_source_varies
@@ -93,12 +93,7 @@ class NystroemKernelMap(MapEstimator):
             raise InvalidInputError(f"{owner}: parameter gamma must be a finite number > 0, got {gamma!r}")
         if isinstance(seed, bool) or not isinstance(seed, numbers.Integral) or seed < 0:
             raise InvalidInputError(f"{owner}: parameter random_state must be an integer >= 0, got {seed!r}")
-        try:
-            alphas = tuple(float(a) for a in self.alphas)
-        except (TypeError, ValueError):
-            raise InvalidInputError(f"{owner}: parameter alphas must be a sequence of numbers > 0") from None
-        if not alphas or not all(np.isfinite(a) and a > 0 for a in alphas):
-            raise InvalidInputError(f"{owner}: parameter alphas must be finite numbers > 0, got {self.alphas!r}")
+        alphas = check_alphas(self.alphas, owner)
         return int(m), float(gamma), alphas, int(seed), check_flag(self.normalize, "normalize", owner)
 
     def _rows(self, X: object, name: str, normalize: bool) -> np.ndarray:

@@ -16,7 +16,7 @@ from typing import Any, Self
 import numpy as np
 
 from facebridge.errors import InvalidInputError
-from facebridge.maps._checks import as_matrix
+from facebridge.maps._checks import as_matrix, check_alphas
 from facebridge.maps._solve import eigen_solve, intercept_for
 from facebridge.maps.base import LinearMap
 from facebridge.maps.stats import SufficientStats
@@ -123,12 +123,7 @@ class AffineRidgeCV(LinearMap):
 
     def _check_params(self, dx: int, dy: int) -> dict[str, Any]:
         owner = type(self).__name__
-        try:
-            alphas = tuple(float(a) for a in self.alphas)
-        except (TypeError, ValueError):
-            raise InvalidInputError(f"{owner}: parameter alphas must be a sequence of numbers > 0") from None
-        if not alphas or not all(np.isfinite(a) and a > 0 for a in alphas):
-            raise InvalidInputError(f"{owner}: parameter alphas must be finite numbers > 0, got {self.alphas!r}")
+        alphas = check_alphas(self.alphas, owner)
         k = self.n_splits
         if isinstance(k, bool) or not isinstance(k, numbers.Integral) or k < 2:
             raise InvalidInputError(f"{owner}: parameter n_splits must be an integer >= 2, got {k!r}")
