@@ -3,7 +3,7 @@
 Reads every model's embeddings from a store (the pool and the View 1 pair images), scores each candidate's 56 maps on
 ``pairsDevTrain`` / ``pairsDevTest`` and writes the record the study attaches to its results (package data) and the
 Markdown the report cites. The chosen values are the constants of ``experiments/methods.py`` and
-``experiments/kernel_map.py``; a test fails when the two disagree.
+``maps/kernel.py``; a test fails when the two disagree.
 
     python scripts/select_constants.py --store store/lfw-yunet --md docs/selection.md
 """

@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from facebridge.errors import InvalidInputError
-from facebridge.experiments import kernel_map, methods
+from facebridge.experiments import methods
 from facebridge.experiments.selection import (
     RECORD_PATH,
     TIE_MEDIAN,
@@ -21,6 +21,7 @@ from facebridge.experiments.selection import (
     select_constants,
     view1_pairs,
 )
+from facebridge.maps import kernel as kernel_map
 from facebridge.protocols import PairList
 from tests.experiments.toy_studies import toy_study
 

@@ -10,13 +10,26 @@ from hypothesis import strategies as st
 
 from facebridge.experiments.curves import smallest_within
 from facebridge.experiments.data import study_data
+from facebridge.experiments.methods import INNER_SPLITS, QUICK_LANDMARKS, WHITEN_SHRINK, get_method
 from facebridge.experiments.moments import GroupMoments
 from facebridge.experiments.rank import _rank_predictions
-from facebridge.experiments.ridge_path import ALPHAS, Spectrum, affine_from_eigh, validation_sse
 from facebridge.experiments.sample_size import draw_subsets
-from facebridge.experiments.scoring import PLAIN, TargetView
 from facebridge.experiments.task import FoldTask
-from facebridge.maps import AffineMap, PCARidgeMap, ReducedRankMap, RidgeMap, SufficientStats
+from facebridge.maps import (
+    ALPHAS,
+    AffineMap,
+    AffineRidgeCV,
+    CVSplit,
+    NystroemKernelMap,
+    PCARidgeMap,
+    ProcrustesMap,
+    ReducedRankMap,
+    RidgeMap,
+    Spectrum,
+    SufficientStats,
+    TargetView,
+)
+from facebridge.maps.ridge_cv import validation_sse
 from tests.experiments.toy_studies import toy_study
 
 
@@ -52,14 +65,13 @@ def test_people_in_no_pair_are_in_every_pool(moments: GroupMoments) -> None:
         assert not data.allowed(frozenset({k}))[data.in_fold(k)].any()
 
 
-def test_eigenbasis_ridge_equals_the_library_maps(moments: GroupMoments) -> None:
+def test_shared_eigenbasis_ridge_equals_a_fresh_fit(moments: GroupMoments) -> None:
     task = FoldTask(moments, "m0", "m1", 2)
-    stats = task.train_stats()
-    w, v = task.source_eigh()
-    coef, intercept = affine_from_eigh(stats, w, v, 0.3)
-    ref = AffineMap(alpha=0.3).fit_stats(stats)
-    np.testing.assert_allclose(coef, ref.coef_, atol=1e-10)
-    np.testing.assert_allclose(intercept, ref.intercept_, atol=1e-10)
+    shared = AffineMap(alpha=0.3).fit_stats(task.train_stats())
+    x, y = task.train_arrays()
+    ref = AffineMap(alpha=0.3).fit_stats(SufficientStats.from_arrays(x, y, normalize=True))
+    np.testing.assert_allclose(shared.coef_, ref.coef_, atol=1e-10)
+    np.testing.assert_allclose(shared.intercept_, ref.intercept_, atol=1e-10)
 
 
 def test_validation_error_equals_brute_force(moments: GroupMoments) -> None:
@@ -67,8 +79,7 @@ def test_validation_error_equals_brute_force(moments: GroupMoments) -> None:
     task = FoldTask(moments, "m1", "m2", 0)
     inner = frozenset({1, 3})
     train, val = task.train_stats(inner), task.validation_stats(inner)
-    w, v = task.source_eigh(inner)
-    sse = validation_sse(train, val, w, v, ALPHAS)
+    sse = validation_sse(train, val, ALPHAS)
     xv, yv = _rows(
         moments, np.isin(data.group, [data.groups.index(frozenset({1})), data.groups.index(frozenset({3}))]), "m1", "m2"
     )
@@ -104,19 +115,19 @@ def test_rank_sweep_equals_the_library_maps(moments: GroupMoments, source: str, 
     xa = data.vectors[source][data.row_a[data.pairs.fold == 1]]
     dy = data.dim(target)
     rng = np.random.default_rng(0)
-    view = TargetView(centre=rng.normal(size=dy), projection=rng.normal(size=(dy, dy)))
+    view = TargetView("whitened").fit(rng.normal(size=(50, dy)))
     got = _rank_predictions(task, 0.05, xa, (2, 5, 8, 16), view)
-    plain = _rank_predictions(task, 0.05, xa, (2, 5), PLAIN)
+    plain = _rank_predictions(task, 0.05, xa, (2, 5), None)
     stats = task.train_stats()
     limit = min(data.dim(source), dy)
     for r in (2, 5):
         rrr = ReducedRankMap(rank=r, alpha=0.05).fit_stats(stats)
         pca = PCARidgeMap(rank=r, alpha=0.05).fit_stats(stats)
         np.testing.assert_allclose(plain[("rrr", r)], rrr.transform(xa), atol=1e-9)
-        np.testing.assert_allclose(got[("rrr", r)], view(rrr.transform(xa)), atol=1e-8)
-        np.testing.assert_allclose(got[("pca_ridge", r)], view(pca.transform(xa)), atol=1e-8)
+        np.testing.assert_allclose(got[("rrr", r)], view.transform(rrr.transform(xa)), atol=1e-8)
+        np.testing.assert_allclose(got[("pca_ridge", r)], view.transform(pca.transform(xa)), atol=1e-8)
     full = AffineMap(alpha=0.05).fit_stats(stats).transform(xa)
-    np.testing.assert_allclose(got[("rrr", None)], view(full), atol=1e-8)
+    np.testing.assert_allclose(got[("rrr", None)], view.transform(full), atol=1e-8)
     assert ("rrr", limit) not in got and ("pca_ridge", data.dim(source)) not in got  # those ranks are the full map
 
 
@@ -156,3 +167,30 @@ def test_subsets_are_nested_leak_free_and_seeded() -> None:
     assert not np.array_equal(subsets[(0, 0, 50)], subsets[(1, 0, 50)])
     again = draw_subsets(allowed, (10, 50), n_draws=1, seed=7)
     np.testing.assert_array_equal(again[(0, 2, 50)], subsets[(0, 2, 50)])
+
+
+def test_study_fold_maps_equal_library_fits_on_the_same_pool(moments: GroupMoments) -> None:
+    data, k = moments.data, 1
+    task = FoldTask(moments, "m0", "m2", k)
+    x, y = task.train_arrays()
+    splits = []
+    for inner in task.inner_splits(INNER_SPLITS):
+        train = data.allowed(frozenset({k}) | inner)
+        val = ~data.allowed(inner) & data.allowed(frozenset({k}))
+        splits.append(
+            CVSplit(
+                *(SufficientStats.from_arrays(*_rows(moments, r, "m0", "m2"), normalize=True) for r in (train, val))
+            )
+        )
+    library = AffineRidgeCV(n_splits=INNER_SPLITS).fit_splits(SufficientStats.from_arrays(x, y, normalize=True), splits)
+    study = get_method("affine_cv").fit(task)
+    assert study.alpha_ == library.alpha_
+    np.testing.assert_allclose(study.cv_errors_, library.cv_errors_, rtol=1e-9)
+    np.testing.assert_allclose(study.coef_, library.coef_, atol=1e-10)
+    for key, ref in (("ridge_study", RidgeMap(alpha=1.0)), ("procrustes", ProcrustesMap())):
+        np.testing.assert_allclose(get_method(key).fit(task).coef_, ref.fit(x, y).coef_, atol=1e-10)
+    kernel = get_method("kernel_whitened", quick=True).fit(task)
+    ref = NystroemKernelMap(n_landmarks=QUICK_LANDMARKS, random_state=kernel.random_state).fit(x, y)
+    np.testing.assert_allclose(kernel.transform(x[:20]), ref.transform(x[:20]), atol=1e-9)
+    view = get_method("affine_whitened").view(FoldTask(moments, "m2", "m2", k))
+    np.testing.assert_allclose(view.projection_, TargetView("whitened", shrink=WHITEN_SHRINK).fit(y).projection_)

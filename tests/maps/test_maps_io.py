@@ -11,7 +11,7 @@ import safetensors.numpy
 import facebridge
 from facebridge.embeddings import Fingerprint
 from facebridge.errors import DataFormatError, MismatchError, MissingFileError, NotFittedError
-from facebridge.maps import METHODS, MapFile, load_map, make_map, save_map
+from facebridge.maps import STATS_METHODS, MapFile, load_map, make_map, save_map
 
 SRC = Fingerprint("edgeface-xs", "ab" * 32, "arc112", "1")
 TGT = Fingerprint("dlib-resnet", "cd" * 32, "dlib150", "1")
@@ -29,7 +29,7 @@ def map_path(tmp_path):
     return save_map(est, tmp_path / "edge_to_dlib.fbmap", source=SRC, target=TGT)
 
 
-@pytest.mark.parametrize("method", METHODS)
+@pytest.mark.parametrize("method", STATS_METHODS)
 def test_round_trip(tmp_path, method: str) -> None:
     est, X = fitted(method, normalize=False, **({"rank": 3} if method in ("rrr", "pca_ridge") else {}))
     path = save_map(est, tmp_path / "m.fbmap", source=SRC, target=TGT)

@@ -27,12 +27,12 @@ import facebridge
 from facebridge.embeddings import EmbeddingSet
 from facebridge.errors import InvalidInputError
 from facebridge.experiments.data import study_data
-from facebridge.experiments.methods import CURVE_METHODS, StudyMethod, get_method, whitened_view
+from facebridge.experiments.methods import CURVE_METHODS, StudyMethod, get_method, target_view
 from facebridge.experiments.moments import GroupMoments
 from facebridge.experiments.penalty import run_penalty
-from facebridge.experiments.scoring import TargetView
 from facebridge.experiments.tables import native_rows
 from facebridge.experiments.task import FoldTask
+from facebridge.maps import TargetView
 from facebridge.protocols import PairList, parse_lfw_pairs, person_of
 
 #: The View 1 files, in fold order.
@@ -103,7 +103,7 @@ class Variant(StudyMethod):
         return self.base.fit(task)
 
     def view(self, task: FoldTask) -> TargetView:
-        return self.base.view(task) if self.shrink is None else whitened_view(task, self.shrink)
+        return self.base.view(task) if self.shrink is None else target_view(task, "whitened", self.shrink)
 
 
 @dataclass(frozen=True)

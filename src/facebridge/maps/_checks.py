@@ -68,3 +68,14 @@ def check_rank(value: object, limit: int, owner: str, what: str) -> int:
     if not 1 <= value <= limit:
         raise InvalidInputError(f"{owner}: parameter rank must be in [1, {limit}] ({what}), got {value}")
     return int(value)
+
+
+def check_alphas(value: object, owner: str) -> tuple[float, ...]:
+    """A non-empty grid of ridge penalties, each a finite number > 0."""
+    try:
+        alphas = tuple(float(a) for a in value)  # type: ignore[attr-defined]
+    except (TypeError, ValueError):
+        raise InvalidInputError(f"{owner}: parameter alphas must be a sequence of numbers > 0, got {value!r}") from None
+    if not alphas or not all(np.isfinite(a) and a > 0 for a in alphas):
+        raise InvalidInputError(f"{owner}: parameter alphas must be finite numbers > 0, got {value!r}")
+    return alphas
