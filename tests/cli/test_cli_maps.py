@@ -40,8 +40,7 @@ def fit_map(capsys, sets, *extra: object, name: str = "a2b.fbmap") -> Path:
 
 @pytest.mark.parametrize("method", METHODS)
 def test_fit_offers_every_family_and_records_provenance(sets, capsys, method: str) -> None:
-    fixed = ("--alpha", "1e-3") if method == "affine" and "affine_cv" not in METHODS else ()  # until mapslib lands
-    loaded = load_map(fit_map(capsys, sets, "--method", method, "--dataset", "toy", *fixed))
+    loaded = load_map(fit_map(capsys, sets, "--method", method, "--dataset", "toy"))
     assert loaded.estimator.method in (method, "affine_cv")
     assert (loaded.provenance.n_ids, loaded.provenance.n_people, loaded.provenance.dataset) == (200, 40, "toy")
     assert (loaded.source.model, loaded.target.model, loaded.format_version) == ("model-a", "model-b", 2)

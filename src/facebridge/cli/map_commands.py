@@ -22,8 +22,9 @@ console = Console()
 #: Every registered map family, as a CLI choice.
 Method = StrEnum("Method", {m: m for m in METHODS})  # type: ignore[misc]
 
-#: The family ``--alpha cv`` selects for a method (alpha chosen by group cross-validation over people).
-CV_METHODS = {"affine": "affine_cv"}
+#: The family ``--alpha cv`` selects for a method (alpha chosen by group cross-validation over people), where the
+#: registry has it; ``cv`` is then that method's default alpha.
+CV_METHODS = {m: cv for m, cv in {"affine": "affine_cv"}.items() if cv in METHODS}
 
 
 class View(StrEnum):
