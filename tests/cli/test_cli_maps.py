@@ -115,3 +115,20 @@ def test_fit_option_errors_are_one_line(sets, capsys) -> None:
     _one_line_error(capsys, *base, "--method", "ridge", "--alpha", "lots", match="--alpha must be a number")
     _one_line_error(capsys, *base, "--method", "ridge", "--param", "beta=1", match="invalid parameter 'beta'")
     _one_line_error(capsys, *base, "--method", "ridge", "--param", "alpha", match="expected KEY=VALUE")
+
+
+@pytest.mark.parametrize("view", ["centred", "whitened"])
+def test_evaluate_view_records_the_view_and_fit_carries_it(sets, capsys, view: str) -> None:
+    pytest.importorskip("facebridge.maps.views", reason="TargetView lands with the mapslib branch")
+    pairs, _, _ = synthetic_study()
+    csv = sets["dir"] / "pairs.csv"
+    rows = [f"{a},{b},{int(s)},{f}" for a, b, s, f in zip(pairs.id_a, pairs.id_b, pairs.same, pairs.fold, strict=True)]
+    csv.write_text("path1,path2,same,fold\n" + "\n".join(rows) + "\n")
+    report = sets["dir"] / "r.json"
+    code, _, err = run(capsys, "evaluate", "--protocol", "pairs", "--pairs", csv, "--target", sets["b"], "--source",
+                       sets["a"], "--fit", "ridge", "--mode", "cross", "--view", view, "--json", report)  # fmt: skip
+    assert code == 0, err
+    result = json.loads(report.read_text())
+    assert result["view"]["kind"] == view and result["mode"] == "cross"
+    loaded = load_map(fit_map(capsys, sets, "--method", "ridge", "--view", view))
+    assert loaded.view is not None and loaded.view.get_params()["kind"] == view
