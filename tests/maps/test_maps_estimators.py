@@ -17,6 +17,7 @@ from sklearn.pipeline import make_pipeline
 from facebridge.errors import InvalidInputError, MismatchError, NotFittedError, NotFoundError
 from facebridge.maps import (
     METHODS,
+    STATS_METHODS,
     AffineMap,
     LstsqMap,
     PCARidgeMap,
@@ -160,7 +161,7 @@ def test_fit_on_merged_partial_stats_equals_fit_on_all_rows() -> None:
     parts = SufficientStats.from_arrays(X[:100], Y[:100], normalize=True) + SufficientStats.from_arrays(
         X[100:], Y[100:], normalize=True
     )
-    for method in METHODS:
+    for method in STATS_METHODS:
         merged = make_map(method).fit_stats(parts)
         whole = make_map(method).fit(X, Y)
         assert rel_err(merged.coef_, whole.coef_) < 1e-10, method
@@ -250,7 +251,7 @@ def test_target_scatter_is_accumulated_only_for_maps_that_need_it() -> None:
     assert TargetScatterProbe().fit_stats(tracked).seen_yy_ is tracked.yty
     with pytest.raises(InvalidInputError, match=r"TargetScatterProbe needs the target scatter.*track_yy=True"):
         TargetScatterProbe().fit_stats(SufficientStats.from_arrays(X, Y, normalize=True))
-    for method in METHODS:  # the shipped maps neither need Syy nor mind it being there
+    for method in STATS_METHODS:  # the shipped maps neither need Syy nor mind it being there
         plain = make_map(method).fit_stats(SufficientStats.from_arrays(X, Y, normalize=True))
         np.testing.assert_array_equal(plain.coef_, make_map(method).fit_stats(tracked).coef_)
         assert not make_map(method)._needs_yy
@@ -280,7 +281,7 @@ def test_bad_params_are_named_at_fit(method: str, params: dict, name: str) -> No
 
 
 def test_registry() -> None:
-    assert METHODS == ("lstsq", "ridge", "affine", "procrustes", "rrr", "pca_ridge")
+    assert METHODS == ("lstsq", "ridge", "affine", "procrustes", "rrr", "pca_ridge", "affine_cv", "kernel", "mlp")
     assert isinstance(make_map("PCA-Ridge", rank=2), PCARidgeMap)
     m = make_map("rrr", rank=3, alpha=0.5)
     assert m.get_params() == {"rank": 3, "alpha": 0.5, "fit_intercept": True, "normalize": True}
@@ -293,9 +294,15 @@ def test_registry() -> None:
         make_map("ridge", beta=1)
 
 
-def test_procrustes_rejects_constant_source() -> None:
-    with pytest.raises(InvalidInputError, match="no variance"):
-        ProcrustesMap(normalize=False).fit(np.ones((5, 3)), np.arange(10.0).reshape(5, 2))
+@pytest.mark.parametrize("method", METHODS)
+def test_constant_or_zero_source_is_refused_not_an_all_zero_map(method: str) -> None:
+    y = np.arange(10.0).reshape(5, 2)
+    with pytest.raises(InvalidInputError, match="source vectors X are all zero"):
+        make_map(method).fit(np.zeros((5, 3)), y)
+    constant = make_map(method, normalize=False)
+    if constant.get_params().get("fit_intercept", method != "lstsq"):  # without a bias, constant rows still map
+        with pytest.raises(InvalidInputError, match="source vectors X are all equal"):
+            constant.fit(np.ones((5, 3)), y)
 
 
 @settings(max_examples=40, deadline=None)

@@ -22,9 +22,9 @@ console = Console()
 #: Every registered map family, as a CLI choice.
 Method = StrEnum("Method", {m: m for m in METHODS})  # type: ignore[misc]
 
-#: The family ``--alpha cv`` selects for a method (alpha chosen by group cross-validation over people), where the
-#: registry has it; ``cv`` is then that method's default alpha.
-CV_METHODS = {m: cv for m, cv in {"affine": "affine_cv"}.items() if cv in METHODS}
+#: The family ``--alpha cv`` selects for a method (alpha chosen by group cross-validation over people); ``cv`` is
+#: that method's default alpha.
+CV_METHODS = {"affine": "affine_cv"}
 
 
 class View(StrEnum):
@@ -138,7 +138,7 @@ def fit(
         carried.fit(y)
     provenance = Provenance(len(ids), len(set(people)), dataset if dataset is not None else source.parent.name)
     save_map(estimator, out, source=src.fingerprint, target=tgt.fingerprint, provenance=provenance, view=carried)
-    chosen = f" alpha {estimator.alpha_:g} (cv)" if hasattr(estimator, "alpha_") else ""
+    chosen = f" (alpha chosen in fit: {estimator.alpha_:g})" if hasattr(estimator, "alpha_") else ""
     console.print(
         f"fitted {family}{chosen} {src.fingerprint.model} ({src.dim}-d) -> {tgt.fingerprint.model} ({tgt.dim}-d) "
         f"on {len(x)} pairs of {provenance.n_people} people; wrote {out}",

@@ -1,33 +1,53 @@
-"""Linear maps between embedding spaces, fitted from streamed sufficient statistics, and their files."""
+"""Maps between embedding spaces (linear ones fitted from streamed sufficient statistics, kernel and MLP ones from
+rows), target-space views, and their files."""
 
+from facebridge.maps._estimator import MapEstimator
 from facebridge.maps.affine import AffineMap
 from facebridge.maps.base import LinearMap
 from facebridge.maps.io import MAP_SUFFIX, MapFile, load_map, save_map
+from facebridge.maps.kernel import KERNEL_DEFAULTS, KernelBasis, NystroemKernelMap
 from facebridge.maps.lstsq import LstsqMap
 from facebridge.maps.map_file import Provenance
+from facebridge.maps.mlp import MLPMap
 from facebridge.maps.pca_ridge import PCARidgeMap
 from facebridge.maps.procrustes import ProcrustesMap
-from facebridge.maps.registry import METHODS, make_map, map_class
+from facebridge.maps.registry import METHODS, STATS_METHODS, make_map, map_class
 from facebridge.maps.ridge import RidgeMap
+from facebridge.maps.ridge_cv import ALPHAS, AffineRidgeCV, CVSplit
 from facebridge.maps.rrr import ReducedRankMap
+from facebridge.maps.spectrum import Spectrum
 from facebridge.maps.stats import Scatter, SufficientStats
+from facebridge.maps.views import VIEW_KINDS, TargetView, unit_rows
 
 __all__ = [
+    "ALPHAS",
+    "KERNEL_DEFAULTS",
     "MAP_SUFFIX",
     "METHODS",
+    "STATS_METHODS",
+    "VIEW_KINDS",
     "AffineMap",
+    "AffineRidgeCV",
+    "CVSplit",
+    "KernelBasis",
     "LinearMap",
     "LstsqMap",
+    "MLPMap",
+    "MapEstimator",
     "MapFile",
+    "NystroemKernelMap",
     "PCARidgeMap",
     "ProcrustesMap",
     "Provenance",
     "ReducedRankMap",
     "RidgeMap",
     "Scatter",
+    "Spectrum",
     "SufficientStats",
+    "TargetView",
     "load_map",
     "make_map",
     "map_class",
     "save_map",
+    "unit_rows",
 ]

@@ -1,4 +1,4 @@
-"""Closed-form maths shared by the maps: PSD solves and eigenvectors, on sufficient statistics only."""
+"""Closed-form maths shared by the maps: PSD solves through eigendecompositions, on sufficient statistics only."""
 
 from __future__ import annotations
 
@@ -12,22 +12,24 @@ from facebridge.maps.stats import SufficientStats
 PINV_RTOL = 1e-12
 
 
+def _kept(w: np.ndarray) -> np.ndarray:
+    """``w`` with the entries at or below ``PINV_RTOL * max(w)`` set to inf, so that dividing by it gives 0 there."""
+    tol = PINV_RTOL * max(float(w.max(initial=0.0)), 0.0)
+    return np.where(w > tol, w, np.inf)
+
+
 def pinv_diagonal(w: np.ndarray) -> np.ndarray:
     """``1 / w`` for the entries of a PSD spectrum ``w`` above ``PINV_RTOL * max(w)``, 0 elsewhere."""
-    tol = PINV_RTOL * max(float(w.max(initial=0.0)), 0.0)
-    safe = np.where(w > tol, w, 1.0)
-    return np.where(w > tol, 1.0 / safe, 0.0)
+    return 1.0 / _kept(w)
 
 
-def solve_psd(a: np.ndarray, b: np.ndarray, alpha: float = 0.0) -> np.ndarray:
-    """``(a + alpha I)^+ b`` for symmetric PSD ``a`` (d, d) and ``b`` (d, k).
+def eigen_solve(w: np.ndarray, v: np.ndarray, b: np.ndarray, alpha: float = 0.0) -> np.ndarray:
+    """``(a + alpha I)^+ b`` for ``a = V diag(w) V^T`` (``w`` clipped at 0) and ``b`` (d, k).
 
-    Through the eigendecomposition, so ``alpha = 0`` on a singular ``a`` gives the minimum-norm least-squares
-    solution (as ``numpy.linalg.lstsq`` would on the raw rows) instead of failing.
+    The pseudo-inverse makes ``alpha = 0`` on a singular ``a`` give the minimum-norm least-squares solution (as
+    ``numpy.linalg.lstsq`` would on the raw rows) instead of failing.
     """
-    w, v = linalg.eigh(a)
-    inv = pinv_diagonal(np.clip(w, 0.0, None) + alpha)
-    return v @ (inv[:, None] * (v.T @ b))
+    return v @ ((v.T @ b) / _kept(np.clip(w, 0.0, None) + alpha)[:, None])
 
 
 def top_eigh(a: np.ndarray, r: int) -> tuple[np.ndarray, np.ndarray]:
@@ -44,6 +46,9 @@ def intercept_for(stats: SufficientStats, coef: np.ndarray, fit_intercept: bool)
 
 
 def ridge_coef(stats: SufficientStats, alpha: float, fit_intercept: bool) -> np.ndarray:
-    """(dx, dy) ridge coefficients ``(Sxx + alpha I)^+ Sxy``, on centred scatter when fitting an intercept."""
-    xx, xy, _ = stats.scatter(centered=fit_intercept)
-    return solve_psd(xx, xy, alpha)
+    """(dx, dy) ridge coefficients ``(Sxx + alpha I)^+ Sxy``, on centred scatter when fitting an intercept.
+
+    The eigendecomposition of ``Sxx`` comes from ``stats.source_eigh`` (computed once per statistics, or shared by
+    the caller that built them)."""
+    w, v = stats.source_eigh(centered=fit_intercept)
+    return eigen_solve(w, v, stats.scatter(centered=fit_intercept).xy, alpha)

@@ -144,9 +144,11 @@ def _dim(header: Mapping[str, Any], key: str) -> int:
 
 
 def _v1_as_v2(header: dict[str, Any]) -> dict[str, Any]:
-    """A version 1 header in version 2 terms: its only attribute is the sample count, its only provenance too."""
+    """A version 1 header in version 2 terms: its attributes are the input width and sample count, its only
+    provenance the sample count."""
     n_train = header.get("n_train")
-    return {**header, "attrs": {"n_samples_seen_": n_train}, "provenance": {"n_ids": n_train}, "view": None}
+    attrs = {"n_features_in_": header.get("source_dim"), "n_samples_seen_": n_train}
+    return {**header, "attrs": attrs, "provenance": {"n_ids": n_train}, "view": None}
 
 
 def _view(spec: Any, arrays: dict[str, np.ndarray]) -> Any | None:
@@ -159,7 +161,14 @@ def _view(spec: Any, arrays: dict[str, np.ndarray]) -> Any | None:
     from facebridge.maps import views
 
     cls = getattr(views, spec["family"])
-    return cls.from_fitted(_mapping(spec, "params"), arrays, _mapping(spec, "attrs"))
+    return cls.from_fitted(_params(cls, spec), arrays, _mapping(spec, "attrs"))
+
+
+def _params(cls: type, header: Mapping[str, Any]) -> dict[str, Any]:
+    """The header's params, with JSON lists turned back into tuples where the family's default is a tuple."""
+    defaults = cls().get_params()
+    params = _mapping(header, "params")
+    return {k: tuple(v) if isinstance(v, list) and isinstance(defaults.get(k), tuple) else v for k, v in params.items()}
 
 
 def _decode(header: dict[str, Any], tensors: dict[str, np.ndarray]) -> tuple[Any, Any | None, int, int]:
@@ -173,7 +182,7 @@ def _decode(header: dict[str, Any], tensors: dict[str, np.ndarray]) -> tuple[Any
     dx, dy = _dim(header, "source_dim"), _dim(header, "target_dim")
     cls = map_class(header.get("method", ""))
     own = {k: v for k, v in tensors.items() if not k.startswith(VIEW_PREFIX)}
-    estimator = cls.from_fitted(_mapping(header, "params"), own, _mapping(header, "attrs"))
+    estimator = cls.from_fitted(_params(cls, header), own, _mapping(header, "attrs"))
     view_arrays = {k[len(VIEW_PREFIX) :]: v for k, v in tensors.items() if k.startswith(VIEW_PREFIX)}
     view = _view(header.get("view"), view_arrays)
     if getattr(estimator, "n_features_in_", None) != dx or _out_dim(estimator, dx, cls.__name__) != dy:

@@ -20,6 +20,7 @@ class LstsqMap(LinearMap):
     """
 
     method = "lstsq"
+    _has_intercept = False
 
     def __init__(self, *, normalize: bool = True) -> None:
         self.normalize = normalize

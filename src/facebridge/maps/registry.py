@@ -6,21 +6,39 @@ import difflib
 from typing import Any
 
 from facebridge.errors import NotFoundError
+from facebridge.maps._estimator import MapEstimator
 from facebridge.maps.affine import AffineMap
 from facebridge.maps.base import LinearMap
+from facebridge.maps.kernel import NystroemKernelMap
 from facebridge.maps.lstsq import LstsqMap
+from facebridge.maps.mlp import MLPMap
 from facebridge.maps.pca_ridge import PCARidgeMap
 from facebridge.maps.procrustes import ProcrustesMap
 from facebridge.maps.ridge import RidgeMap
+from facebridge.maps.ridge_cv import AffineRidgeCV
 from facebridge.maps.rrr import ReducedRankMap
 
-_CLASSES: dict[str, type[LinearMap]] = {
-    cls.method: cls for cls in (LstsqMap, RidgeMap, AffineMap, ProcrustesMap, ReducedRankMap, PCARidgeMap)
-}
+_FAMILIES: tuple[type[MapEstimator], ...] = (
+    LstsqMap,
+    RidgeMap,
+    AffineMap,
+    ProcrustesMap,
+    ReducedRankMap,
+    PCARidgeMap,
+    AffineRidgeCV,
+    NystroemKernelMap,
+    MLPMap,
+)
+_CLASSES: dict[str, type[MapEstimator]] = {cls.method: cls for cls in _FAMILIES}
 METHODS: tuple[str, ...] = tuple(_CLASSES)
+#: The families fitted by ``fit_stats`` from pooled statistics alone (affine_cv needs per-group ones, kernel and mlp
+#: the rows themselves).
+STATS_METHODS: tuple[str, ...] = tuple(
+    m for m, cls in _CLASSES.items() if issubclass(cls, LinearMap) and m != "affine_cv"
+)
 
 
-def map_class(method: str) -> type[LinearMap]:
+def map_class(method: str) -> type[MapEstimator]:
     """The estimator class registered as ``method`` (case and ``-``/``_`` insensitive)."""
     key = str(method).strip().lower().replace("-", "_")
     if key not in _CLASSES:
@@ -30,7 +48,7 @@ def map_class(method: str) -> type[LinearMap]:
     return _CLASSES[key]
 
 
-def make_map(method: str, **params: Any) -> LinearMap:
+def make_map(method: str, **params: Any) -> MapEstimator:
     """A new, unfitted estimator for ``method`` with ``params``; an unknown parameter is an InvalidInputError."""
     cls = map_class(method)
     return cls().set_params(**params)

@@ -7,11 +7,12 @@ Memory is O(dx (dx + dy)) (plus O(dy^2) when the target scatter is tracked) and 
 from __future__ import annotations
 
 import numbers
-from collections.abc import Iterable
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
 from typing import NamedTuple
 
 import numpy as np
+from scipy import linalg
 
 from facebridge.errors import InvalidInputError, MismatchError
 from facebridge.maps._checks import as_matrix, l2_normalize_rows
@@ -22,6 +23,16 @@ from facebridge.maps._checks import as_matrix, l2_normalize_rows
 # by 7e-8 (65,536-row blocks: 3e-7 and 4e-7). ``ssq_y`` is accumulated in float64 outright (O(n dy), ~5% of a chunk).
 _BLOCK_ROWS = 8192
 DEFAULT_CHUNK_ROWS = 65536
+
+
+#: Eigenvalues (d,) ascending, clipped at 0, and eigenvectors (d, d) of a source scatter.
+Eigh = tuple[np.ndarray, np.ndarray]
+
+
+def psd_eigh(a: np.ndarray) -> Eigh:
+    """Eigenvalues (d,) ascending, clipped at 0, and eigenvectors (d, d) of symmetric PSD ``a``."""
+    w, v = linalg.eigh(a)
+    return np.clip(w, 0.0, None), v
 
 
 class Scatter(NamedTuple):
@@ -85,6 +96,10 @@ class SufficientStats:
     ssq_y: np.ndarray
     yty: np.ndarray | None = None
     normalize: bool = False
+    # The source scatter's eigendecomposition, by ``centered``: computed once, or supplied by whoever built the
+    # statistics and already holds it (the study shares one per source and pool across all targets).
+    _eigh: dict[bool, Eigh] = field(default_factory=dict, init=False, repr=False)
+    _eigh_source: Callable[[bool], Eigh] | None = field(default=None, init=False, repr=False)
 
     def __post_init__(self) -> None:
         names = ["sum_x", "sum_y", "xtx", "xty", "ssq_y"] + (["yty"] if self.yty is not None else [])
@@ -184,7 +199,23 @@ class SufficientStats:
         if yy is not None:
             self.yty += yy
         self.n += len(X)
+        self._eigh.clear()
+        self._eigh_source = None
         return self
+
+    def with_source_eigh(self, source: Callable[[bool], Eigh]) -> SufficientStats:
+        """Take the source scatter's eigendecomposition from ``source(centered)`` instead of computing it (a cache
+        shared across statistics with the same source rows); returns ``self``."""
+        self._eigh.clear()
+        self._eigh_source = source
+        return self
+
+    def source_eigh(self, *, centered: bool = True) -> Eigh:
+        """``psd_eigh`` of the source scatter (centred or raw), computed once per statistics."""
+        if centered not in self._eigh:
+            source = self._eigh_source
+            self._eigh[centered] = source(centered) if source else psd_eigh(self.scatter(centered=centered).xx)
+        return self._eigh[centered]
 
     def merge(self, other: SufficientStats) -> SufficientStats:
         """The statistics of both samples together (a new object); dims, ``normalize`` and ``track_yy`` must agree."""

@@ -1,0 +1,174 @@
+"""Beyond linear: ridge on the source vector plus Gaussian-kernel features against landmark rows.
+
+``phi(x) = [x, exp(-gamma |x - l_1|^2), ..., exp(-gamma |x - l_m|^2)]`` with landmarks ``l_j`` drawn (seeded) from
+the training rows, then an affine ridge map ``phi(x) -> y`` with its penalty chosen by GCV. It is a Nystroem-style
+approximation of kernel ridge regression: the linear part keeps the affine map, the kernel part adds smooth
+nonlinear corrections. The features and their eigendecomposition (``KernelBasis``) depend on the source rows only,
+so fits of several targets on the same rows share them (``fit_basis``).
+"""
+
+from __future__ import annotations
+
+import numbers
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any, Self
+
+import numpy as np
+
+from facebridge.errors import InvalidInputError, MismatchError
+from facebridge.maps._checks import as_matrix, check_flag, l2_normalize_rows
+from facebridge.maps._estimator import MapEstimator
+from facebridge.maps._onnx import Graph
+from facebridge.maps.base import check_source_varies
+from facebridge.maps.ridge_cv import ALPHAS
+from facebridge.maps.spectrum import Spectrum
+from facebridge.maps.stats import SufficientStats
+
+#: The study's landmark count and kernel width (unit inputs: |x - l|^2 = 2 - 2 x.l lies in [0, 4]).
+KERNEL_DEFAULTS: dict[str, Any] = {"landmarks": 1024, "gamma": 0.5}
+
+
+def kernel_features(X: np.ndarray, landmarks: np.ndarray, gamma: float, unit: bool) -> np.ndarray:
+    """(n, dx + m) ``[X, exp(-gamma |x - l|^2)]`` for rows ``X`` (n, dx) and landmarks (m, dx); ``unit`` rows use
+    ``|x - l|^2 = 2 - 2 x.l``."""
+    cross = X @ landmarks.T
+    if unit:
+        sq = 2.0 - 2.0 * cross
+    else:
+        sq = (X**2).sum(axis=1)[:, None] + (landmarks**2).sum(axis=1)[None, :] - 2.0 * cross
+    return np.hstack([X, np.exp(-gamma * np.clip(sq, 0.0, None))])
+
+
+@dataclass(frozen=True, eq=False)
+class KernelBasis:
+    """Landmarks and the spectrum of the training rows' features: what every target fitted on those rows shares."""
+
+    landmarks: np.ndarray
+    gamma: float
+    unit: bool
+    spectrum: Spectrum
+
+
+class NystroemKernelMap(MapEstimator):
+    """``y ≈ phi(x) @ W + b`` (see the module), ridge penalty ``alpha_`` of ``alphas`` chosen by GCV.
+
+    Parameters
+    ----------
+    n_landmarks : landmark rows drawn from the training rows (all of them if fewer), >= 1.
+    gamma : kernel width > 0.
+    alphas : penalties > 0 to choose from by GCV.
+    random_state : seed of the landmark draw.
+    normalize : L2-normalise X and Y rows before fitting (and X rows before mapping).
+
+    Saved arrays: ``landmarks`` (m, dx), ``feature_mean`` (dx + m,), ``projection`` (dx + m, r), ``weights``
+    (r, dy), ``target_mean`` (dy,): ``transform(x) = (phi(x) - feature_mean) @ projection @ weights + target_mean``.
+    """
+
+    method = "kernel"
+    _fitted_arrays = ("landmarks", "feature_mean", "projection", "weights", "target_mean")
+    _fitted_attrs = (*MapEstimator._fitted_attrs, "alpha_")
+
+    def __init__(
+        self,
+        *,
+        n_landmarks: int = KERNEL_DEFAULTS["landmarks"],
+        gamma: float = KERNEL_DEFAULTS["gamma"],
+        alphas: Sequence[float] = ALPHAS,
+        random_state: int = 0,
+        normalize: bool = True,
+    ) -> None:
+        self.n_landmarks = n_landmarks
+        self.gamma = gamma
+        self.alphas = alphas
+        self.random_state = random_state
+        self.normalize = normalize
+
+    def _checked(self) -> tuple[int, float, tuple[float, ...], int, bool]:
+        owner = type(self).__name__
+        m, gamma, seed = self.n_landmarks, self.gamma, self.random_state
+        if isinstance(m, bool) or not isinstance(m, numbers.Integral) or m < 1:
+            raise InvalidInputError(f"{owner}: parameter n_landmarks must be an integer >= 1, got {m!r}")
+        if isinstance(gamma, bool) or not isinstance(gamma, numbers.Real) or not np.isfinite(gamma) or gamma <= 0:
+            raise InvalidInputError(f"{owner}: parameter gamma must be a finite number > 0, got {gamma!r}")
+        if isinstance(seed, bool) or not isinstance(seed, numbers.Integral) or seed < 0:
+            raise InvalidInputError(f"{owner}: parameter random_state must be an integer >= 0, got {seed!r}")
+        try:
+            alphas = tuple(float(a) for a in self.alphas)
+        except (TypeError, ValueError):
+            raise InvalidInputError(f"{owner}: parameter alphas must be a sequence of numbers > 0") from None
+        if not alphas or not all(np.isfinite(a) and a > 0 for a in alphas):
+            raise InvalidInputError(f"{owner}: parameter alphas must be finite numbers > 0, got {self.alphas!r}")
+        return int(m), float(gamma), alphas, int(seed), check_flag(self.normalize, "normalize", owner)
+
+    def _rows(self, X: object, name: str, normalize: bool) -> np.ndarray:
+        X = as_matrix(X, name).astype(np.float64, copy=False)
+        return l2_normalize_rows(X) if normalize else X
+
+    def basis(self, X: object) -> KernelBasis:
+        """Draw the landmarks from rows ``X`` (n, dx) with ``random_state`` and decompose their features."""
+        m, gamma, _, seed, normalize = self._checked()
+        X = self._rows(X, "X", normalize)
+        if len(X) < 1:
+            raise InvalidInputError(f"{type(self).__name__} needs at least 1 sample, got 0")
+        check_source_varies(SufficientStats.from_arrays(X, X[:, :1]), type(self).__name__)
+        rng = np.random.default_rng(seed)
+        chosen = X[np.sort(rng.choice(len(X), size=min(m, len(X)), replace=False))]
+        return KernelBasis(chosen, gamma, normalize, Spectrum.of(kernel_features(X, chosen, gamma, normalize)))
+
+    def fit(self, X: object, y: object) -> Self:
+        """Fit on rows ``X`` (n, dx) and their targets ``y`` (n, dy)."""
+        if y is None:
+            raise InvalidInputError(f"{type(self).__name__} requires y to be passed, but the target y is None")
+        return self.fit_basis(self.basis(X), y)
+
+    def fit_basis(self, basis: KernelBasis, y: object) -> Self:
+        """Fit the targets ``y`` (n, dy) of the rows ``basis`` was built from (``basis(X)``, shared across targets)."""
+        _, gamma, alphas, _, normalize = self._checked()
+        if (basis.gamma, basis.unit) != (gamma, normalize):
+            raise MismatchError(f"basis has gamma={basis.gamma}, normalize={basis.unit}; this map {gamma}, {normalize}")
+        Y = self._rows(y, "y", normalize)
+        if len(Y) != basis.spectrum.n:
+            raise InvalidInputError(f"y has {len(Y)} rows but the basis was built from {basis.spectrum.n}")
+        self.weights_, self.target_mean_, self.alpha_ = basis.spectrum.solve(Y, alphas=alphas)
+        self.landmarks_, self.feature_mean_, self.projection_ = basis.landmarks, basis.spectrum.mean_x, basis.spectrum.b
+        self.n_features_in_, self.n_samples_seen_ = basis.landmarks.shape[1], len(Y)
+        return self
+
+    def _expected_shapes(self, arrays: dict[str, np.ndarray]) -> dict[str, tuple[int, ...]]:
+        m, r = len(arrays["landmarks"]), arrays["projection"].shape[-1]
+        dx, dy = self.n_features_in_, arrays["target_mean"].shape[0]
+        return {
+            "landmarks": (m, dx),
+            "feature_mean": (dx + m,),
+            "projection": (dx + m, r),
+            "weights": (r, dy),
+            "target_mean": (dy,),
+        }
+
+    def transform(self, X: object) -> np.ndarray:
+        """Map rows ``X`` (n, dx) to (n, dy) (float64)."""
+        X = self._input(X).astype(np.float64, copy=False)
+        if self.normalize:
+            X = l2_normalize_rows(X)
+        phi = kernel_features(X, self.landmarks_, float(self.gamma), bool(self.normalize))
+        return (phi - self.feature_mean_) @ self.projection_ @ self.weights_ + self.target_mean_
+
+    def onnx_graph(self) -> Any:
+        """ONNX graph of ``transform``."""
+        self._require_fitted()
+        g = Graph()
+        x = g.unit_rows("x") if self.normalize else "x"
+        cross = g.op("MatMul", x, g.const(self.landmarks_.T, "landmarks_t"))
+        if self.normalize:
+            sq = g.op("Sub", g.const(2.0), g.op("Mul", g.const(2.0), cross))
+        else:
+            xsq = g.op("ReduceSumSquare", x, axes=[1], keepdims=1)
+            lsq = g.const((self.landmarks_**2).sum(axis=1), "landmark_sq")
+            sq = g.op("Sub", g.op("Add", xsq, lsq), g.op("Mul", g.const(2.0), cross))
+        sq = g.op("Max", sq, g.const(0.0))
+        k = g.op("Exp", g.op("Mul", g.const(-float(self.gamma)), sq))
+        phi = g.op("Concat", x, k, axis=1)
+        centred = g.op("Sub", phi, g.const(self.feature_mean_, "feature_mean"))
+        y = g.affine(g.affine(centred, self.projection_), self.weights_, self.target_mean_)
+        return g.model(y, self.n_features_in_, len(self.target_mean_), "facebridge_kernel")

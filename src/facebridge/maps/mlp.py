@@ -1,0 +1,140 @@
+"""A small nonlinear map: an affine part plus one tanh hidden layer, trained by L-BFGS on the squared error.
+
+``y ≈ x @ coef + intercept + tanh(x @ hidden_weights + hidden_bias) @ output_weights``. The affine part starts at
+the ridge solution and the output weights at zero, so training starts from the affine map and only adds what the
+hidden layer explains. scipy's L-BFGS does the training (no extra dependency); the saved form is five arrays.
+"""
+
+from __future__ import annotations
+
+import numbers
+from typing import Any, Self
+
+import numpy as np
+from scipy import optimize
+
+from facebridge.errors import InvalidInputError
+from facebridge.maps._checks import as_matrix, check_alpha, check_flag, l2_normalize_rows
+from facebridge.maps._estimator import MapEstimator
+from facebridge.maps._onnx import Graph
+from facebridge.maps._solve import eigen_solve, intercept_for
+from facebridge.maps.base import check_source_varies
+from facebridge.maps.stats import SufficientStats
+
+
+class MLPMap(MapEstimator):
+    """Affine map plus a one-hidden-layer residual (see the module), fitted by L-BFGS.
+
+    Parameters
+    ----------
+    hidden : hidden units, >= 1.
+    alpha : L2 penalty >= 0 on all weights (not biases), relative to the mean squared error per row.
+    max_iter : L-BFGS iterations, >= 1.
+    random_state : seed of the hidden weights' initialisation (the fit is deterministic given it).
+    normalize : L2-normalise X and Y rows before fitting (and X rows before mapping).
+    """
+
+    method = "mlp"
+    _fitted_arrays = ("coef", "intercept", "hidden_weights", "hidden_bias", "output_weights")
+    _fitted_attrs = (*MapEstimator._fitted_attrs, "n_iter_", "loss_")
+
+    def __init__(
+        self,
+        *,
+        hidden: int = 256,
+        alpha: float = 1e-4,
+        max_iter: int = 200,
+        random_state: int = 0,
+        normalize: bool = True,
+    ) -> None:
+        self.hidden = hidden
+        self.alpha = alpha
+        self.max_iter = max_iter
+        self.random_state = random_state
+        self.normalize = normalize
+
+    def _checked(self) -> tuple[int, float, int, int, bool]:
+        owner = type(self).__name__
+        for name, low in (("hidden", 1), ("max_iter", 1), ("random_state", 0)):
+            value = getattr(self, name)
+            if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < low:
+                raise InvalidInputError(f"{owner}: parameter {name} must be an integer >= {low}, got {value!r}")
+        alpha = check_alpha(self.alpha, owner)
+        return (
+            int(self.hidden),
+            alpha,
+            int(self.max_iter),
+            int(self.random_state),
+            check_flag(self.normalize, "normalize", owner),
+        )
+
+    def fit(self, X: object, y: object) -> Self:
+        """Fit on rows ``X`` (n, dx) and their targets ``y`` (n, dy)."""
+        if y is None:
+            raise InvalidInputError(f"{type(self).__name__} requires y to be passed, but the target y is None")
+        hidden, alpha, max_iter, seed, normalize = self._checked()
+        X = as_matrix(X, "X").astype(np.float64, copy=False)
+        Y = as_matrix(y, "y").astype(np.float64, copy=False)
+        if len(X) != len(Y):
+            raise InvalidInputError(f"X has {len(X)} rows but y has {len(Y)}")
+        if normalize:
+            X, Y = l2_normalize_rows(X), l2_normalize_rows(Y)
+        stats = SufficientStats.from_arrays(X, Y)
+        check_source_varies(stats, type(self).__name__)
+        n, dx = X.shape
+        dy = Y.shape[1]
+        w, v = stats.source_eigh(centered=True)
+        coef = eigen_solve(w, v, stats.scatter(centered=True).xy, alpha * n)
+        rng = np.random.default_rng(seed)
+        std = np.sqrt(max(float(w.sum()) / n, 1e-12))  # the rows' spread about their mean, so tanh is not saturated
+        start = [coef, intercept_for(stats, coef, True), rng.normal(0, 1 / (std * np.sqrt(dx)), (dx, hidden))]
+        start += [-stats.mean_x @ start[2], np.zeros((hidden, dy))]
+        shapes = [a.shape for a in start]
+        sizes = np.cumsum([0] + [a.size for a in start])
+
+        def unpack(theta: np.ndarray) -> list[np.ndarray]:
+            return [theta[sizes[i] : sizes[i + 1]].reshape(s) for i, s in enumerate(shapes)]
+
+        def loss(theta: np.ndarray) -> tuple[float, np.ndarray]:
+            a, b, w1, b1, w2 = unpack(theta)
+            h = np.tanh(X @ w1 + b1)
+            r = X @ a + b + h @ w2 - Y
+            dh = (r @ w2.T) * (1 - h * h)
+            value = 0.5 * (r * r).sum() / n + 0.5 * alpha * sum((m * m).sum() for m in (a, w1, w2))
+            grads = [X.T @ r / n + alpha * a, r.sum(axis=0) / n, X.T @ dh / n + alpha * w1, dh.sum(axis=0) / n]
+            grads.append(h.T @ r / n + alpha * w2)
+            return float(value), np.concatenate([g.ravel() for g in grads])
+
+        theta0 = np.concatenate([a.ravel() for a in start])
+        res = optimize.minimize(loss, theta0, jac=True, method="L-BFGS-B", options={"maxiter": max_iter})
+        self.coef_, self.intercept_, self.hidden_weights_, self.hidden_bias_, self.output_weights_ = unpack(res.x)
+        self.n_iter_, self.loss_ = int(res.nit), float(res.fun)
+        self.n_features_in_, self.n_samples_seen_ = dx, n
+        return self
+
+    def _expected_shapes(self, arrays: dict[str, np.ndarray]) -> dict[str, tuple[int, ...]]:
+        dx, dy, h = self.n_features_in_, arrays["intercept"].shape[0], arrays["hidden_bias"].shape[0]
+        return {
+            "coef": (dx, dy),
+            "intercept": (dy,),
+            "hidden_weights": (dx, h),
+            "hidden_bias": (h,),
+            "output_weights": (h, dy),
+        }
+
+    def transform(self, X: object) -> np.ndarray:
+        """Map rows ``X`` (n, dx) to (n, dy) (float64)."""
+        X = self._input(X).astype(np.float64, copy=False)
+        if self.normalize:
+            X = l2_normalize_rows(X)
+        hidden = np.tanh(X @ self.hidden_weights_ + self.hidden_bias_)
+        return X @ self.coef_ + self.intercept_ + hidden @ self.output_weights_
+
+    def onnx_graph(self) -> Any:
+        """ONNX graph of ``transform``."""
+        self._require_fitted()
+        g = Graph()
+        x = g.unit_rows("x") if self.normalize else "x"
+        hidden = g.op("Tanh", g.affine(x, self.hidden_weights_, self.hidden_bias_))
+        y = g.op("Add", g.affine(x, self.coef_, self.intercept_), g.affine(hidden, self.output_weights_))
+        return g.model(y, self.n_features_in_, len(self.intercept_), "facebridge_mlp")

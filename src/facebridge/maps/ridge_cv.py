@@ -1,0 +1,209 @@
+"""Affine ridge with its penalty chosen inside ``fit`` by group-aware K-fold cross-validation (groups = people).
+
+Every split's validation error is a function of sufficient statistics: with the training scatter
+``Sxx_c = V diag(w) V^T``, the error of every penalty of the grid costs O(d^2) once the O(d^3) products of the split
+are shared, so choosing ``alpha`` costs one eigendecomposition per split. Statistics are accumulated per group and
+merged by addition, so a streamed or distributed fit only needs the per-group sums (``fit_group_stats``).
+"""
+
+from __future__ import annotations
+
+import numbers
+from collections.abc import Hashable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any, Self
+
+import numpy as np
+
+from facebridge.errors import InvalidInputError
+from facebridge.maps._checks import as_matrix
+from facebridge.maps._solve import eigen_solve, intercept_for
+from facebridge.maps.base import LinearMap
+from facebridge.maps.stats import SufficientStats
+
+#: Penalty grid for L2-normalised embeddings: 1e-4 .. 1e3 in half decades (the centred scatter of thousands of unit
+#: rows has eigenvalues from ~1e-3 to ~1e3, so the grid spans "no penalty" to "most directions shrunk away").
+ALPHAS: tuple[float, ...] = tuple(float(a) for a in 10.0 ** np.arange(-4.0, 3.01, 0.5))
+
+
+@dataclass(frozen=True, eq=False)
+class CVSplit:
+    """One split: statistics of its training and validation rows; ``quad`` is ``shifted_source_quad(val,
+    train.mean_x, V)`` when the caller already holds it (it depends on the source rows only)."""
+
+    train: SufficientStats
+    val: SufficientStats
+    quad: np.ndarray | None = None
+
+
+def shifted_source_quad(val: SufficientStats, mean_x: np.ndarray, v: np.ndarray) -> np.ndarray:
+    """(dx, dx) ``V^T Sxx' V``: the validation rows' source scatter about ``mean_x`` (the training mean), in the
+    training eigenbasis ``v``."""
+    n, sx = val.n, val.sum_x
+    xx = val.xtx - np.outer(sx, mean_x) - np.outer(mean_x, sx) + n * np.outer(mean_x, mean_x)
+    return v.T @ xx @ v
+
+
+def validation_sse(
+    train: SufficientStats, val: SufficientStats, alphas: Sequence[float], quad: np.ndarray | None = None
+) -> np.ndarray:
+    """(len(alphas),) summed squared error on the ``val`` rows of the affine ridge map fitted on ``train``.
+
+    With ``x' = x - mean_x``, ``y' = y - mean_y`` (train means), the error is ``ssq' - 2 tr(W^T Sxy') +
+    tr(W^T Sxx' W)`` over the validation sums; with ``W = V D P`` (``P = V^T Sxy_c``, ``D = diag(1/(w+alpha))``,
+    ``w``, ``V`` from ``train.source_eigh()``) both traces are O(d) per alpha once ``P`` and ``quad`` are formed.
+    """
+    w, v = train.source_eigh(centered=True)
+    mx, my, n = train.mean_x, train.mean_y, val.n
+    sx, sy = val.sum_x, val.sum_y
+    if quad is None:
+        quad = shifted_source_quad(val, mx, v)
+    xy = val.xty - np.outer(sx, my) - np.outer(mx, sy) + n * np.outer(mx, my)
+    ssq = float(val.ssq_y.sum() - 2 * my @ sy + n * my @ my)
+    p = v.T @ train.scatter(centered=True).xy
+    cross = np.einsum("ij,ij->i", p, v.T @ xy)
+    quad = quad * (p @ p.T)
+    out = np.empty(len(alphas))
+    for i, alpha in enumerate(alphas):
+        d = 1.0 / (w + alpha)
+        out[i] = ssq - 2 * d @ cross + d @ quad @ d
+    return out
+
+
+def best_alpha(alphas: Sequence[float], errors: np.ndarray) -> float:
+    """The alpha with the lowest error; ties (to 1e-12 relative) go to the larger alpha (the smoother map)."""
+    order = np.argsort(alphas, kind="stable")
+    errors = np.asarray(errors)[order]
+    best = np.flatnonzero(errors <= errors.min() * (1 + 1e-12))
+    return float(np.asarray(alphas)[order][int(best[-1])])
+
+
+def group_folds(sizes: Sequence[int], n_splits: int) -> np.ndarray:
+    """(len(sizes),) validation split of each group: the largest groups first, each to the lightest split so far
+    (scikit-learn's ``GroupKFold`` without shuffling, so the splits are the same)."""
+    order = np.argsort(np.asarray(sizes), kind="stable")[::-1]
+    load = np.zeros(n_splits)
+    fold = np.zeros(len(sizes), dtype=int)
+    for g in order:
+        lightest = int(np.argmin(load))
+        load[lightest] += sizes[g]
+        fold[g] = lightest
+    return fold
+
+
+def _sum(stats: Sequence[SufficientStats]) -> SufficientStats:
+    total = stats[0]
+    for s in stats[1:]:
+        total = total + s
+    return total
+
+
+class AffineRidgeCV(LinearMap):
+    """``y ≈ x @ coef_ + intercept_`` by ridge on centred statistics, with ``alpha_`` the penalty of ``alphas`` of
+    lowest summed squared validation error over a group K-fold split (groups = people, so no person is both fitted
+    and validated on), like scikit-learn's ``RidgeCV(cv=GroupKFold(n_splits))``.
+
+    Parameters
+    ----------
+    alphas : penalties > 0 to try (default: 1e-4 .. 1e3 in half decades, for L2-normalised embeddings).
+    n_splits : validation splits (>= 2). Without groups the rows are split in order, as ``KFold``.
+    normalize : L2-normalise X and Y rows before fitting (and X rows before mapping).
+
+    Attributes: ``alpha_``, ``cv_errors_`` (len(alphas),) summed validation squared error per alpha, ``coef_``,
+    ``intercept_``. Ties go to the larger alpha.
+    """
+
+    method = "affine_cv"
+    _fitted_attrs = (*LinearMap._fitted_attrs, "alpha_", "cv_errors_")
+
+    def __init__(self, *, alphas: Sequence[float] = ALPHAS, n_splits: int = 3, normalize: bool = True) -> None:
+        self.alphas = alphas
+        self.n_splits = n_splits
+        self.normalize = normalize
+
+    def _check_params(self, dx: int, dy: int) -> dict[str, Any]:
+        owner = type(self).__name__
+        try:
+            alphas = tuple(float(a) for a in self.alphas)
+        except (TypeError, ValueError):
+            raise InvalidInputError(f"{owner}: parameter alphas must be a sequence of numbers > 0") from None
+        if not alphas or not all(np.isfinite(a) and a > 0 for a in alphas):
+            raise InvalidInputError(f"{owner}: parameter alphas must be finite numbers > 0, got {self.alphas!r}")
+        k = self.n_splits
+        if isinstance(k, bool) or not isinstance(k, numbers.Integral) or k < 2:
+            raise InvalidInputError(f"{owner}: parameter n_splits must be an integer >= 2, got {k!r}")
+        return {"alphas": alphas, "n_splits": int(k)}
+
+    def fit(self, X: object, y: object, groups: object = None) -> Self:
+        """Fit on rows ``X`` (n, dx), ``y`` (n, dy); ``groups`` (n,) labels the person of each row (None: ``KFold``
+        splits of consecutive rows)."""
+        if y is None:
+            raise InvalidInputError(f"{type(self).__name__} requires y to be passed, but the target y is None")
+        X, y = as_matrix(X, "X", finite=False), as_matrix(y, "y", finite=False)
+        normalize, params = self._checked(X.shape[1], y.shape[1])
+        k, n = params["n_splits"], len(X)
+        if len(y) != n:
+            raise InvalidInputError(f"X has {n} rows but y has {len(y)}")
+        if groups is None:
+            if n < k:
+                raise InvalidInputError(f"{type(self).__name__}: n_splits={k} needs at least {k} rows (n_samples={n})")
+            fold = np.repeat(np.arange(k), [n // k + (i < n % k) for i in range(k)])
+        else:
+            labels = np.asarray(groups)
+            if labels.shape != (n,):
+                raise InvalidInputError(f"groups must have one label per row, shape ({n},), got {labels.shape}")
+            _, inverse = np.unique(labels, return_inverse=True)
+            fold = self._group_folds(np.bincount(inverse), k)[inverse]
+        folds = [SufficientStats.from_arrays(X[fold == f], y[fold == f], normalize=normalize) for f in range(k)]
+        return self._fit_folds(folds)
+
+    def _group_folds(self, sizes: np.ndarray, k: int) -> np.ndarray:
+        if len(sizes) < k:
+            raise InvalidInputError(f"{type(self).__name__}: n_splits={k} needs at least {k} groups, got {len(sizes)}")
+        return group_folds(sizes, k)
+
+    def fit_group_stats(self, stats_by_group: Mapping[Hashable, SufficientStats]) -> Self:
+        """Fit from statistics accumulated per group (person), e.g. streamed or on several machines; the groups are
+        dealt into splits like ``fit(..., groups=...)`` with the groups in sorted order."""
+        keys = sorted(stats_by_group)
+        if not keys:
+            raise InvalidInputError("fit_group_stats needs statistics of at least one group")
+        first = stats_by_group[keys[0]]
+        k = self._checked(first.dx, first.dy)[1]["n_splits"]
+        fold = self._group_folds(np.array([stats_by_group[g].n for g in keys]), k)
+        return self._fit_folds(
+            [_sum([stats_by_group[g] for g, f in zip(keys, fold, strict=True) if f == i]) for i in range(k)]
+        )
+
+    def _fit_folds(self, folds: list[SufficientStats]) -> Self:
+        total = _sum(folds)
+        splits = [CVSplit(_sum(folds[:i] + folds[i + 1 :]), val) for i, val in enumerate(folds)]
+        return self.fit_splits(total, splits)
+
+    def fit_splits(self, stats: SufficientStats, splits: Sequence[CVSplit]) -> Self:
+        """Fit on ``stats`` (all rows), choosing alpha on explicit ``splits``: the lowest-level API, for callers
+        with their own split rule and precomputed decompositions (``SufficientStats.with_source_eigh``)."""
+        params = self._checked(stats.dx, stats.dy)[1]
+        if not splits or any(split.train.n < 1 or split.val.n < 1 for split in splits):
+            raise InvalidInputError("cross-validation needs splits, each with training and validation rows")
+        errors = np.zeros(len(params["alphas"]))
+        for split in splits:
+            errors += validation_sse(split.train, split.val, params["alphas"], split.quad)
+        self.cv_errors_ = errors
+        self.alpha_ = best_alpha(params["alphas"], errors)
+        return super().fit_stats(stats)
+
+    def fit_stats(self, stats: SufficientStats) -> Self:
+        """Refused: choosing alpha needs per-group statistics (``fit_group_stats``) or splits (``fit_splits``)."""
+        raise InvalidInputError(
+            f"{type(self).__name__} chooses alpha by cross-validation: pass per-group statistics to fit_group_stats "
+            "or splits to fit_splits (or use AffineMap with a fixed alpha)"
+        )
+
+    def _solve(self, stats: SufficientStats, alphas: tuple[float, ...], n_splits: int) -> tuple[np.ndarray, np.ndarray]:
+        w, v = stats.source_eigh(centered=True)
+        coef = eigen_solve(w, v, stats.scatter(centered=True).xy, self.alpha_)
+        return coef, intercept_for(stats, coef, fit_intercept=True)
+
+    def fitted_attrs(self) -> dict[str, Any]:
+        return {**super().fitted_attrs(), "cv_errors_": [float(e) for e in self.cv_errors_]}

@@ -1,0 +1,129 @@
+"""A fitted view of a target space: how two of its vectors are compared by cosine.
+
+``plain`` is the cosine itself; ``centred`` subtracts the target's mean first; ``whitened`` also multiplies by the
+inverse square root of the target's (shrunk) covariance. The view is learnt from target vectors only (no pairs), so
+a deployment applies the same one to native and mapped vectors.
+"""
+
+from __future__ import annotations
+
+import numbers
+from typing import Any, Self
+
+import numpy as np
+
+from facebridge.errors import InvalidInputError
+from facebridge.maps._checks import as_matrix, check_flag, l2_normalize_rows
+from facebridge.maps._estimator import MapEstimator
+from facebridge.maps._onnx import Graph
+from facebridge.maps.stats import SufficientStats, psd_eigh
+
+VIEW_KINDS = ("plain", "centred", "whitened")
+#: The arrays each kind applies: ``(v - centre) @ projection``.
+_ARRAYS = {"plain": (), "centred": ("centre",), "whitened": ("centre", "projection")}
+
+
+class TargetView(MapEstimator):
+    """Vectors ``v`` (n, d) are compared as ``cos((v - centre_) @ projection_)`` (``transform`` gives the inside).
+
+    Parameters
+    ----------
+    kind : "plain", "centred" or "whitened".
+    shrink : for "whitened": the covariance's eigenvalues are raised by ``shrink`` x their mean before inverting,
+        so directions of almost no variance are not blown up. >= 0.
+    normalize : L2-normalise the target rows before learning the mean and covariance (not in ``transform``).
+    """
+
+    method = "view"
+
+    def __init__(self, kind: str = "plain", *, shrink: float = 0.1, normalize: bool = True) -> None:
+        self.kind = kind
+        self.shrink = shrink
+        self.normalize = normalize
+
+    @property
+    def _fitted_arrays(self) -> tuple[str, ...]:  # type: ignore[override]
+        return _ARRAYS[self._kind()]
+
+    def _kind(self) -> str:
+        if self.kind not in VIEW_KINDS:
+            raise InvalidInputError(
+                f"TargetView: parameter kind must be one of {', '.join(VIEW_KINDS)}, got {self.kind!r}"
+            )
+        return self.kind
+
+    def _check(self) -> tuple[str, float, bool]:
+        shrink = self.shrink
+        if isinstance(shrink, bool) or not isinstance(shrink, numbers.Real) or not np.isfinite(shrink) or shrink < 0:
+            raise InvalidInputError(f"TargetView: parameter shrink must be a finite number >= 0, got {shrink!r}")
+        return self._kind(), float(shrink), check_flag(self.normalize, "normalize", "TargetView")
+
+    def fit(self, Y: object, y: object = None) -> Self:
+        """Learn the view from target vectors ``Y`` (n, d) (``y`` is ignored, for scikit-learn pipelines)."""
+        Y = as_matrix(Y, "Y")
+        normalize = self._check()[2]
+        return self.fit_stats(SufficientStats.from_arrays(Y, Y[:, :1], normalize=normalize))
+
+    def fit_stats(self, stats: SufficientStats) -> Self:
+        """Learn the view from statistics whose source side (``sum_x``, ``xtx``) holds the target vectors."""
+        kind, shrink, normalize = self._check()
+        if stats.normalize != normalize:
+            raise InvalidInputError(f"statistics have normalize={stats.normalize}, this TargetView {normalize}")
+        if stats.n < 1:
+            raise InvalidInputError("TargetView needs at least 1 target vector, got 0")
+        self.n_features_in_, self.n_samples_seen_ = stats.dx, stats.n
+        if kind != "plain":
+            self.centre_ = stats.mean_x
+        if kind == "whitened":
+            w, v = psd_eigh(stats.covariance(ddof=0).xx)
+            w = w + shrink * max(float(w.mean()), 1e-12)
+            self.projection_ = (v / np.sqrt(w)) @ v.T
+        return self
+
+    def _expected_shapes(self, arrays: dict[str, np.ndarray]) -> dict[str, tuple[int, ...]]:
+        d = self.n_features_in_
+        return {"centre": (d,), "projection": (d, d)}
+
+    def parts(self) -> tuple[np.ndarray | None, np.ndarray | None]:
+        """``(centre, projection)`` of the view, None where it applies none."""
+        self._require_fitted()
+        return getattr(self, "centre_", None), getattr(self, "projection_", None)
+
+    def transform(self, V: object) -> np.ndarray:
+        """(n, d) ``(V - centre_) @ projection_``; float32 stays float32."""
+        V = self._input(V)
+        centre, projection = self.parts()
+        if centre is not None:
+            V = V - centre.astype(V.dtype, copy=False)
+        if projection is not None:
+            V = V @ projection.astype(V.dtype, copy=False)
+        return V
+
+    def unit(self, V: object) -> np.ndarray:
+        """Rows of ``transform(V)`` at unit norm: one side of a cosine in this view; a zero row is refused."""
+        return unit_rows(self.transform(V))
+
+    def onnx_graph(self) -> Any:
+        """ONNX graph of ``transform``."""
+        self._require_fitted()
+        g = Graph()
+        centre, projection = self.parts()
+        out = "x"
+        if centre is not None:
+            out = g.op("Sub", out, g.const(centre, "centre"))
+        if projection is not None:
+            out = g.op("MatMul", out, g.const(projection, "projection"))
+        if out == "x":
+            out = g.op("Identity", out)
+        return g.model(out, self.n_features_in_, self.n_features_in_, f"facebridge_view_{self.kind}")
+
+
+def unit_rows(a: np.ndarray, what: str = "") -> np.ndarray:
+    """Rows of ``a`` (n, d) at unit L2 norm, as float64, for a cosine; a zero row has no direction and is an
+    InvalidInputError naming it (``what`` says whose rows they are)."""
+    a = np.asarray(a, dtype=np.float64)
+    norms = np.linalg.norm(a, axis=1)
+    if (norms == 0).any():
+        where = f" of {what}" if what else ""
+        raise InvalidInputError(f"cosine is undefined for a zero vector (row {int(np.argmin(norms))}{where})")
+    return l2_normalize_rows(a)
