@@ -126,10 +126,10 @@ def _load_only_facebridge_errors(tmp_path, data: bytes) -> None:
         load_map(path)
 
 
-FUZZ = settings(max_examples=1500, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+FUZZ = settings(deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 
 
-@FUZZ
+@settings(FUZZ, max_examples=1200)
 @given(edits=st.lists(st.tuples(st.integers(0, len(VALID) - 1), st.integers(0, 255)), min_size=1, max_size=6),
        cut=st.integers(0, len(VALID)))  # fmt: skip
 def test_fuzz_mutated_bytes(tmp_path, edits, cut: int) -> None:
@@ -139,7 +139,7 @@ def test_fuzz_mutated_bytes(tmp_path, edits, cut: int) -> None:
     _load_only_facebridge_errors(tmp_path, bytes(data[: max(cut, 8)]))
 
 
-@FUZZ
+@settings(FUZZ, max_examples=900)
 @given(field=st.sampled_from(["format_version", "method", "params", "attrs", "source", "target", "source_dim",
                               "target_dim", "provenance", "view", "tensors_sha256"]), value=JSON)  # fmt: skip
 def test_fuzz_header_fields(tmp_path, field: str, value) -> None:
