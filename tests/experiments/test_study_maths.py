@@ -12,11 +12,19 @@ from facebridge.experiments.curves import smallest_within
 from facebridge.experiments.data import study_data
 from facebridge.experiments.moments import GroupMoments
 from facebridge.experiments.rank import _rank_predictions
-from facebridge.experiments.ridge_path import ALPHAS, Spectrum, affine_from_eigh, validation_sse
 from facebridge.experiments.sample_size import draw_subsets
-from facebridge.experiments.scoring import PLAIN, TargetView
 from facebridge.experiments.task import FoldTask
-from facebridge.maps import AffineMap, PCARidgeMap, ReducedRankMap, RidgeMap, SufficientStats
+from facebridge.maps import (
+    ALPHAS,
+    AffineMap,
+    PCARidgeMap,
+    ReducedRankMap,
+    RidgeMap,
+    Spectrum,
+    SufficientStats,
+    TargetView,
+)
+from facebridge.maps.ridge_cv import validation_sse
 from tests.experiments.toy_studies import toy_study
 
 
@@ -52,14 +60,13 @@ def test_people_in_no_pair_are_in_every_pool(moments: GroupMoments) -> None:
         assert not data.allowed(frozenset({k}))[data.in_fold(k)].any()
 
 
-def test_eigenbasis_ridge_equals_the_library_maps(moments: GroupMoments) -> None:
+def test_shared_eigenbasis_ridge_equals_a_fresh_fit(moments: GroupMoments) -> None:
     task = FoldTask(moments, "m0", "m1", 2)
-    stats = task.train_stats()
-    w, v = task.source_eigh()
-    coef, intercept = affine_from_eigh(stats, w, v, 0.3)
-    ref = AffineMap(alpha=0.3).fit_stats(stats)
-    np.testing.assert_allclose(coef, ref.coef_, atol=1e-10)
-    np.testing.assert_allclose(intercept, ref.intercept_, atol=1e-10)
+    shared = AffineMap(alpha=0.3).fit_stats(task.train_stats())
+    x, y = task.train_arrays()
+    ref = AffineMap(alpha=0.3).fit_stats(SufficientStats.from_arrays(x, y, normalize=True))
+    np.testing.assert_allclose(shared.coef_, ref.coef_, atol=1e-10)
+    np.testing.assert_allclose(shared.intercept_, ref.intercept_, atol=1e-10)
 
 
 def test_validation_error_equals_brute_force(moments: GroupMoments) -> None:
@@ -67,8 +74,7 @@ def test_validation_error_equals_brute_force(moments: GroupMoments) -> None:
     task = FoldTask(moments, "m1", "m2", 0)
     inner = frozenset({1, 3})
     train, val = task.train_stats(inner), task.validation_stats(inner)
-    w, v = task.source_eigh(inner)
-    sse = validation_sse(train, val, w, v, ALPHAS)
+    sse = validation_sse(train, val, ALPHAS)
     xv, yv = _rows(
         moments, np.isin(data.group, [data.groups.index(frozenset({1})), data.groups.index(frozenset({3}))]), "m1", "m2"
     )
@@ -104,19 +110,19 @@ def test_rank_sweep_equals_the_library_maps(moments: GroupMoments, source: str, 
     xa = data.vectors[source][data.row_a[data.pairs.fold == 1]]
     dy = data.dim(target)
     rng = np.random.default_rng(0)
-    view = TargetView(centre=rng.normal(size=dy), projection=rng.normal(size=(dy, dy)))
+    view = TargetView("whitened").fit(rng.normal(size=(50, dy)))
     got = _rank_predictions(task, 0.05, xa, (2, 5, 8, 16), view)
-    plain = _rank_predictions(task, 0.05, xa, (2, 5), PLAIN)
+    plain = _rank_predictions(task, 0.05, xa, (2, 5), None)
     stats = task.train_stats()
     limit = min(data.dim(source), dy)
     for r in (2, 5):
         rrr = ReducedRankMap(rank=r, alpha=0.05).fit_stats(stats)
         pca = PCARidgeMap(rank=r, alpha=0.05).fit_stats(stats)
         np.testing.assert_allclose(plain[("rrr", r)], rrr.transform(xa), atol=1e-9)
-        np.testing.assert_allclose(got[("rrr", r)], view(rrr.transform(xa)), atol=1e-8)
-        np.testing.assert_allclose(got[("pca_ridge", r)], view(pca.transform(xa)), atol=1e-8)
+        np.testing.assert_allclose(got[("rrr", r)], view.transform(rrr.transform(xa)), atol=1e-8)
+        np.testing.assert_allclose(got[("pca_ridge", r)], view.transform(pca.transform(xa)), atol=1e-8)
     full = AffineMap(alpha=0.05).fit_stats(stats).transform(xa)
-    np.testing.assert_allclose(got[("rrr", None)], view(full), atol=1e-8)
+    np.testing.assert_allclose(got[("rrr", None)], view.transform(full), atol=1e-8)
     assert ("rrr", limit) not in got and ("pca_ridge", data.dim(source)) not in got  # those ranks are the full map
 
 

@@ -11,23 +11,25 @@ like ``affine_whitened``).
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
-from typing import Any, Protocol
+from typing import Any
 
 import numpy as np
-from scipy import linalg
 
 from facebridge.errors import NotFoundError
-from facebridge.experiments.kernel_map import KERNEL_DEFAULTS, KernelBasis, fit_kernel_map
-from facebridge.experiments.ridge_path import (
-    ALPHAS,
-    affine_from_eigh,
-    coef_from_eigh,
-    shifted_source_quad,
-    validation_sse,
-)
-from facebridge.experiments.scoring import PLAIN, TargetView
 from facebridge.experiments.task import FoldTask
-from facebridge.maps import ProcrustesMap
+from facebridge.maps import (
+    ALPHAS,
+    KERNEL_DEFAULTS,
+    AffineRidgeCV,
+    CVSplit,
+    KernelBasis,
+    MapEstimator,
+    NystroemKernelMap,
+    ProcrustesMap,
+    RidgeMap,
+    TargetView,
+)
+from facebridge.maps.ridge_cv import shifted_source_quad
 
 #: Landmarks of ``kernel_whitened`` in a quick run (``KERNEL_DEFAULTS`` otherwise).
 QUICK_LANDMARKS = 256
@@ -49,41 +51,26 @@ class MethodInfo:
         return {"label": self.label, "family": self.family, "description": self.description, "params": self.params}
 
 
-class Fitted(Protocol):
-    params: dict[str, Any]
-
-    def transform(self, X: np.ndarray) -> np.ndarray: ...
-
-
-@dataclass(frozen=True, eq=False)
-class AffineFit:
-    """A fitted linear map ``X @ coef + intercept`` on normalised source rows, and what was chosen."""
-
-    coef: np.ndarray
-    intercept: np.ndarray
-    params: dict[str, Any] = field(default_factory=dict)
-
-    def transform(self, X: np.ndarray) -> np.ndarray:
-        return X @ self.coef + self.intercept
+def chosen_params(fitted: MapEstimator) -> dict[str, Any]:
+    """What a fold's fit chose (its penalty), for the results."""
+    return {"alpha": float(fitted.alpha_)} if hasattr(fitted, "alpha_") else {}
 
 
-def cv_alpha(task: FoldTask, alphas: tuple[float, ...] = ALPHAS, n_splits: int = INNER_SPLITS) -> float:
-    """The alpha of ``alphas`` with the lowest validation error over the inner splits of the fold's training folds.
+def affine_cv(task: FoldTask, alphas: tuple[float, ...] = ALPHAS, n_splits: int = INNER_SPLITS) -> AffineRidgeCV:
+    """``AffineRidgeCV`` on the fold's pool, alpha chosen over the inner splits of the fold's training folds.
 
     Each split's validation people are never in fold ``task.fold``; images of people in no fold stay in every
-    inner training pool. Ties go to the larger alpha.
+    inner training pool. The source's eigendecompositions and validation scatters are shared by every target.
     """
-    sse = np.zeros(len(alphas))
+    splits = []
     for inner in task.inner_splits(n_splits):
-        w, v = task.source_eigh(inner)
         train, val = task.train_stats(inner), task.validation_stats(inner)
         quad = task.moments.cached(
             ("quad", task.source, task.fold, inner),
-            lambda val=val, mean=train.mean_x, v=v: shifted_source_quad(val, mean, v),
+            lambda val=val, train=train: shifted_source_quad(val, train.mean_x, train.source_eigh()[1]),
         )
-        sse += validation_sse(train, val, w, v, alphas, quad)
-    best = np.flatnonzero(sse <= sse.min() * (1 + 1e-12))
-    return float(alphas[int(best[-1])])
+        splits.append(CVSplit(train, val, quad))
+    return AffineRidgeCV(alphas=alphas, n_splits=n_splits).fit_splits(task.train_stats(), splits)
 
 
 class StudyMethod:
@@ -95,13 +82,13 @@ class StudyMethod:
         self.seed = seed
         self.quick = quick
 
-    def fit(self, task: FoldTask) -> Fitted:
+    def fit(self, task: FoldTask) -> MapEstimator:
         raise NotImplementedError
 
-    def view(self, task: FoldTask) -> TargetView:
-        """The scoring view of fold ``task.fold``, learnt from the target model's vectors over the fold's pool only
-        (``task.source == task.target``): it needs no paired images, so native and mapped vectors share it."""
-        return PLAIN
+    def view(self, task: FoldTask) -> TargetView | None:
+        """The scoring view of fold ``task.fold`` (None: plain cosine), learnt from the target model's vectors over
+        the fold's pool only: it needs no paired images, so native and mapped vectors share it."""
+        return None
 
 
 class StudyRidge(StudyMethod):
@@ -113,12 +100,9 @@ class StudyRidge(StudyMethod):
         {"alpha": 1.0, "fit_intercept": False, "normalize": True},
     )
 
-    def fit(self, task: FoldTask) -> Fitted:
-        # RidgeMap(alpha=1, fit_intercept=False, normalize=True).fit_stats(task.train_stats()), with the source's
-        # raw-scatter eigenbasis shared by all targets (the tests check the two agree).
-        w, v = task.source_eigh(centered=False)
-        coef = coef_from_eigh(w, v, task.train_stats().xty, 1.0)
-        return AffineFit(coef, np.zeros(coef.shape[1]))
+    def fit(self, task: FoldTask) -> MapEstimator:
+        # The pool's statistics carry the source's raw-scatter eigenbasis, shared by all targets.
+        return RidgeMap(alpha=1.0, fit_intercept=False, normalize=True).fit_stats(task.train_stats())
 
 
 class AffineCV(StudyMethod):
@@ -132,15 +116,9 @@ class AffineCV(StudyMethod):
         {"alphas": list(ALPHAS), "inner_splits": INNER_SPLITS},
     )
 
-    def fit(self, task: FoldTask) -> Fitted:
-        def compute() -> AffineFit:
-            alpha = cv_alpha(task)
-            w, v = task.source_eigh()
-            coef, intercept = affine_from_eigh(task.train_stats(), w, v, alpha)
-            return AffineFit(coef, intercept, {"alpha": alpha})
-
+    def fit(self, task: FoldTask) -> MapEstimator:
         # Memoised: the centred and whitened variants score this same map.
-        return task.moments.cached(("affine_cv", task.source, task.target, task.fold), compute)
+        return task.moments.cached(("affine_cv", task.source, task.target, task.fold), lambda: affine_cv(task))
 
 
 class Procrustes(StudyMethod):
@@ -153,14 +131,18 @@ class Procrustes(StudyMethod):
         {"normalize": True},
     )
 
-    def fit(self, task: FoldTask) -> Fitted:
-        m = ProcrustesMap(normalize=True).fit_stats(task.train_stats())
-        return AffineFit(m.coef_, m.intercept_)
+    def fit(self, task: FoldTask) -> MapEstimator:
+        return ProcrustesMap(normalize=True).fit_stats(task.train_stats())
 
 
-def target_mean_view(task: FoldTask) -> TargetView:
-    """Cosine after subtracting the target's mean over fold ``task.fold``'s training pool."""
-    return TargetView(centre=task.target_mean())
+def target_view(task: FoldTask, kind: str, shrink: float = 0.0) -> TargetView:
+    """``TargetView(kind, shrink)`` of the target's vectors over fold ``task.fold``'s training pool (``task`` maps the
+    target to itself; memoised: every method with that view shares it)."""
+
+    def compute() -> TargetView:
+        return TargetView(kind, shrink=shrink).fit_stats(task.train_stats())
+
+    return task.moments.cached(("view", kind, task.target, task.fold, shrink), compute)
 
 
 class AffineCentred(AffineCV):
@@ -175,24 +157,11 @@ class AffineCentred(AffineCV):
     )
 
     def view(self, task: FoldTask) -> TargetView:
-        return target_mean_view(task)
+        return target_view(task, "centred")
 
 
 #: Shrinkage of the target covariance before whitening, as a fraction of its mean eigenvalue.
 WHITEN_SHRINK = 0.1
-
-
-def whitened_view(task: FoldTask, shrink: float = WHITEN_SHRINK) -> TargetView:
-    """Cosine after centring and whitening by the target's (shrunk) covariance over fold ``task.fold``'s pool
-    (memoised: every whitened method shares it)."""
-
-    def compute() -> TargetView:
-        stats = task.moments.pool_stats(task.target, task.target, frozenset({task.fold}))
-        w, v = linalg.eigh(stats.covariance(ddof=0).xx)
-        w = np.clip(w, 0.0, None) + shrink * max(float(w.mean()), 1e-12)
-        return TargetView(centre=stats.mean_x, projection=(v / np.sqrt(w)) @ v.T)
-
-    return task.moments.cached(("whitened", task.target, task.fold, shrink), compute)
 
 
 class AffineWhitened(AffineCV):
@@ -207,7 +176,7 @@ class AffineWhitened(AffineCV):
     )
 
     def view(self, task: FoldTask) -> TargetView:
-        return whitened_view(task)
+        return target_view(task, "whitened", WHITEN_SHRINK)
 
 
 class KernelWhitened(StudyMethod):
@@ -226,19 +195,21 @@ class KernelWhitened(StudyMethod):
         self.options = {**KERNEL_DEFAULTS, "landmarks": QUICK_LANDMARKS} if quick else dict(KERNEL_DEFAULTS)
         self.info = replace(type(self).info, params={**type(self).info.params, **self.options})
 
-    def fit(self, task: FoldTask) -> Fitted:
+    def fit(self, task: FoldTask) -> MapEstimator:
         models = task.data.models
         seed = int(np.random.SeedSequence([self.seed, models.index(task.source), task.fold]).generate_state(1)[0])
+        estimator = NystroemKernelMap(
+            n_landmarks=self.options["landmarks"], gamma=self.options["gamma"], random_state=seed
+        )
 
         def basis() -> KernelBasis:
-            return KernelBasis.fit(task.train_arrays()[0], seed=seed, **self.options)
+            return estimator.basis(task.train_arrays()[0])
 
         key = ("kernel", task.source, task.fold, seed, self.options["landmarks"])
-        shared = task.moments.cached(key, basis, large=True)
-        return fit_kernel_map(shared, task.train_arrays()[1])
+        return estimator.fit_basis(task.moments.cached(key, basis, large=True), task.train_arrays()[1])
 
     def view(self, task: FoldTask) -> TargetView:
-        return whitened_view(task)
+        return target_view(task, "whitened", WHITEN_SHRINK)
 
 
 STUDY_METHODS: tuple[str, ...] = ("ridge_study", "affine_cv", "procrustes")

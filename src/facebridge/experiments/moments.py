@@ -13,10 +13,10 @@ from collections.abc import Callable, Hashable
 from typing import TypeVar
 
 import numpy as np
-from scipy import linalg
 
 from facebridge.experiments.data import StudyData
 from facebridge.maps import SufficientStats
+from facebridge.maps.stats import Eigh, psd_eigh
 
 T = TypeVar("T")
 
@@ -95,8 +95,10 @@ class GroupMoments:
     def pool_stats(
         self, source: str, target: str, exclude: frozenset[int], *, track_yy: bool = False
     ) -> SufficientStats:
-        """Statistics of every image whose person is in none of the folds ``exclude``."""
-        return self.stats_where(source, target, lambda g: not (g & exclude), track_yy=track_yy)
+        """Statistics of every image whose person is in none of the folds ``exclude``; their ``source_eigh`` is the
+        memoised one of ``source_eigh(source, exclude)``."""
+        stats = self.stats_where(source, target, lambda g: not (g & exclude), track_yy=track_yy)
+        return stats.with_source_eigh(lambda centered: self.source_eigh(source, exclude, centered=centered))
 
     def pool_mean(self, model: str, exclude: frozenset[int]) -> np.ndarray:
         """(d,) mean of ``model``'s vectors over every image whose person is in none of the folds ``exclude``."""
@@ -113,15 +115,11 @@ class GroupMoments:
             memo[key] = compute()
         return memo[key]  # type: ignore[return-value]
 
-    def source_eigh(
-        self, source: str, exclude: frozenset[int], *, centered: bool = True
-    ) -> tuple[np.ndarray, np.ndarray]:
+    def source_eigh(self, source: str, exclude: frozenset[int], *, centered: bool = True) -> Eigh:
         """Eigenvalues (d,) ascending, clipped at 0, and eigenvectors (d, d) of the source's scatter (centred or raw)
         over the pool that excludes ``exclude``; memoised, since every target of that source and pool shares it."""
 
-        def compute() -> tuple[np.ndarray, np.ndarray]:
-            xx = self.pool_stats(source, source, exclude).scatter(centered=centered).xx
-            w, v = linalg.eigh(xx)
-            return np.clip(w, 0.0, None), v
+        def compute() -> Eigh:
+            return psd_eigh(self.stats_where(source, source, lambda g: not (g & exclude)).scatter(centered=centered).xx)
 
         return self.cached(("eigh", source, exclude, centered), compute)

@@ -13,10 +13,11 @@ from typing import Any
 
 import numpy as np
 
-from facebridge.experiments.methods import StudyMethod
+from facebridge.experiments.methods import StudyMethod, chosen_params
 from facebridge.experiments.moments import GroupMoments
-from facebridge.experiments.scoring import FoldScores, TargetView, scores_against, unit_view, view_scores
+from facebridge.experiments.scoring import FoldScores, scores_against, unit_view, view_scores
 from facebridge.experiments.task import FoldTask
+from facebridge.maps import TargetView
 from facebridge.protocols import VerificationResult
 
 #: ``progress(stage, done, total)``, called after each unit of work of a stage.
@@ -36,7 +37,9 @@ class MapResult:
     params: list[dict[str, Any]] = field(default_factory=list)
 
 
-def target_views(moments: GroupMoments, methods: Sequence[StudyMethod]) -> dict[tuple[str, str, int], TargetView]:
+def target_views(
+    moments: GroupMoments, methods: Sequence[StudyMethod]
+) -> dict[tuple[str, str, int], TargetView | None]:
     """(method key, target, fold) -> the method's scoring view, learnt from that target's pool for that fold only."""
     data = moments.data
     return {
@@ -48,7 +51,7 @@ def target_views(moments: GroupMoments, methods: Sequence[StudyMethod]) -> dict[
 
 
 def native_in_views(
-    moments: GroupMoments, methods: Sequence[StudyMethod], views: dict[tuple[str, str, int], TargetView]
+    moments: GroupMoments, methods: Sequence[StudyMethod], views: dict[tuple[str, str, int], TargetView | None]
 ) -> dict[tuple[str, str], VerificationResult]:
     """(method key, model) -> the model's own accuracy, scored in each method's view of each fold."""
     data = moments.data
@@ -66,7 +69,7 @@ def native_in_views(
 
 
 def score_fold(
-    task: FoldTask, method: StudyMethod, view: TargetView, gallery: np.ndarray | None = None
+    task: FoldTask, method: StudyMethod, view: TargetView | None, gallery: np.ndarray | None = None
 ) -> tuple[np.ndarray, np.ndarray, dict[str, Any]]:
     """Fit ``method`` on ``task``'s pool and score fold ``task.fold``'s pairs in ``view``.
 
@@ -81,7 +84,7 @@ def score_fold(
     fitted = method.fit(task)
     mapped_a = unit_view(fitted.transform(data.vectors[task.source][data.row_a[rows]]), view)
     mapped_b = fitted.transform(data.vectors[task.source][data.row_b[rows]])
-    return scores_against(mapped_a, gallery), scores_against(mapped_b, mapped_a, view), fitted.params
+    return scores_against(mapped_a, gallery), scores_against(mapped_b, mapped_a, view), chosen_params(fitted)
 
 
 def run_penalty(

@@ -12,15 +12,16 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
-from scipy import linalg
 
 from facebridge.experiments.moments import GroupMoments
 from facebridge.experiments.penalty import Progress
-from facebridge.experiments.scoring import FoldScores, TargetView, scores_against, unit_view
+from facebridge.experiments.scoring import FoldScores, scores_against, unit_view
 from facebridge.experiments.task import FoldTask
+from facebridge.maps import TargetView
+from facebridge.maps.rank_path import RANK_FAMILIES, RankPath
 
 RANKS: tuple[int, ...] = (4, 8, 16, 32, 64, 128)
-RANK_METHODS = ("rrr", "pca_ridge")
+RANK_METHODS = RANK_FAMILIES
 
 
 @dataclass(frozen=True)
@@ -34,51 +35,35 @@ class RankPoint:
     mean: float
 
 
-def _fitted_value_axes(root: np.ndarray) -> np.ndarray:
-    """Eigenvectors (dy, r) of ``B^T Sxx B = root^T root`` (``root`` (dx, dy) = ``diag(sqrt(w)) V^T B``), largest
-    first, from the smaller of ``root root^T`` and ``root^T root`` (r = min(dx, dy))."""
-    if root.shape[0] >= root.shape[1]:
-        _, axes = linalg.eigh(root.T @ root)
-        return axes[:, ::-1]
-    s2, a = linalg.eigh(root @ root.T)
-    s2, a = s2[::-1], a[:, ::-1]
-    keep = s2 > 1e-12 * max(float(s2[0]), 1e-300)
-    return (root.T @ a[:, keep]) / np.sqrt(s2[keep])
-
-
 def _rank_predictions(
-    task: FoldTask, alpha: float, xa: np.ndarray, ranks: Sequence[int], view: TargetView
+    task: FoldTask, alpha: float, xa: np.ndarray, ranks: Sequence[int], view: TargetView | None
 ) -> dict[tuple[str, int | None], np.ndarray]:
     """(method, rank) -> ``view`` of the mapped rows ``xa`` (m, dx), for the ranks below each method's limit and the
-    full map (rank None).
+    full map (rank None), all from one ``RankPath`` of the fold's pool.
 
-    The view's projection is folded into each map's coefficients once, so every rank costs O(m r dy).
+    The view's projection is folded into each method's right factor once, so every rank costs O(m r dy).
     """
-    stats = task.train_stats()
-    w, v = task.source_eigh()  # ascending
-    p = (v.T @ stats.scatter(centered=True).xy) / (w + alpha)[:, None]  # (dx, dy) coefficients in the eigenbasis
-    full = v @ p
-    fitted = (xa - stats.mean_x) @ full
-    projection = np.eye(full.shape[1]) if view.projection is None else view.projection
-    shift = (stats.mean_y - (0.0 if view.centre is None else view.centre)) @ projection
+    path = RankPath.fit(task.train_stats(), alpha)
+    centre, projection = (None, None) if view is None else view.parts()
+    if projection is None:
+        projection = np.eye(path.full.shape[1])
+    shift = (path.mean_y - (0.0 if centre is None else centre)) @ projection
+    xc = xa - path.mean_x
     out: dict[tuple[str, int | None], np.ndarray] = {}
-    out[("rrr", None)] = out[("pca_ridge", None)] = fitted @ projection + shift
-    u = _fitted_value_axes(np.sqrt(w)[:, None] * p)
-    along, u_viewed = fitted @ u, u.T @ projection
-    scores = (xa - stats.mean_x) @ v[:, ::-1]  # principal scores, largest variance first
-    p_viewed = p[::-1] @ projection
-    for r in ranks:
-        if r < min(full.shape):
-            out[("rrr", r)] = along[:, :r] @ u_viewed[:r] + shift
-        if r < full.shape[0]:
-            out[("pca_ridge", r)] = scores[:, :r] @ p_viewed[:r] + shift
+    out[("rrr", None)] = out[("pca_ridge", None)] = (xc @ path.full) @ projection + shift
+    for family in RANK_METHODS:
+        left, right = path.factors[family]
+        along, right_viewed = xc @ left, right @ projection
+        for r in ranks:
+            if r < path.limit(family):
+                out[(family, r)] = along[:, :r] @ right_viewed[:r] + shift
     return out
 
 
 def run_rank(
     moments: GroupMoments,
     alphas: Mapping[tuple[str, str], Sequence[float]],
-    views: Mapping[tuple[str, int], TargetView],
+    views: Mapping[tuple[str, int], TargetView | None],
     ranks: Sequence[int] = RANKS,
     progress: Progress | None = None,
 ) -> list[RankPoint]:

@@ -17,8 +17,8 @@ import numpy as np
 
 from facebridge.experiments.moments import GroupMoments
 from facebridge.experiments.penalty import Progress
-from facebridge.experiments.ridge_path import Spectrum
-from facebridge.experiments.scoring import FoldScores, TargetView, scores_against, unit_view
+from facebridge.experiments.scoring import FoldScores, scores_against, unit_view
+from facebridge.maps import Spectrum, TargetView
 
 SIZES: tuple[int, ...] = (10, 20, 50, 100, 200, 500, 1000, 2000)
 ALL = "all"
@@ -61,7 +61,7 @@ def draw_subsets(
 
 def run_sample_size(
     moments: GroupMoments,
-    views: Mapping[tuple[str, str, int], TargetView],
+    views: Mapping[tuple[str, str, int], TargetView | None],
     rules: Rules = STUDY_RULE,
     sizes: Sequence[int] = SIZES,
     n_draws: int = 5,

@@ -13,7 +13,7 @@ from facebridge.experiments.data import StudyData
 from facebridge.experiments.penalty import MapResult
 from facebridge.experiments.rank import RankPoint
 from facebridge.experiments.sample_size import ALL, SizePoint
-from facebridge.experiments.scoring import PLAIN, view_scores
+from facebridge.experiments.scoring import view_scores
 from facebridge.protocols import Roc, verify
 
 #: FARs at which the results keep each ROC (ten per decade, 1e-4 to 1): enough to draw ROC and DET curves.
@@ -31,7 +31,7 @@ def native_rows(data: StudyData) -> list[dict[str, Any]]:
     rows = []
     for model in data.models:
         y = data.vectors[model]  # unit rows: the norm of their mean is 0 for a centred space, 1 for a single point
-        r = verify(view_scores(y[data.row_a], y[data.row_b], PLAIN), data.pairs.same, data.pairs.fold)
+        r = verify(view_scores(y[data.row_a], y[data.row_b]), data.pairs.same, data.pairs.fold)
         rows.append(
             {
                 "model": model,

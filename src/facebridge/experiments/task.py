@@ -41,17 +41,6 @@ class FoldTask:
         k = self.fold
         return self.moments.stats_where(self.source, self.target, lambda g: bool(g & inner) and k not in g)
 
-    def target_mean(self) -> np.ndarray:
-        """(dy,) the target's mean over the pool (images whose person is not in fold ``fold``)."""
-        return self.moments.pool_mean(self.target, self._without(frozenset()))
-
-    def source_eigh(
-        self, inner: frozenset[int] = frozenset(), *, centered: bool = True
-    ) -> tuple[np.ndarray, np.ndarray]:
-        """Eigen-decomposition of the source's scatter (centred or raw) over ``train_stats(inner)``'s pool
-        (memoised: shared by every target)."""
-        return self.moments.source_eigh(self.source, self._without(inner), centered=centered)
-
     def inner_splits(self, n_splits: int) -> list[frozenset[int]]:
         """The other folds dealt round-robin into at most ``n_splits`` validation groups (inner cross-validation)."""
         others = [k for k in self.data.fold_ids if k != self.fold]

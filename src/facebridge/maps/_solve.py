@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import numpy as np
-from scipy import linalg
 
 from facebridge.maps.stats import SufficientStats
 
@@ -18,11 +17,6 @@ def _kept(w: np.ndarray) -> np.ndarray:
     return np.where(w > tol, w, np.inf)
 
 
-def pinv_diagonal(w: np.ndarray) -> np.ndarray:
-    """``1 / w`` for the entries of a PSD spectrum ``w`` above ``PINV_RTOL * max(w)``, 0 elsewhere."""
-    return 1.0 / _kept(w)
-
-
 def eigen_solve(w: np.ndarray, v: np.ndarray, b: np.ndarray, alpha: float = 0.0) -> np.ndarray:
     """``(a + alpha I)^+ b`` for ``a = V diag(w) V^T`` (``w`` clipped at 0) and ``b`` (d, k).
 
@@ -30,14 +24,6 @@ def eigen_solve(w: np.ndarray, v: np.ndarray, b: np.ndarray, alpha: float = 0.0)
     ``numpy.linalg.lstsq`` would on the raw rows) instead of failing.
     """
     return v @ ((v.T @ b) / _kept(np.clip(w, 0.0, None) + alpha)[:, None])
-
-
-def top_eigh(a: np.ndarray, r: int) -> tuple[np.ndarray, np.ndarray]:
-    """The ``r`` largest eigenvalues (r,) of symmetric ``a`` (d, d) and their orthonormal eigenvectors (d, r),
-    largest first."""
-    d = a.shape[0]
-    w, v = linalg.eigh(a, subset_by_index=(d - r, d - 1))
-    return w[::-1], v[:, ::-1]
 
 
 def intercept_for(stats: SufficientStats, coef: np.ndarray, fit_intercept: bool) -> np.ndarray:

@@ -7,14 +7,16 @@ from typing import Any
 import numpy as np
 
 from facebridge.maps._checks import check_alpha, check_rank
-from facebridge.maps._solve import intercept_for, pinv_diagonal, top_eigh
 from facebridge.maps.base import LinearMap
+from facebridge.maps.rank_path import RankPath
 from facebridge.maps.stats import SufficientStats
 
 
 class PCARidgeMap(LinearMap):
     """Project centred X onto its top-``rank`` principal axes ``P`` (dx, rank), ridge-regress Y on the scores,
     and compose: ``coef_ = P (Λ + alpha I)^-1 P^T Sxy`` (Λ the kept eigenvalues of Sxx), with a bias.
+
+    ``RankPath`` gives every rank from one decomposition.
 
     Parameters
     ----------
@@ -35,8 +37,4 @@ class PCARidgeMap(LinearMap):
         return {"rank": check_rank(self.rank, dx, owner, "dx"), "alpha": check_alpha(self.alpha, owner)}
 
     def _solve(self, stats: SufficientStats, rank: int, alpha: float) -> tuple[np.ndarray, np.ndarray]:
-        xx, xy, _ = stats.scatter(centered=True)
-        variances, axes = top_eigh(xx, rank)
-        scale = pinv_diagonal(np.clip(variances, 0.0, None) + alpha)
-        coef = axes @ (scale[:, None] * (axes.T @ xy))
-        return coef, intercept_for(stats, coef, fit_intercept=True)
+        return RankPath.fit(stats, alpha).coef("pca_ridge", rank)

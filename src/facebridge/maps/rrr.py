@@ -7,15 +7,15 @@ from typing import Any
 import numpy as np
 
 from facebridge.maps._checks import check_alpha, check_flag, check_rank
-from facebridge.maps._solve import intercept_for, ridge_coef, top_eigh
 from facebridge.maps.base import LinearMap
+from facebridge.maps.rank_path import RankPath
 from facebridge.maps.stats import SufficientStats
 
 
 class ReducedRankMap(LinearMap):
     """Ridge coefficients ``B`` projected onto the top-``rank`` eigenvectors ``V`` of the fitted-value scatter
     ``B^T Sxx B``: ``coef_ = B V V^T`` (rank <= ``rank``), which minimises the squared error among rank-r maps
-    (for ``alpha = 0``).
+    (for ``alpha = 0``). ``RankPath`` gives every rank from one decomposition.
 
     Parameters
     ----------
@@ -46,8 +46,4 @@ class ReducedRankMap(LinearMap):
     def _solve(
         self, stats: SufficientStats, rank: int, alpha: float, fit_intercept: bool
     ) -> tuple[np.ndarray, np.ndarray]:
-        full = ridge_coef(stats, alpha, fit_intercept)
-        xx = stats.scatter(centered=fit_intercept).xx
-        _, v = top_eigh(full.T @ xx @ full, rank)
-        coef = (full @ v) @ v.T
-        return coef, intercept_for(stats, coef, fit_intercept)
+        return RankPath.fit(stats, alpha, fit_intercept=fit_intercept).coef("rrr", rank)

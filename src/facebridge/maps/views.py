@@ -82,7 +82,7 @@ class TargetView(MapEstimator):
 
     def _expected_shapes(self, arrays: dict[str, np.ndarray]) -> dict[str, tuple[int, ...]]:
         d = self.n_features_in_
-        return {"centre": (d,), "projection": (d, d)}
+        return {name: (d,) * (1 + (name == "projection")) for name in self._fitted_arrays}
 
     def parts(self) -> tuple[np.ndarray | None, np.ndarray | None]:
         """``(centre, projection)`` of the view, None where it applies none."""

@@ -1,0 +1,170 @@
+"""The families beyond closed-form linear maps: CV alpha against scikit-learn, views, kernel and MLP maps against
+direct formulas, the saved form, and ONNX graphs against ``transform``."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from sklearn.linear_model import Ridge
+from sklearn.model_selection import GroupKFold
+
+from facebridge.errors import DataFormatError, InvalidInputError
+from facebridge.maps import (
+    AffineMap,
+    AffineRidgeCV,
+    MLPMap,
+    NystroemKernelMap,
+    PCARidgeMap,
+    ReducedRankMap,
+    SufficientStats,
+    TargetView,
+)
+from facebridge.maps.rank_path import RankPath
+
+
+def grouped_pairs(n: int = 400, dx: int = 10, dy: int = 6, seed: int = 0) -> tuple[np.ndarray, ...]:
+    rng = np.random.default_rng(seed)
+    people = rng.integers(0, 40, n)
+    X = rng.normal(size=(n, dx)) + rng.normal(size=(40, dx))[people]
+    Y = np.tanh(X @ rng.normal(size=(dx, dy)) / 3) + 0.2 * rng.normal(size=(n, dy))
+    return X, Y, people
+
+
+def sklearn_cv_sse(X: np.ndarray, Y: np.ndarray, groups: np.ndarray, alphas: tuple[float, ...]) -> np.ndarray:
+    out = np.zeros(len(alphas))
+    for train, val in GroupKFold(n_splits=3).split(X, Y, groups):
+        for i, alpha in enumerate(alphas):
+            pred = Ridge(alpha=alpha).fit(X[train], Y[train]).predict(X[val])
+            out[i] += ((Y[val] - pred) ** 2).sum()
+    return out
+
+
+def test_cv_alpha_and_curve_equal_sklearn_ridge_with_group_kfold() -> None:
+    X, Y, people = grouped_pairs()
+    alphas = (0.01, 1.0, 30.0, 300.0, 3000.0)
+    m = AffineRidgeCV(alphas=alphas, normalize=False).fit(X, Y, groups=people)
+    want = sklearn_cv_sse(X, Y, people, alphas)
+    np.testing.assert_allclose(m.cv_errors_, want, rtol=1e-8)
+    assert m.alpha_ == alphas[int(np.argmin(want))] and 0 < int(np.argmin(want)) < len(alphas) - 1
+    ref = Ridge(alpha=m.alpha_).fit(X, Y)
+    np.testing.assert_allclose(m.coef_, ref.coef_.T, atol=1e-9)
+    np.testing.assert_allclose(m.intercept_, ref.intercept_, atol=1e-9)
+
+
+def test_group_stats_fit_equals_row_fit_and_streams() -> None:
+    X, Y, people = grouped_pairs(seed=1)
+    by_group = {p: SufficientStats.from_arrays(X[people == p], Y[people == p], normalize=True) for p in set(people)}
+    rows = AffineRidgeCV().fit(X, Y, groups=people)
+    stats = AffineRidgeCV().fit_group_stats(by_group)
+    assert stats.alpha_ == rows.alpha_
+    np.testing.assert_allclose(stats.cv_errors_, rows.cv_errors_, rtol=1e-9)
+    np.testing.assert_allclose(stats.coef_, rows.coef_, atol=1e-10)
+
+
+def test_cv_without_groups_is_kfold_and_errors_are_named() -> None:
+    X, Y, _ = grouped_pairs(seed=2)
+    m = AffineRidgeCV(alphas=(0.1, 10.0), normalize=False).fit(X, Y)
+    sse = np.zeros(2)
+    for val in np.array_split(np.arange(len(X)), 3):
+        train = np.setdiff1d(np.arange(len(X)), val)
+        for i, a in enumerate((0.1, 10.0)):
+            sse[i] += ((Y[val] - Ridge(alpha=a).fit(X[train], Y[train]).predict(X[val])) ** 2).sum()
+    np.testing.assert_allclose(m.cv_errors_, sse, rtol=1e-8)
+    with pytest.raises(InvalidInputError, match="parameter alphas"):
+        AffineRidgeCV(alphas=(0.0, 1.0)).fit(X, Y)
+    with pytest.raises(InvalidInputError, match="at least 3 groups"):
+        AffineRidgeCV().fit(X, Y, groups=np.arange(len(X)) % 2)
+    with pytest.raises(InvalidInputError, match="fit_group_stats"):
+        AffineRidgeCV().fit_stats(SufficientStats.from_arrays(X, Y, normalize=True))
+
+
+def test_rank_path_gives_every_rank_of_both_families() -> None:
+    X, Y, _ = grouped_pairs(seed=3)
+    stats = SufficientStats.from_arrays(X, Y, normalize=True)
+    path = RankPath.fit(stats, 0.05)
+    for r in (1, 3, 6):
+        for family, cls in (("rrr", ReducedRankMap), ("pca_ridge", PCARidgeMap)):
+            coef, intercept = path.coef(family, r)
+            ref = cls(rank=r, alpha=0.05).fit(X, Y)
+            np.testing.assert_allclose(coef, ref.coef_, atol=1e-10)
+            np.testing.assert_allclose(intercept, ref.intercept_, atol=1e-10)
+    np.testing.assert_allclose(path.full, AffineMap(alpha=0.05).fit(X, Y).coef_, atol=1e-10)
+
+
+def test_views_equal_their_formulas() -> None:
+    rng = np.random.default_rng(4)
+    Y = rng.normal(size=(200, 5)) * [1, 2, 3, 4, 5] + 1
+    unit = Y / np.linalg.norm(Y, axis=1, keepdims=True)
+    V = rng.normal(size=(7, 5))
+    assert np.array_equal(TargetView("plain").fit(Y).transform(V), V)
+    np.testing.assert_allclose(TargetView("centred").fit(Y).transform(V), V - unit.mean(axis=0))
+    cov = np.cov(unit.T, ddof=0)
+    w, v = np.linalg.eigh(cov)
+    root = v @ np.diag(1 / np.sqrt(w + 0.1 * w.mean())) @ v.T
+    np.testing.assert_allclose(TargetView("whitened").fit(Y).transform(V), (V - unit.mean(axis=0)) @ root, atol=1e-10)
+    with pytest.raises(InvalidInputError, match="parameter kind"):
+        TargetView("white").fit(Y)
+
+
+def test_kernel_map_equals_kernel_ridge_on_its_features() -> None:
+    X, Y, _ = grouped_pairs(n=150, seed=5)
+    m = NystroemKernelMap(n_landmarks=20, gamma=0.7, alphas=(0.3,), random_state=3).fit(X, Y)
+    ux, uy = (a / np.linalg.norm(a, axis=1, keepdims=True) for a in (X, Y))
+    land = m.landmarks_
+    assert all(any(np.allclose(row, u) for u in ux) for row in land)  # landmarks are training rows
+    phi = np.hstack([ux, np.exp(-0.7 * ((ux[:, None, :] - land[None]) ** 2).sum(axis=2))])
+    ref = AffineMap(alpha=0.3, normalize=False).fit(phi, uy)
+    np.testing.assert_allclose(m.transform(X[:9]), ref.transform(phi[:9]), atol=1e-9)
+    again = NystroemKernelMap(n_landmarks=20, gamma=0.7, alphas=(0.3,), random_state=3).fit(X, Y)
+    assert np.array_equal(again.transform(X[:5]), m.transform(X[:5]))
+
+
+def test_mlp_is_deterministic_and_beats_the_affine_map_on_a_nonlinear_target() -> None:
+    X, Y, _ = grouped_pairs(n=300, dx=4, dy=3, seed=6)
+    Y = np.sin(2 * X[:, :3]) + 0.05 * X[:, 3:]
+    a = MLPMap(hidden=32, max_iter=300, normalize=False).fit(X, Y)
+    b = MLPMap(hidden=32, max_iter=300, normalize=False).fit(X, Y)
+    assert np.array_equal(a.transform(X), b.transform(X))
+    affine = AffineMap(alpha=1e-6, normalize=False).fit(X, Y)
+    assert ((a.transform(X) - Y) ** 2).mean() < 0.5 * ((affine.transform(X) - Y) ** 2).mean()
+    h = np.tanh(X @ a.hidden_weights_ + a.hidden_bias_)
+    np.testing.assert_allclose(a.transform(X[:4]), X[:4] @ a.coef_ + a.intercept_ + h[:4] @ a.output_weights_)
+
+
+def fitted_families() -> list[tuple[object, np.ndarray]]:
+    X, Y, _ = grouped_pairs(n=200, seed=7)
+    return [
+        (NystroemKernelMap(n_landmarks=30).fit(X, Y), X),
+        (NystroemKernelMap(n_landmarks=30, normalize=False).fit(X, Y), X),
+        (MLPMap(hidden=16, max_iter=30).fit(X, Y), X),
+        (TargetView("plain").fit(Y), Y),
+        (TargetView("centred").fit(Y), Y),
+        (TargetView("whitened").fit(Y), Y),
+    ]
+
+
+@pytest.mark.parametrize("index", range(6))
+def test_saved_form_round_trips_and_refuses_bad_arrays(index: int) -> None:
+    est, rows = fitted_families()[index]
+    arrays, attrs = est.fitted_arrays(), est.fitted_attrs()
+    back = type(est).from_fitted(est.get_params(), arrays, attrs)
+    assert np.array_equal(back.transform(rows[:5]), est.transform(rows[:5]))
+    for name in arrays:
+        bad = dict(arrays)
+        bad[name] = np.where(np.arange(bad[name].size).reshape(bad[name].shape) == 0, np.nan, bad[name])
+        with pytest.raises(DataFormatError, match=f"array {name} contains NaN"):
+            type(est).from_fitted(est.get_params(), bad, attrs)
+        bad[name] = arrays[name][..., :-1]
+        with pytest.raises(DataFormatError, match=r"array [a-z_]+ has shape"):
+            type(est).from_fitted(est.get_params(), bad, attrs)
+
+
+@pytest.mark.parametrize("index", range(6))
+def test_onnx_graph_equals_transform(index: int) -> None:
+    ort = pytest.importorskip("onnxruntime")
+    est, rows = fitted_families()[index]
+    x = rows[:11].astype(np.float32)
+    session = ort.InferenceSession(est.onnx_graph().SerializeToString(), providers=["CPUExecutionProvider"])
+    got = session.run(["y"], {"x": x})[0]
+    assert got.dtype == np.float32
+    np.testing.assert_allclose(got, est.transform(x), rtol=1e-4, atol=1e-5)
