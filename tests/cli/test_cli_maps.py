@@ -130,14 +130,7 @@ def test_evaluate_view_records_the_view(sets, capsys, view: str) -> None:
     assert result["view"]["kind"] == view and result["mode"] == "cross"
 
 
-@pytest.mark.parametrize(
-    "view",
-    [
-        pytest.param("centred", marks=pytest.mark.xfail(strict=True, reason="TargetView.from_fitted expects a "
-                                                        "projection for a centred view (mapslib)")),
-        "whitened",
-    ],
-)  # fmt: skip
+@pytest.mark.parametrize("view", ["centred", "whitened"])
 def test_fit_carries_a_view(sets, capsys, view: str) -> None:
     loaded = load_map(fit_map(capsys, sets, "--method", "ridge", "--view", view))
     assert loaded.view is not None and loaded.view.get_params()["kind"] == view
