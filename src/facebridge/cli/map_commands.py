@@ -33,11 +33,12 @@ class View(StrEnum):
     whitened = "whitened"
 
 
-def method_defaults(param: str, none: str) -> str:
-    """``"ridge 1, affine 0.001"``: each map method's default for ``param``, read from the estimators."""
+def method_defaults(param: str, none: str, overrides: dict[str, str] | None = None) -> str:
+    """``"ridge 1, affine 0.001"``: each map method's default for ``param``, read from the estimators, or the CLI's
+    own default from ``overrides``."""
     params = {m: map_class(m)().get_params() for m in METHODS}
-    shown = {m: p[param] for m, p in params.items() if param in p}
-    return ", ".join(f"{m} {none if v is None else format(v, 'g')}" for m, v in shown.items())
+    shown = {m: format(p[param], "g") if p[param] is not None else none for m, p in params.items() if param in p}
+    return ", ".join(f"{m} {v}" for m, v in {**shown, **(overrides or {})}.items())
 
 
 def map_params(alpha: float | None, rank: int | None, normalize: bool, extra: list[str] | None = None) -> dict:
@@ -76,7 +77,9 @@ ForceOpt = Annotated[bool, typer.Option(help="Replace an existing output file.")
 ParamOpt = Annotated[
     list[str] | None, typer.Option("--param", metavar="KEY=VALUE", help="Any other estimator parameter; repeatable.")
 ]
-ViewOpt = Annotated[View, typer.Option(help="Target-space view for scoring: plain cosine, centred or whitened.")]
+ViewOpt = Annotated[
+    View, typer.Option(help="Score in this target-space view, fitted per fold on the training folds' people only.")
+]
 
 
 def _alpha(alpha: str | None, method: str) -> tuple[str, float | None]:
@@ -104,7 +107,8 @@ def fit(
     alpha: Annotated[
         str | None,
         typer.Option(help=f"Ridge penalty, or 'cv': chosen by cross-validation over people (affine's default). "
-                     f"[default: {method_defaults('alpha', '-')}]", show_default=False),
+                     f"[default: {method_defaults('alpha', '-', dict.fromkeys(CV_METHODS, 'cv'))}]",
+                     show_default=False),
     ] = None,
     rank: RankOpt = None,
     normalize: NormOpt = True,
