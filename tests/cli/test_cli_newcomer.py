@@ -41,7 +41,7 @@ def test_help_version_and_workflow_order(capsys) -> None:
     code, out, _ = run(capsys, "--version")
     assert code == 0 and out.startswith("facebridge ")
     code, out, _ = run(capsys, "fit", "-h")
-    assert code == 0 and "ridge 1, affine 0.001" in " ".join(out.split())
+    assert code == 0 and "ridge 1, affine cv" in " ".join(out.split())  # affine chooses alpha by CV over people
 
 
 def test_fit_output_name_and_force(sets, capsys) -> None:

@@ -7,6 +7,7 @@ from facebridge.maps.base import LinearMap
 from facebridge.maps.io import MAP_SUFFIX, MapFile, load_map, save_map
 from facebridge.maps.kernel import KERNEL_DEFAULTS, KernelBasis, NystroemKernelMap
 from facebridge.maps.lstsq import LstsqMap
+from facebridge.maps.map_file import Provenance
 from facebridge.maps.mlp import MLPMap
 from facebridge.maps.pca_ridge import PCARidgeMap
 from facebridge.maps.procrustes import ProcrustesMap
@@ -37,6 +38,7 @@ __all__ = [
     "NystroemKernelMap",
     "PCARidgeMap",
     "ProcrustesMap",
+    "Provenance",
     "ReducedRankMap",
     "RidgeMap",
     "Scatter",

@@ -7,7 +7,7 @@ import numbers
 import numpy as np
 from scipy import sparse
 
-from facebridge.errors import InvalidInputError
+from facebridge.errors import DataFormatError, InvalidInputError
 
 
 def as_matrix(a: object, name: str, *, finite: bool = True) -> np.ndarray:
@@ -79,3 +79,21 @@ def check_alphas(value: object, owner: str) -> tuple[float, ...]:
     if not alphas or not all(np.isfinite(a) and a > 0 for a in alphas):
         raise InvalidInputError(f"{owner}: parameter alphas must be finite numbers > 0, got {value!r}")
     return alphas
+
+
+#: Largest magnitude a fitted array may hold: maps between unit-norm embeddings have weights of order 1, so
+#: anything near this is a corrupted or hostile file, not a fit.
+MAX_FITTED_ABS = 1e6
+
+
+def check_bounded(arr: np.ndarray, name: str, owner: str) -> np.ndarray:
+    """``arr`` itself, once it is known to be finite and within ``MAX_FITTED_ABS``; else DataFormatError naming it
+    (map files apply it to every tensor of every family)."""
+    if not np.isfinite(arr).all():
+        raise DataFormatError(f"{owner}: fitted array {name!r} contains NaN or inf")
+    if arr.size and float(np.abs(arr).max()) > MAX_FITTED_ABS:
+        raise DataFormatError(
+            f"{owner}: fitted array {name!r} holds {float(np.abs(arr).max()):.3g}, beyond {MAX_FITTED_ABS:g}: "
+            "a corrupted map"
+        )
+    return arr

@@ -15,6 +15,7 @@ import numpy as np
 from facebridge.errors import InvalidInputError, MismatchError
 from facebridge.maps._checks import as_matrix, check_flag, l2_normalize_rows
 from facebridge.maps._estimator import MapEstimator
+from facebridge.maps._onnx import Graph
 from facebridge.maps.stats import SufficientStats
 
 
@@ -102,6 +103,21 @@ class LinearMap(MapEstimator):
     def _expected_shapes(self, arrays: dict[str, np.ndarray]) -> dict[str, tuple[int, ...]]:
         dy = arrays["intercept"].shape[0] if arrays["intercept"].ndim == 1 else -1
         return {"coef": (self.n_features_in_, dy), "intercept": (dy,)}
+
+    @classmethod
+    def from_fitted(cls, params: dict[str, Any], arrays: dict[str, np.ndarray], attrs: dict[str, Any]) -> Self:
+        """``MapEstimator.from_fitted``, with the parameters type-checked as ``fit`` checks them (a file's
+        ``"normalize": "false"`` is refused, not read as true)."""
+        est = super().from_fitted(params, arrays, attrs)
+        est._checked(*est.coef_.shape)
+        return est
+
+    def onnx_graph(self) -> Any:
+        """ONNX graph of ``transform``: ``x`` float32 (N, dx) -> ``y`` float32 (N, dy)."""
+        self._require_fitted()
+        g = Graph()
+        y = g.affine(g.unit_rows("x") if self.normalize else "x", self.coef_, self.intercept_)
+        return g.model(y, *self.coef_.shape, f"facebridge_{self.method}")
 
     def transform(self, X: object) -> np.ndarray:
         """Map source rows ``X`` (n, dx) to (n, dy), L2-normalising rows first when ``normalize``.
