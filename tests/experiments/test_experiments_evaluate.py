@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import ClassVar
+
 import numpy as np
 import pytest
 
@@ -85,3 +87,42 @@ def test_bad_arguments_are_named(kwargs, message) -> None:
         kwargs["source"] = source
     with pytest.raises(InvalidInputError, match=message):
         evaluate(pairs, target, **kwargs)
+
+
+class CentringSpy:
+    """A centring view that records the rows each fold fitted it on (the leakage spy for scoring views)."""
+
+    fitted_on: ClassVar[list[np.ndarray]] = []
+
+    def fit(self, Y: np.ndarray) -> CentringSpy:
+        CentringSpy.fitted_on.append(np.asarray(Y))
+        self.centre_ = Y.mean(axis=0)
+        return self
+
+    def transform(self, V: np.ndarray) -> np.ndarray:
+        return V - self.centre_
+
+    def get_params(self) -> dict:
+        return {"kind": "centred"}
+
+
+@pytest.mark.parametrize("mode", ["native", "cross"])
+def test_view_is_fitted_on_training_people_only_and_applied_to_both_sides(mode: str) -> None:
+    pairs, source, target = synthetic()
+    CentringSpy.fitted_on = []
+    fit = (lambda: make_map("affine", normalize=False)) if mode == "cross" else None
+    result = evaluate(pairs, target, source=source if fit else None, mode=mode, fit=fit, view=CentringSpy)
+    assert len(CentringSpy.fitted_on) == N_FOLDS and result.view == {"class": "CentringSpy", "kind": "centred"}
+    scores = np.empty(pairs.n)
+    for k, rows in zip(pairs.fold_ids, CentringSpy.fitted_on, strict=True):
+        expected = training_rows(pairs, target.ids, int(k), "people")
+        held_out = pairs.people_of_fold(int(k))
+        assert not {person_of(i) for i in target.ids[expected]} & held_out
+        np.testing.assert_array_equal(rows, target.vectors[expected])  # exactly the training pool, no test fold
+        in_fold = pairs.fold == k
+        centre = rows.mean(axis=0)
+        a = target.vectors_of(pairs.id_a[in_fold]) - centre
+        scores[in_fold] = pair_scores(a, target.vectors_of(pairs.id_b[in_fold]) - centre)
+    if mode == "native":
+        expected_result = verify(scores, pairs.same, pairs.fold)
+        np.testing.assert_allclose(result.verification.fold_accuracy, expected_result.fold_accuracy)

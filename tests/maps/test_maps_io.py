@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import json
-
 import numpy as np
 import pytest
 import safetensors.numpy
@@ -12,15 +10,7 @@ import facebridge
 from facebridge.embeddings import Fingerprint
 from facebridge.errors import DataFormatError, MismatchError, MissingFileError, NotFittedError
 from facebridge.maps import METHODS, MapFile, load_map, make_map, save_map
-
-SRC = Fingerprint("edgeface-xs", "ab" * 32, "arc112", "1")
-TGT = Fingerprint("dlib-resnet", "cd" * 32, "dlib150", "1")
-
-
-def fitted(method: str = "ridge", **params):
-    rng = np.random.default_rng(0)
-    X = rng.normal(size=(40, 6))
-    return make_map(method, **params).fit(X, X @ rng.normal(size=(6, 4)) + 0.1 * rng.normal(size=(40, 4))), X
+from tests.maps.map_files import SRC, TGT, fitted, rewrite, write_v1
 
 
 @pytest.fixture
@@ -29,10 +19,15 @@ def map_path(tmp_path):
     return save_map(est, tmp_path / "edge_to_dlib.fbmap", source=SRC, target=TGT)
 
 
-@pytest.mark.parametrize("method", METHODS)
-def test_round_trip(tmp_path, method: str) -> None:
+LINEAR = [m for m in METHODS if hasattr(make_map(m), "_solve")]
+
+
+@pytest.mark.parametrize("version", [1, 2])
+@pytest.mark.parametrize("method", LINEAR)
+def test_round_trip_linear(tmp_path, method: str, version: int) -> None:
     est, X = fitted(method, normalize=False, **({"rank": 3} if method in ("rrr", "pca_ridge") else {}))
-    path = save_map(est, tmp_path / "m.fbmap", source=SRC, target=TGT)
+    path = tmp_path / "m.fbmap"
+    save_map(est, path, source=SRC, target=TGT) if version == 2 else write_v1(path, est)
     loaded = load_map(path, expected_source=SRC, expected_dim=6)
     assert isinstance(loaded, MapFile)
     assert type(loaded.estimator) is type(est)
@@ -40,9 +35,10 @@ def test_round_trip(tmp_path, method: str) -> None:
     np.testing.assert_array_equal(loaded.estimator.coef_, est.coef_)
     np.testing.assert_array_equal(loaded.estimator.intercept_, est.intercept_)
     np.testing.assert_array_equal(loaded.estimator.transform(X), est.transform(X))
-    assert (loaded.source, loaded.target, loaded.n_train) == (SRC, TGT, 40)
-    assert (loaded.source_dim, loaded.target_dim, loaded.format_version) == (6, 4, 1)
-    assert loaded.facebridge_version == facebridge.__version__
+    assert (loaded.source, loaded.target, loaded.n_train) == (SRC, TGT, 60)
+    assert (loaded.source_dim, loaded.target_dim, loaded.format_version) == (6, 4, version)
+    assert (loaded.tensors_sha256 != "") == (version == 2) and loaded.view is None
+    assert loaded.facebridge_version == (facebridge.__version__ if version == 2 else "0.1.0")
     assert [p.name for p in tmp_path.iterdir()] == ["m.fbmap"]  # no temporary file left behind
 
 
@@ -99,18 +95,8 @@ def test_garbage_file(tmp_path, content: bytes) -> None:
         load_map(path)
 
 
-def _rewrite(path, edit) -> None:
-    """Re-save ``path`` with its facebridge header changed by ``edit`` (a function of the header dict)."""
-    tensors = safetensors.numpy.load(path.read_bytes())
-    with open(path, "rb") as fh:
-        size = int.from_bytes(fh.read(8), "little")
-        header = json.loads(json.loads(fh.read(size))["__metadata__"]["facebridge"])
-    edit(header)
-    path.write_bytes(safetensors.numpy.save(tensors, metadata={"facebridge": json.dumps(header)}))
-
-
 def test_newer_format_version(map_path) -> None:
-    _rewrite(map_path, lambda h: h.update(format_version=99))
+    rewrite(map_path, lambda h: h.update(format_version=99))
     with pytest.raises(DataFormatError, match="version 99 is newer"):
         load_map(map_path)
 
@@ -120,12 +106,19 @@ def test_newer_format_version(map_path) -> None:
     [
         (lambda h: h.update(method="magic"), "unknown map method"),
         (lambda h: h.update(params={"beta": 1}), "invalid parameter"),
-        (lambda h: h.update(source_dim=7), "do not match dims"),
+        (lambda h: h.update(source_dim=7), "do not map 7-d"),
+        (lambda h: h.update(target_dim=True), "target_dim"),
         (lambda h: h.pop("source"), "corrupt"),
+        (lambda h: h["params"].update(normalize="false"), "normalize must be True or False"),
+        (lambda h: h["params"].update(alpha="1"), "alpha must be a finite number"),
+        (lambda h: h.update(attrs={"n_samples_seen_": 1.5}), "n_samples_seen_"),
+        (lambda h: h.update(provenance={"n_ids": -1}), "n_ids"),
+        (lambda h: h.update(params=[1]), "params"),
+        (lambda h: h.update(view={"family": "os.system"}), "unknown view"),
     ],
 )
 def test_inconsistent_header(map_path, edit, match: str) -> None:
-    _rewrite(map_path, edit)
+    rewrite(map_path, edit)
     with pytest.raises(DataFormatError, match=match):
         load_map(map_path)
 

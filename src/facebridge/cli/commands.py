@@ -12,20 +12,20 @@ import typer
 from rich.console import Console
 
 from facebridge.cli.main import app
-from facebridge.cli.outputs import output_path
-from facebridge.cli.render import native_summary, print_evaluation, warn_fit_size
+from facebridge.cli.map_commands import (
+    Method,
+    NormOpt,
+    RankOpt,
+    View,
+    ViewOpt,
+    map_params,
+    method_defaults,
+    target_view,
+)
+from facebridge.cli.render import native_summary, print_evaluation
 from facebridge.errors import InvalidInputError
 
 console = Console()
-
-
-class Method(StrEnum):
-    lstsq = "lstsq"
-    ridge = "ridge"
-    affine = "affine"
-    procrustes = "procrustes"
-    rrr = "rrr"
-    pca_ridge = "pca_ridge"
 
 
 class Protocol(StrEnum):
@@ -50,61 +50,10 @@ class Pool(StrEnum):
     pairs = "pairs"
 
 
-def _map_params(method: Method, alpha: float | None, rank: int | None, normalize: bool) -> dict:
-    params: dict = {"normalize": normalize}
-    if alpha is not None:
-        params["alpha"] = alpha
-    if rank is not None:
-        params["rank"] = rank
-    return params
-
-
-def _method_defaults(param: str, none: str) -> str:
-    """``"ridge 1, affine 0.001"``: each map method's default for ``param``, read from the estimators."""
-    from facebridge.maps.registry import METHODS, map_class
-
-    params = {m: map_class(m)().get_params() for m in METHODS}
-    shown = {m: p[param] for m, p in params.items() if param in p}
-    return ", ".join(f"{m} {none if v is None else format(v, 'g')}" for m, v in shown.items())
-
-
-MethodOpt = Annotated[Method, typer.Option(help="Map family.")]
 AlphaOpt = Annotated[
-    float | None, typer.Option(help=f"Ridge penalty. [default: {_method_defaults('alpha', '-')}]", show_default=False)
-]
-RankOpt = Annotated[
-    int | None, typer.Option(help=f"Map rank. [default: {_method_defaults('rank', 'full')}]", show_default=False)
+    float | None, typer.Option(help=f"Ridge penalty. [default: {method_defaults('alpha', '-')}]", show_default=False)
 ]
 DataOpt = Annotated[Path | None, typer.Option(help="Data folder (default: $FACEBRIDGE_DATA or ../shared/data).")]
-NormOpt = Annotated[bool, typer.Option(help="L2-normalise embeddings before fitting and mapping.")]
-ForceOpt = Annotated[bool, typer.Option(help="Replace an existing output file.")]
-
-
-@app.command()
-def fit(
-    source: Annotated[Path, typer.Option(help="Source embedding set (.parquet, .npz, .csv).")],
-    target: Annotated[Path, typer.Option(help="Target embedding set.")],
-    out: Annotated[Path, typer.Option(help="Map file to write (.fbmap).")],
-    method: MethodOpt = Method.ridge,
-    alpha: AlphaOpt = None,
-    rank: RankOpt = None,
-    normalize: NormOpt = True,
-    force: ForceOpt = False,
-) -> None:
-    """Fit a map from the source space to the target space on every id the two sets share."""
-    from facebridge.embeddings import join_sets, read_embeddings
-    from facebridge.maps import make_map, save_map
-
-    out = output_path(out, ".fbmap", force=force)
-    src, tgt = read_embeddings(source), read_embeddings(target)
-    ids, x, y = join_sets(src, tgt)
-    estimator = make_map(method.value, **_map_params(method, alpha, rank, normalize)).fit(x, y)
-    warn_fit_size(ids, src.dim)
-    save_map(estimator, out, source=src.fingerprint, target=tgt.fingerprint)
-    console.print(
-        f"fitted {method.value} {src.fingerprint.model} ({src.dim}-d) -> {tgt.fingerprint.model} ({tgt.dim}-d) "
-        f"on {len(x)} pairs; wrote {out}"
-    )
 
 
 class FoldsBy(StrEnum):
@@ -159,6 +108,7 @@ def evaluate(
         Mode.native
     ),
     metric: Annotated[Metric, typer.Option(help="Similarity.")] = Metric.cosine,
+    view: ViewOpt = View.plain,
     pool: Annotated[Pool, typer.Option(help="Training pool for --fit.")] = Pool.people,
     alpha: AlphaOpt = None,
     rank: RankOpt = None,
@@ -192,10 +142,11 @@ def evaluate(
             loaded = load_map(map_file, expected_source=src.fingerprint, expected_dim=src.dim)
             fitted = loaded.estimator
         else:
-            params = _map_params(fit_method, alpha, rank, normalize)
+            params = map_params(alpha, rank, normalize)
             fit_factory = lambda: make_map(fit_method.value, **params)  # noqa: E731
     elif source is not None or map_file is not None or fit_method is not None:
         raise InvalidInputError("--mode native evaluates --target alone; use --mode cross or both with a map")
+    views = None if view is View.plain else lambda: target_view(view)
     result = run_evaluation(
         pair_list,
         tgt,
@@ -205,8 +156,9 @@ def evaluate(
         fitted=fitted,
         metric=metric.value,
         pool=pool.value,
+        view=views,
     )
-    native = None if mode is Mode.native else run_evaluation(pair_list, tgt, metric=metric.value)
+    native = None if mode is Mode.native else run_evaluation(pair_list, tgt, metric=metric.value, view=views)
     print_evaluation(console, result, native)
     if json_out is not None:
         payload = result.to_dict(roc=True)

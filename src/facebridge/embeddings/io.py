@@ -24,9 +24,12 @@ FORMAT_VERSION = 1
 META_KEY = b"facebridge"
 
 
-def embedding_schema(dim: int, fingerprint: Fingerprint, meta_fields: list[pa.Field] | None = None) -> pa.Schema:
-    """The Parquet schema of a set of ``dim``-d embeddings, with the fingerprint in its metadata."""
-    header = {"format_version": FORMAT_VERSION, "dim": dim, "fingerprint": fingerprint.to_dict()}
+def embedding_schema(
+    dim: int, fingerprint: Fingerprint, meta_fields: list[pa.Field] | None = None, extra: dict | None = None
+) -> pa.Schema:
+    """The Parquet schema of a set of ``dim``-d embeddings, with the fingerprint (and ``extra`` header entries, e.g.
+    the map a set was mapped with) in its metadata."""
+    header = {**(extra or {}), "format_version": FORMAT_VERSION, "dim": dim, "fingerprint": fingerprint.to_dict()}
     cols = [pa.field("id", pa.string(), nullable=False), pa.field("embedding", pa.list_(pa.float32(), dim))]
     return pa.schema(cols + list(meta_fields or []), metadata={META_KEY: json.dumps(header).encode()})
 

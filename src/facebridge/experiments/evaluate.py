@@ -8,7 +8,9 @@ existing gallery, the practical case.
 ``both``: mapped source vs mapped source: both sides of every pair went through the map.
 
 When a map is fitted here, fold k's map is trained only on images of people who do not appear in fold k (the
-protocol's folds are people-disjoint, so training on a test fold's people would leak identity information).
+protocol's folds are people-disjoint, so training on a test fold's people would leak identity information). A
+target-space view (centring, whitening) obeys the same rule: fold k's view is fitted on the target vectors of the
+training pool's people only, and applied to both sides of fold k's pairs, natively and after a map alike.
 """
 
 from __future__ import annotations
@@ -43,6 +45,7 @@ class EvaluationResult:
     n_train: tuple[int, ...]
     verification: VerificationResult
     notes: tuple[str, ...] = field(default=())
+    view: dict[str, Any] | None = None
 
     def to_dict(self, *, roc: bool = False) -> dict[str, Any]:
         """Plain JSON-ready data; ``roc`` adds the full ROC arrays."""
@@ -57,6 +60,7 @@ class EvaluationResult:
             "pool": self.pool,
             "n_train": list(self.n_train),
             "notes": list(self.notes),
+            "view": self.view,
             "verification": self.verification.to_dict(roc=roc),
         }
 
@@ -95,6 +99,16 @@ def _check(mode: str, pool: str, source: EmbeddingSet | None, fit: object, fitte
         raise InvalidInputError(f"mode {mode!r} needs exactly one of a map to fit or a fitted map")
 
 
+def _fold_view(view: Callable[[], Any] | None, pairs: PairList, target: EmbeddingSet, fold: int, pool: str) -> Any:
+    """Fold ``fold``'s fitted target-space view (None for plain scoring), fitted on training-pool vectors only."""
+    if view is None:
+        return None
+    rows = training_rows(pairs, target.ids, fold, pool)
+    if len(rows) < 2:
+        raise MismatchError(f"fold {fold}: only {len(rows)} target images outside the fold's people to fit the view")
+    return view().fit(target.vectors[rows])
+
+
 def evaluate(
     pairs: PairList,
     target: EmbeddingSet,
@@ -105,6 +119,7 @@ def evaluate(
     fitted: Any | None = None,
     metric: str = "cosine",
     pool: str = "people",
+    view: Callable[[], Any] | None = None,
 ) -> EvaluationResult:
     """Verification accuracy of ``target`` (native) or of a source->target map (cross / both).
 
@@ -117,34 +132,39 @@ def evaluate(
     fitted : an already fitted map, applied to every fold as is (its training data cannot be checked for leakage).
     metric : ``cosine`` or ``euclidean``.
     pool : training pool, ``people`` (every image of the other folds' people) or ``pairs`` (their pair images).
+    view : a zero-argument factory returning an unfitted target-space view (``fit(Y)``, ``transform(V)``); fitted
+        per fold on the training pool's target vectors and applied to both sides before scoring. None: plain.
     """
     _check(mode, pool, source, fit, fitted)
     n_train: list[int] = []
     n_people: list[int] = []
     notes: list[str] = list(pairs.notes)
-    if mode == "native":
-        scores = pair_scores(target.vectors_of(pairs.id_a), target.vectors_of(pairs.id_b), metric)
-        estimator = None
-    else:
-        source = cast(EmbeddingSet, source)  # _check: not None outside native mode
-        if fitted is not None and getattr(fitted, "n_features_in_", source.dim) != source.dim:
-            raise MismatchError(f"map expects {fitted.n_features_in_}-d input, source set is {source.dim}-d")
-        scores = np.empty(pairs.n, dtype=np.float64)
-        shared, x_all, y_all = join_sets(source, target) if fit is not None else (None, None, None)
-        estimator = fitted
-        for k in pairs.fold_ids:
-            in_fold = np.flatnonzero(pairs.fold == k)
-            if fit is not None:
-                rows = training_rows(pairs, shared, int(k), pool)
-                if len(rows) < 2:
-                    raise MismatchError(f"fold {k}: only {len(rows)} training images outside the fold's people")
-                estimator = fit().fit(x_all[rows], y_all[rows])
-                n_train.append(len(rows))
-                n_people.append(len(set(_people(shared[rows]))))
-            a = estimator.transform(source.vectors_of(pairs.id_a[in_fold]))
-            b_ids = pairs.id_b[in_fold]
+    source = cast(EmbeddingSet, source) if mode != "native" else None  # _check: not None outside native mode
+    if source is not None and fitted is not None and getattr(fitted, "n_features_in_", source.dim) != source.dim:
+        raise MismatchError(f"map expects {fitted.n_features_in_}-d input, source set is {source.dim}-d")
+    scores = np.empty(pairs.n, dtype=np.float64)
+    shared, x_all, y_all = join_sets(source, target) if fit is not None else (None, None, None)
+    estimator, fold_view = fitted, None
+    for k in pairs.fold_ids:
+        in_fold = np.flatnonzero(pairs.fold == k)
+        a_ids, b_ids = pairs.id_a[in_fold], pairs.id_b[in_fold]
+        if fit is not None:
+            rows = training_rows(pairs, shared, int(k), pool)
+            if len(rows) < 2:
+                raise MismatchError(f"fold {k}: only {len(rows)} training images outside the fold's people")
+            estimator = fit().fit(x_all[rows], y_all[rows])
+            n_train.append(len(rows))
+            n_people.append(len(set(_people(shared[rows]))))
+        if source is None:
+            a, b = target.vectors_of(a_ids), target.vectors_of(b_ids)
+        else:
+            a = estimator.transform(source.vectors_of(a_ids))
             b = target.vectors_of(b_ids) if mode == "cross" else estimator.transform(source.vectors_of(b_ids))
-            scores[in_fold] = pair_scores(a, b, metric)
+        fold_view = _fold_view(view, pairs, target, int(k), pool)
+        if fold_view is not None:
+            a, b = fold_view.transform(a), fold_view.transform(b)
+        scores[in_fold] = pair_scores(a, b, metric)
+    if source is not None:
         if fitted is not None:
             notes.append("map fitted outside this evaluation: its training data was not checked for fold leakage")
         if n_train:
@@ -163,4 +183,5 @@ def evaluate(
         n_train=tuple(n_train),
         verification=verification,
         notes=tuple(notes),
+        view=None if fold_view is None else {"class": type(fold_view).__name__, **fold_view.get_params()},
     )

@@ -4,6 +4,7 @@ from facebridge.maps.affine import AffineMap
 from facebridge.maps.base import LinearMap
 from facebridge.maps.io import MAP_SUFFIX, MapFile, load_map, save_map
 from facebridge.maps.lstsq import LstsqMap
+from facebridge.maps.map_file import Provenance
 from facebridge.maps.pca_ridge import PCARidgeMap
 from facebridge.maps.procrustes import ProcrustesMap
 from facebridge.maps.registry import METHODS, make_map, map_class
@@ -20,6 +21,7 @@ __all__ = [
     "MapFile",
     "PCARidgeMap",
     "ProcrustesMap",
+    "Provenance",
     "ReducedRankMap",
     "RidgeMap",
     "Scatter",

@@ -7,7 +7,7 @@ import numbers
 import numpy as np
 from scipy import sparse
 
-from facebridge.errors import InvalidInputError
+from facebridge.errors import DataFormatError, InvalidInputError
 
 
 def as_matrix(a: object, name: str, *, finite: bool = True) -> np.ndarray:
@@ -68,3 +68,35 @@ def check_rank(value: object, limit: int, owner: str, what: str) -> int:
     if not 1 <= value <= limit:
         raise InvalidInputError(f"{owner}: parameter rank must be in [1, {limit}] ({what}), got {value}")
     return int(value)
+
+
+#: Largest magnitude a fitted array may hold: maps between unit-norm embeddings have weights of order 1, so
+#: anything near this is a corrupted or hostile file, not a fit.
+MAX_FITTED_ABS = 1e6
+
+
+def check_fitted_array(arrays: dict[str, np.ndarray], name: str, shape: tuple[int, ...], owner: str) -> np.ndarray:
+    """``arrays[name]`` as float64 of exactly ``shape``, finite and within ``MAX_FITTED_ABS``.
+
+    For ``from_fitted``: raises DataFormatError naming the array, since the arrays come from a file.
+    """
+    if name not in arrays:
+        raise DataFormatError(f"{owner}: fitted array {name!r} is missing")
+    arr = np.asarray(arrays[name])
+    if arr.dtype.kind not in "fiu":
+        raise DataFormatError(f"{owner}: fitted array {name!r} must be numeric, got dtype {arr.dtype}")
+    if arr.shape != shape:
+        raise DataFormatError(f"{owner}: fitted array {name!r} has shape {arr.shape}, expected {shape}")
+    return check_bounded(arr.astype(np.float64), name, owner)
+
+
+def check_bounded(arr: np.ndarray, name: str, owner: str) -> np.ndarray:
+    """``arr`` itself, once it is known to be finite and within ``MAX_FITTED_ABS``; else DataFormatError."""
+    if not np.isfinite(arr).all():
+        raise DataFormatError(f"{owner}: fitted array {name!r} contains NaN or inf")
+    if arr.size and float(np.abs(arr).max()) > MAX_FITTED_ABS:
+        raise DataFormatError(
+            f"{owner}: fitted array {name!r} holds {float(np.abs(arr).max()):.3g}, beyond {MAX_FITTED_ABS:g}: "
+            "a corrupted map"
+        )
+    return arr

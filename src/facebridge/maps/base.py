@@ -10,13 +10,17 @@ Parameters live in ``__init__``'s signature, which drives ``get_params``/``set_p
 from __future__ import annotations
 
 import inspect
-from typing import Any, ClassVar, Self
+import numbers
+from typing import TYPE_CHECKING, Any, ClassVar, Self
 
 import numpy as np
 
-from facebridge.errors import InvalidInputError, MismatchError, NotFittedError
-from facebridge.maps._checks import as_matrix, check_flag, l2_normalize_rows
+from facebridge.errors import DataFormatError, InvalidInputError, MismatchError, NotFittedError
+from facebridge.maps._checks import as_matrix, check_fitted_array, check_flag, l2_normalize_rows
 from facebridge.maps.stats import SufficientStats
+
+if TYPE_CHECKING:
+    import onnx
 
 
 class LinearMap:
@@ -120,13 +124,56 @@ class LinearMap:
         self.n_features_in_ = self.coef_.shape[0]
         self.n_samples_seen_ = int(n_samples)
 
+    def _require_fitted(self) -> None:
+        if not hasattr(self, "coef_"):
+            raise NotFittedError(f"this {type(self).__name__} is not fitted yet; call fit or fit_stats first")
+
+    def fitted_arrays(self) -> dict[str, np.ndarray]:
+        """Every array ``transform`` needs: ``coef`` (dx, dy) and ``intercept`` (dy,), float64."""
+        self._require_fitted()
+        return {"coef": self.coef_, "intercept": self.intercept_}
+
+    def fitted_attrs(self) -> dict[str, Any]:
+        """The scalars learnt in ``fit`` (JSON-able)."""
+        self._require_fitted()
+        return {"n_samples_seen_": self.n_samples_seen_}
+
+    @classmethod
+    def from_fitted(cls, params: dict[str, Any], arrays: dict[str, np.ndarray], attrs: dict[str, Any]) -> Self:
+        """The fitted map that ``params``, ``fitted_arrays()`` and ``fitted_attrs()`` describe (e.g. from a file).
+
+        Parameters are type-checked as ``fit`` checks them; arrays must be finite, bounded and of matching shapes.
+        Raises DataFormatError naming the bad array or attribute (InvalidInputError for a bad parameter).
+        """
+        owner = cls.__name__
+        shape = np.shape(arrays.get("coef"))
+        if len(shape) != 2 or 0 in shape:
+            raise DataFormatError(f"{owner}: fitted array 'coef' must be a non-empty (dx, dy) matrix, got {shape}")
+        estimator = cls().set_params(**params)
+        estimator._checked(*shape)
+        coef = check_fitted_array(arrays, "coef", shape, owner)
+        intercept = check_fitted_array(arrays, "intercept", shape[1:], owner)
+        n = attrs.get("n_samples_seen_")
+        if isinstance(n, bool) or not isinstance(n, numbers.Integral) or n < 1:
+            raise DataFormatError(f"{owner}: fitted attribute 'n_samples_seen_' must be an integer >= 1, got {n!r}")
+        estimator._set_fitted(coef, intercept, int(n))
+        return estimator
+
+    def onnx_graph(self) -> onnx.ModelProto:
+        """This map as an ONNX graph: ``x`` float32 (N, dx) -> ``y`` float32 (N, dy), equal to ``transform``."""
+        from facebridge.maps._onnx import GraphBuilder
+
+        self._require_fitted()
+        graph = GraphBuilder(f"facebridge_{self.method}")
+        graph.affine(graph.l2_normalize("x") if self.normalize else "x", self.coef_, self.intercept_, "map")
+        return graph.model(*self.coef_.shape)
+
     def transform(self, X: object) -> np.ndarray:
         """Map source rows ``X`` (n, dx) to (n, dy), L2-normalising rows first when ``normalize``.
 
         float32 input gives float32 output (computed in float32); anything else gives float64.
         """
-        if not hasattr(self, "coef_"):
-            raise NotFittedError(f"this {type(self).__name__} is not fitted yet; call fit or fit_stats first")
+        self._require_fitted()
         X = as_matrix(X, "X")
         if X.shape[1] != self.n_features_in_:
             raise InvalidInputError(

@@ -1,15 +1,20 @@
-"""Map files (``.fbmap``): one portable safetensors file, no pickle.
+"""Map files (``.fbmap``): one portable safetensors file for any map family, no pickle.
 
-Tensors ``coef`` (dx, dy) and ``intercept`` (dy,) in float64; the safetensors metadata key ``facebridge`` holds a
-JSON header: format version, facebridge version, method, params, source/target fingerprints and dims, and the
-number of training pairs.
+Format version 2: the tensors are the family's ``fitted_arrays()`` under their own names, plus those of an optional
+carried target-space view under ``view.<name>``. The safetensors metadata key ``facebridge`` holds a JSON header:
+format and facebridge versions, ``family`` (class) and ``method`` (registry name), ``params``, fitted ``attrs``,
+source/target fingerprints and dims, ``provenance`` (ids, people, dataset), the view's ``params``/``attrs`` (or
+null), and ``tensors_sha256`` (see :func:`tensors_digest`), checked before any array is used.
+
+Nothing here knows a family: each rebuilds itself through ``map_class(method).from_fitted(params, arrays, attrs)``.
+Version 1 files (``coef``/``intercept`` of a linear map, no digest) still load.
 """
 
 from __future__ import annotations
 
 import json
 import os
-from dataclasses import dataclass
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -20,41 +25,16 @@ from safetensors import SafetensorError
 import facebridge
 from facebridge.embeddings import Fingerprint
 from facebridge.errors import DataFormatError, FacebridgeError, MismatchError, MissingFileError, NotFittedError
-from facebridge.maps.base import LinearMap
+from facebridge.maps._checks import check_bounded
+from facebridge.maps.map_file import MapFile, Provenance, tensors_digest
 from facebridge.maps.registry import map_class
 from facebridge.storage import atomic_write
 
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
 MAP_SUFFIX = ".fbmap"
+VIEW_PREFIX = "view."
 _META_KEY = "facebridge"
-
-
-@dataclass(frozen=True)
-class MapFile:
-    """A loaded map and where it comes from.
-
-    Parameters
-    ----------
-    estimator : the fitted map.
-    source, target : fingerprints of the spaces it maps from and to.
-    n_train : pairs it was fitted on.
-    format_version, facebridge_version : what wrote the file.
-    """
-
-    estimator: LinearMap
-    source: Fingerprint
-    target: Fingerprint
-    n_train: int
-    format_version: int
-    facebridge_version: str
-
-    @property
-    def source_dim(self) -> int:
-        return int(self.estimator.coef_.shape[0])
-
-    @property
-    def target_dim(self) -> int:
-        return int(self.estimator.coef_.shape[1])
+_VIEW_CLASSES = ("TargetView",)
 
 
 def _json_value(value: Any) -> Any:
@@ -63,26 +43,63 @@ def _json_value(value: Any) -> Any:
     raise TypeError(f"parameter value {value!r} is not JSON-serialisable")
 
 
-def save_map(estimator: LinearMap, path: str | os.PathLike[str], *, source: Fingerprint, target: Fingerprint) -> Path:
-    """Write a fitted ``estimator`` mapping ``source`` embeddings to ``target`` ones; returns the path.
+def _out_dim(estimator: Any, dx: int, where: str) -> int:
+    """The output width of a fitted map or view, read by mapping one zero row (so any family works)."""
+    out = np.asarray(estimator.transform(np.zeros((1, dx))))
+    if out.ndim != 2 or out.shape[0] != 1:
+        raise DataFormatError(f"{where}: transform of one row gave shape {out.shape}")
+    return int(out.shape[1])
 
-    ``.fbmap`` is the conventional suffix; any name is accepted.
+
+def _view_tensors(view: Any, dim: int) -> dict[str, np.ndarray]:
+    arrays = view.fitted_arrays()
+    if _out_dim(view, dim, f"view {type(view).__name__}") != dim:
+        raise MismatchError(f"the view maps {dim}-d target vectors to another width; a view must keep the width")
+    return {VIEW_PREFIX + k: v for k, v in arrays.items()}
+
+
+def save_map(
+    estimator: Any,
+    path: str | os.PathLike[str],
+    *,
+    source: Fingerprint,
+    target: Fingerprint,
+    provenance: Provenance | None = None,
+    view: Any | None = None,
+) -> Path:
+    """Write a fitted map from ``source`` to ``target`` embeddings (any registered family); returns the path.
+
+    ``provenance`` defaults to the map's sample count alone; ``view``, a fitted target-space view, travels with
+    the map so that a deployment can apply it to both sides. ``.fbmap`` is the conventional suffix.
     """
-    if not hasattr(estimator, "coef_"):
+    if not hasattr(estimator, "n_features_in_"):
         raise NotFittedError(f"cannot save an unfitted {type(estimator).__name__}; fit it first")
-    coef, intercept = estimator.coef_, estimator.intercept_
+    arrays, attrs = estimator.fitted_arrays(), estimator.fitted_attrs()
+    if any(name.startswith(VIEW_PREFIX) for name in arrays):
+        raise DataFormatError(f"{type(estimator).__name__}: array names may not start with {VIEW_PREFIX!r}")
+    dx = int(estimator.n_features_in_)
+    dy = _out_dim(estimator, dx, type(estimator).__name__)
+    tensors = {k: np.ascontiguousarray(v) for k, v in arrays.items()}
+    if view is not None:
+        tensors.update({k: np.ascontiguousarray(v) for k, v in _view_tensors(view, dy).items()})
+    provenance = provenance or Provenance(n_ids=int(attrs.get("n_samples_seen_", 0)))
     header = {
         "format_version": FORMAT_VERSION,
         "facebridge_version": facebridge.__version__,
+        "family": type(estimator).__name__,
         "method": estimator.method,
         "params": estimator.get_params(),
+        "attrs": attrs,
         "source": source.to_dict(),
         "target": target.to_dict(),
-        "source_dim": int(coef.shape[0]),
-        "target_dim": int(coef.shape[1]),
-        "n_train": int(estimator.n_samples_seen_),
+        "source_dim": dx,
+        "target_dim": dy,
+        "provenance": provenance.to_dict(),
+        "view": None if view is None else {
+            "family": type(view).__name__, "params": view.get_params(), "attrs": view.fitted_attrs()
+        },
+        "tensors_sha256": tensors_digest(tensors),
     }
-    tensors = {"coef": np.ascontiguousarray(coef, np.float64), "intercept": np.ascontiguousarray(intercept, np.float64)}
     metadata = {_META_KEY: json.dumps(header, default=_json_value)}
     path = Path(path)
     atomic_write(path, lambda tmp: safetensors.numpy.save_file(tensors, tmp, metadata=metadata))
@@ -99,9 +116,11 @@ def _read_header(data: bytes, path: Path) -> dict[str, Any]:
     try:
         meta = json.loads(data[8 : 8 + size])["__metadata__"]
         header = json.loads(meta[_META_KEY])
-        version = int(header["format_version"])
-    except (ValueError, KeyError, TypeError) as exc:
-        raise DataFormatError(f"{path}: not a facebridge map file (unreadable header: {exc!r})") from None
+        version = header["format_version"]
+    except (ValueError, KeyError, TypeError, RecursionError) as exc:
+        raise DataFormatError(f"{path}: not a facebridge map file (unreadable header: {type(exc).__name__})") from None
+    if isinstance(version, bool) or not isinstance(version, int) or version < 1:
+        raise DataFormatError(f"{path}: not a facebridge map file (format_version {version!r})")
     if version > FORMAT_VERSION:
         raise DataFormatError(
             f"{path}: map format version {version} is newer than this facebridge supports ({FORMAT_VERSION}); "
@@ -110,42 +129,91 @@ def _read_header(data: bytes, path: Path) -> dict[str, Any]:
     return header
 
 
-def _estimator(header: dict[str, Any], tensors: dict[str, np.ndarray], path: Path) -> LinearMap:
-    try:
-        estimator = map_class(header["method"])().set_params(**header["params"])
-        coef, intercept = tensors["coef"], tensors["intercept"]
-        dims = (int(header["source_dim"]), int(header["target_dim"]))
-        n_train = int(header["n_train"])
-    except (FacebridgeError, KeyError, TypeError, ValueError) as exc:
-        raise DataFormatError(f"{path}: inconsistent map file ({exc})") from None
-    if coef.shape != dims or intercept.shape != dims[1:]:
-        raise DataFormatError(f"{path}: tensors of shapes {coef.shape}, {intercept.shape} do not match dims {dims}")
-    if not (np.isfinite(coef).all() and np.isfinite(intercept).all()):
-        raise DataFormatError(f"{path}: map weights contain NaN or inf")
-    estimator._set_fitted(coef, intercept, n_train)
-    return estimator
+def _mapping(header: Mapping[str, Any], key: str) -> dict[str, Any]:
+    value = header.get(key, {})
+    if not isinstance(value, Mapping):
+        raise DataFormatError(f"header field {key!r} must be a mapping, got {type(value).__name__}")
+    return dict(value)
+
+
+def _dim(header: Mapping[str, Any], key: str) -> int:
+    value = header.get(key)
+    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+        raise DataFormatError(f"header field {key!r} must be an integer >= 1, got {value!r}")
+    return value
+
+
+def _v1_as_v2(header: dict[str, Any]) -> dict[str, Any]:
+    """A version 1 header in version 2 terms: its only attribute is the sample count, its only provenance too."""
+    n_train = header.get("n_train")
+    return {**header, "attrs": {"n_samples_seen_": n_train}, "provenance": {"n_ids": n_train}, "view": None}
+
+
+def _view(spec: Any, arrays: dict[str, np.ndarray]) -> Any | None:
+    if spec is None:
+        if arrays:
+            raise DataFormatError(f"tensors {', '.join(sorted(arrays))} belong to no view")
+        return None
+    if not isinstance(spec, Mapping) or spec.get("family") not in _VIEW_CLASSES:
+        raise DataFormatError(f"unknown view {spec!r}")
+    from facebridge.maps import views
+
+    cls = getattr(views, spec["family"])
+    return cls.from_fitted(_mapping(spec, "params"), arrays, _mapping(spec, "attrs"))
+
+
+def _decode(header: dict[str, Any], tensors: dict[str, np.ndarray]) -> tuple[Any, Any | None, int, int]:
+    """The map and view a header and its tensors describe, each checked by its family, and the dims."""
+    if header["format_version"] > 1:
+        expected = header.get("tensors_sha256")
+        if expected != tensors_digest(tensors):
+            raise DataFormatError("tensors do not match their sha256: the file is corrupted or was edited")
+    for name, arr in tensors.items():
+        check_bounded(arr, name, "map file")
+    dx, dy = _dim(header, "source_dim"), _dim(header, "target_dim")
+    cls = map_class(header.get("method", ""))
+    own = {k: v for k, v in tensors.items() if not k.startswith(VIEW_PREFIX)}
+    estimator = cls.from_fitted(_mapping(header, "params"), own, _mapping(header, "attrs"))
+    view_arrays = {k[len(VIEW_PREFIX) :]: v for k, v in tensors.items() if k.startswith(VIEW_PREFIX)}
+    view = _view(header.get("view"), view_arrays)
+    if getattr(estimator, "n_features_in_", None) != dx or _out_dim(estimator, dx, cls.__name__) != dy:
+        raise DataFormatError(f"{cls.__name__}: arrays do not map {dx}-d to {dy}-d as the header says")
+    if view is not None and _out_dim(view, dy, "view") != dy:
+        raise DataFormatError(f"view does not keep the {dy}-d target width")
+    return estimator, view, dx, dy
 
 
 def load_map(
     path: str | os.PathLike[str], *, expected_source: Fingerprint | None = None, expected_dim: int | None = None
 ) -> MapFile:
-    """Read a map file; with ``expected_source`` / ``expected_dim``, check it applies to those embeddings."""
+    """Read a map file; with ``expected_source`` / ``expected_dim``, check it applies to those embeddings.
+
+    Every way a file can be wrong (truncated, bit-flipped, hand-edited, hostile) is a DataFormatError naming it.
+    """
     path = Path(path)
     if not path.is_file():
         raise MissingFileError(f"map file not found: {path}")
     data = path.read_bytes()
     header = _read_header(data, path)
+    if header["format_version"] == 1:
+        header = _v1_as_v2(header)
     try:
         tensors = safetensors.numpy.load(data)
         source, target = Fingerprint.from_dict(header["source"]), Fingerprint.from_dict(header["target"])
-    except (SafetensorError, KeyError) as exc:
-        raise DataFormatError(f"{path}: corrupt map file ({exc})") from None
+        estimator, view, dx, dy = _decode(header, tensors)
+        provenance = Provenance.from_dict(header.get("provenance"))
+    except (SafetensorError, FacebridgeError, KeyError, TypeError, ValueError, OverflowError) as exc:
+        raise DataFormatError(f"{path}: corrupt or inconsistent map file ({exc})") from None
     loaded = MapFile(
-        _estimator(header, tensors, path),
+        estimator,
         source,
         target,
-        int(header["n_train"]),
-        int(header["format_version"]),
+        dx,
+        dy,
+        provenance,
+        view,
+        str(header.get("tensors_sha256", "")),
+        header["format_version"],
         str(header.get("facebridge_version", "")),
     )
     if expected_source is not None and not loaded.source.same_space(expected_source):

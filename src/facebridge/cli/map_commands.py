@@ -1,0 +1,185 @@
+"""Map commands: ``fit`` a map of any registered family, ``transform`` an embedding file with it, ``export-onnx``."""
+
+from __future__ import annotations
+
+import inspect
+import json
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+
+from facebridge.cli.main import app
+from facebridge.cli.outputs import output_path
+from facebridge.cli.render import warn_fit_size
+from facebridge.errors import InvalidInputError
+from facebridge.maps.registry import METHODS, map_class
+
+console = Console()
+
+#: Every registered map family, as a CLI choice.
+Method = StrEnum("Method", {m: m for m in METHODS})  # type: ignore[misc]
+
+#: The family ``--alpha cv`` selects for a method (alpha chosen by group cross-validation over people).
+CV_METHODS = {"affine": "affine_cv"}
+
+
+class View(StrEnum):
+    plain = "plain"
+    centred = "centred"
+    whitened = "whitened"
+
+
+def method_defaults(param: str, none: str) -> str:
+    """``"ridge 1, affine 0.001"``: each map method's default for ``param``, read from the estimators."""
+    params = {m: map_class(m)().get_params() for m in METHODS}
+    shown = {m: p[param] for m, p in params.items() if param in p}
+    return ", ".join(f"{m} {none if v is None else format(v, 'g')}" for m, v in shown.items())
+
+
+def map_params(alpha: float | None, rank: int | None, normalize: bool, extra: list[str] | None = None) -> dict:
+    """Estimator parameters from the CLI options; ``extra`` holds ``KEY=VALUE`` (VALUE read as JSON if it parses)."""
+    params: dict[str, Any] = {"normalize": normalize}
+    if alpha is not None:
+        params["alpha"] = alpha
+    if rank is not None:
+        params["rank"] = rank
+    for item in extra or []:
+        key, sep, raw = item.partition("=")
+        if not (key and sep):
+            raise InvalidInputError(f"--param {item!r}: expected KEY=VALUE, e.g. --param gamma=0.5")
+        try:
+            params[key] = json.loads(raw)
+        except ValueError:
+            params[key] = raw
+    return params
+
+
+def target_view(view: View) -> Any | None:
+    """An unfitted target-space view for ``--view`` (None for plain cosine)."""
+    if view is View.plain:
+        return None
+    from facebridge.maps.views import TargetView
+
+    return TargetView(kind=view.value)
+
+
+MethodOpt = Annotated[Method, typer.Option(help="Map family.")]  # type: ignore[valid-type]
+RankOpt = Annotated[
+    int | None, typer.Option(help=f"Map rank. [default: {method_defaults('rank', 'full')}]", show_default=False)
+]
+NormOpt = Annotated[bool, typer.Option(help="L2-normalise embeddings before fitting and mapping.")]
+ForceOpt = Annotated[bool, typer.Option(help="Replace an existing output file.")]
+ParamOpt = Annotated[
+    list[str] | None, typer.Option("--param", metavar="KEY=VALUE", help="Any other estimator parameter; repeatable.")
+]
+ViewOpt = Annotated[View, typer.Option(help="Target-space view for scoring: plain cosine, centred or whitened.")]
+
+
+def _alpha(alpha: str | None, method: str) -> tuple[str, float | None]:
+    """The family to fit and its fixed alpha: ``cv`` (the affine default) picks the cross-validated family."""
+    if alpha is None:
+        alpha = "cv" if method in CV_METHODS else None
+    if alpha is None:
+        return method, None
+    if alpha.strip().lower() == "cv":
+        if method not in CV_METHODS:
+            raise InvalidInputError(f"--alpha cv chooses alpha by cross-validation for {', '.join(CV_METHODS)} only")
+        return CV_METHODS[method], None
+    try:
+        return method, float(alpha)
+    except ValueError:
+        raise InvalidInputError(f"--alpha must be a number or 'cv', got {alpha!r}") from None
+
+
+@app.command()
+def fit(
+    source: Annotated[Path, typer.Option(help="Source embedding set (.parquet, .npz, .csv).")],
+    target: Annotated[Path, typer.Option(help="Target embedding set.")],
+    out: Annotated[Path, typer.Option(help="Map file to write (.fbmap).")],
+    method: MethodOpt = Method("ridge"),
+    alpha: Annotated[
+        str | None,
+        typer.Option(help=f"Ridge penalty, or 'cv': chosen by cross-validation over people (affine's default). "
+                     f"[default: {method_defaults('alpha', '-')}]", show_default=False),
+    ] = None,
+    rank: RankOpt = None,
+    normalize: NormOpt = True,
+    param: ParamOpt = None,
+    view: Annotated[View, typer.Option(help="Carry a target-space view fitted on the target's training vectors.")] = (
+        View.plain
+    ),
+    dataset: Annotated[
+        str | None, typer.Option(help="Training dataset name for the map's provenance [default: source's folder].")
+    ] = None,
+    force: ForceOpt = False,
+) -> None:
+    """Fit a map from the source space to the target space on every id the two sets share."""
+    from facebridge.embeddings import join_sets, read_embeddings
+    from facebridge.maps import Provenance, make_map, save_map
+    from facebridge.protocols import person_of
+
+    out = output_path(out, ".fbmap", force=force)
+    family, fixed_alpha = _alpha(alpha, str(method))
+    estimator = make_map(family, **map_params(fixed_alpha, rank, normalize, param))
+    src, tgt = read_embeddings(source), read_embeddings(target)
+    ids, x, y = join_sets(src, tgt)
+    people = [person_of(i) for i in ids]
+    if "groups" in inspect.signature(estimator.fit).parameters:
+        estimator.fit(x, y, groups=people)
+    else:
+        estimator.fit(x, y)
+    warn_fit_size(ids, src.dim)
+    carried = target_view(view)
+    if carried is not None:
+        carried.fit(y)
+    provenance = Provenance(len(ids), len(set(people)), dataset if dataset is not None else source.parent.name)
+    save_map(estimator, out, source=src.fingerprint, target=tgt.fingerprint, provenance=provenance, view=carried)
+    chosen = f" alpha {estimator.alpha_:g} (cv)" if hasattr(estimator, "alpha_") else ""
+    console.print(
+        f"fitted {family}{chosen} {src.fingerprint.model} ({src.dim}-d) -> {tgt.fingerprint.model} ({tgt.dim}-d) "
+        f"on {len(x)} pairs of {provenance.n_people} people; wrote {out}",
+        highlight=False,
+    )
+
+
+@app.command()
+def transform(
+    map_file: Annotated[Path, typer.Option("--map", help="Map file (.fbmap) from the input's space.")],
+    input_file: Annotated[Path, typer.Option("--input", help="Embedding set in the map's source space.")],
+    out: Annotated[Path, typer.Option(help="Parquet set to write, in the map's target space.")],
+    batch_rows: Annotated[int, typer.Option(min=1, help="Rows mapped and written at a time.")] = 65536,
+    force: ForceOpt = False,
+) -> None:
+    """Map every embedding of --input into the map's target space (fingerprint and provenance recorded)."""
+    from facebridge.maps.apply import transform_file
+
+    out = output_path(out, ".parquet", force=force)
+    loaded, n = transform_file(map_file, input_file, out, batch_rows=batch_rows)
+    console.print(
+        f"mapped {n} {loaded.source.model} embeddings to {loaded.target.model} ({loaded.target_dim}-d); wrote {out}",
+        highlight=False,
+    )
+
+
+@app.command("export-onnx")
+def export_onnx(
+    map_file: Annotated[Path, typer.Option("--map", help="Map file (.fbmap).")],
+    out: Annotated[Path, typer.Option(help="ONNX file to write: x float32 (N, dx) -> y float32 (N, dy).")],
+    force: ForceOpt = False,
+) -> None:
+    """Export a map as a standalone ONNX graph, with its fingerprints and provenance in the metadata."""
+    from facebridge.maps import load_map
+    from facebridge.maps.onnx_export import ONNX_SUFFIX
+    from facebridge.maps.onnx_export import export_onnx as write_onnx
+
+    out = output_path(out, ONNX_SUFFIX, force=force)
+    loaded = load_map(map_file)
+    write_onnx(loaded, out)
+    console.print(
+        f"exported {loaded.estimator.method} {loaded.source.model} -> {loaded.target.model} "
+        f"({loaded.source_dim} -> {loaded.target_dim}) to {out}",
+        highlight=False,
+    )

@@ -1,0 +1,152 @@
+"""Map file version 2: every family through the contract, provenance, carried views, and tampering refused."""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import struct
+
+import numpy as np
+import pytest
+import safetensors.numpy
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from facebridge.errors import DataFormatError, FacebridgeError
+from facebridge.maps import METHODS, Provenance, load_map, map_class, save_map
+from tests.maps.map_files import SRC, TGT, fitted, rewrite, tensor_offset, training_data, write_v1
+
+
+@pytest.mark.parametrize("method", METHODS)
+def test_every_family_round_trips_through_the_contract(tmp_path, method: str) -> None:
+    est, X = fitted(method)
+    prov = Provenance(n_ids=60, n_people=20, dataset="lfw")
+    loaded = load_map(save_map(est, tmp_path / "m.fbmap", source=SRC, target=TGT, provenance=prov))
+    assert type(loaded.estimator) is map_class(method) and loaded.estimator.get_params() == est.get_params()
+    assert loaded.estimator.fitted_attrs() == est.fitted_attrs()
+    assert loaded.provenance == prov and (loaded.source_dim, loaded.target_dim) == (6, 4)
+    np.testing.assert_array_equal(loaded.estimator.transform(X), est.transform(X))
+
+
+def test_header_records_family_attrs_and_provenance(tmp_path) -> None:
+    est, _ = fitted("affine")
+    path = save_map(est, tmp_path / "m.fbmap", source=SRC, target=TGT, provenance=Provenance(60, 20, "lfw"))
+    size = int.from_bytes(path.read_bytes()[:8], "little")
+    header = json.loads(json.loads(path.read_bytes()[8 : 8 + size])["__metadata__"]["facebridge"])
+    assert (header["format_version"], header["family"], header["method"]) == (2, "AffineMap", "affine")
+    assert header["attrs"] == {"n_samples_seen_": 60} and header["view"] is None
+    assert header["provenance"] == {"n_ids": 60, "n_people": 20, "dataset": "lfw"}
+    assert len(header["tensors_sha256"]) == 64
+
+
+def test_carried_view_round_trips(tmp_path) -> None:
+    views = pytest.importorskip("facebridge.maps.views", reason="TargetView lands with the mapslib branch")
+    est, _ = fitted("affine")
+    _, Y, _ = training_data()
+    view = views.TargetView(kind="whitened", shrink=0.1).fit(Y)
+    loaded = load_map(save_map(est, tmp_path / "m.fbmap", source=SRC, target=TGT, view=view))
+    assert loaded.view.get_params() == view.get_params()
+    np.testing.assert_array_equal(loaded.view.transform(Y), view.transform(Y))
+    names = safetensors.numpy.load((tmp_path / "m.fbmap").read_bytes())
+    assert any(k.startswith("view.") for k in names) and "coef" in names
+
+
+@pytest.mark.parametrize("bit", [0, 30, 62])
+def test_one_flipped_bit_in_a_coefficient_is_refused(tmp_path, bit: int) -> None:
+    path = save_map(fitted("affine")[0], tmp_path / "m.fbmap", source=SRC, target=TGT)
+    data = bytearray(path.read_bytes())
+    at = tensor_offset(path, "coef") + 8 * 5 + bit // 8  # the sixth coefficient's byte holding that bit
+    data[at] ^= 1 << (bit % 8)
+    path.write_bytes(bytes(data))
+    with pytest.raises(DataFormatError, match="sha256"):
+        load_map(path)
+
+
+def test_a_v1_file_has_no_digest_but_absurd_weights_are_refused(tmp_path) -> None:
+    est, _ = fitted("affine")
+    path = write_v1(tmp_path / "m.fbmap", est)
+    data = bytearray(path.read_bytes())
+    at = tensor_offset(path, "coef")
+    data[at : at + 8] = struct.pack("<d", 1.8e306)  # what a single exponent-bit flip of ~0.5 gives
+    path.write_bytes(bytes(data))
+    with pytest.raises(DataFormatError, match=r"'coef' holds 1\.8e\+306, beyond 1e\+06"):
+        load_map(path)
+
+
+@pytest.mark.parametrize("value", [np.nan, np.inf, 2e6])
+def test_from_fitted_names_the_bad_array(value: float) -> None:
+    est, _ = fitted("ridge")
+    arrays = {**est.fitted_arrays(), "intercept": np.full(4, value)}
+    with pytest.raises(DataFormatError, match="'intercept'"):
+        type(est).from_fitted(est.get_params(), arrays, est.fitted_attrs())
+    with pytest.raises(DataFormatError, match=r"'coef' has shape \(6, 3\), expected \(6, 4\)|'intercept'"):
+        type(est).from_fitted(est.get_params(), {**arrays, "coef": np.zeros((6, 3))}, est.fitted_attrs())
+
+
+def test_params_are_type_checked_on_load(tmp_path) -> None:
+    path = save_map(fitted("ridge")[0], tmp_path / "m.fbmap", source=SRC, target=TGT)
+    rewrite(path, lambda h: h["params"].update(normalize="false"))  # once read as True
+    with pytest.raises(DataFormatError, match="normalize must be True or False, got 'false'"):
+        load_map(path)
+
+
+@pytest.mark.parametrize("where", ["facebridge", "safetensors"])
+def test_deeply_nested_header_json_is_one_error(tmp_path, where: str) -> None:
+    nested = "[" * 100_000 + "]" * 100_000
+    if where == "facebridge":
+        meta = json.dumps({"__metadata__": {"facebridge": nested}}).encode()
+    else:
+        meta = ('{"__metadata__": {"facebridge": "{}"}, "x": ' + nested + "}").encode()
+    path = tmp_path / "deep.fbmap"
+    path.write_bytes(len(meta).to_bytes(8, "little") + meta)
+    with pytest.raises(DataFormatError, match=r"deep\.fbmap"):
+        load_map(path)
+
+
+def _valid_bytes() -> bytes:
+    import tempfile
+    from pathlib import Path
+
+    with tempfile.TemporaryDirectory() as tmp:
+        path = save_map(fitted("affine")[0], Path(tmp) / "m.fbmap", source=SRC, target=TGT, provenance=Provenance(60))
+        return path.read_bytes()
+
+
+VALID = _valid_bytes()
+JSON = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats() | st.text(max_size=8),
+    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=8), inner, max_size=4),
+    max_leaves=12,
+)
+
+
+def _load_only_facebridge_errors(tmp_path, data: bytes) -> None:
+    path = tmp_path / "fuzz.fbmap"
+    path.write_bytes(data)
+    with contextlib.suppress(FacebridgeError):
+        load_map(path)
+
+
+FUZZ = settings(max_examples=1500, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+
+
+@FUZZ
+@given(edits=st.lists(st.tuples(st.integers(0, len(VALID) - 1), st.integers(0, 255)), min_size=1, max_size=6),
+       cut=st.integers(0, len(VALID)))  # fmt: skip
+def test_fuzz_mutated_bytes(tmp_path, edits, cut: int) -> None:
+    data = bytearray(VALID)
+    for at, value in edits:
+        data[at] = value
+    _load_only_facebridge_errors(tmp_path, bytes(data[: max(cut, 8)]))
+
+
+@FUZZ
+@given(field=st.sampled_from(["format_version", "method", "params", "attrs", "source", "target", "source_dim",
+                              "target_dim", "provenance", "view", "tensors_sha256"]), value=JSON)  # fmt: skip
+def test_fuzz_header_fields(tmp_path, field: str, value) -> None:
+    size = int.from_bytes(VALID[:8], "little")
+    outer = json.loads(VALID[8 : 8 + size])
+    header = json.loads(outer["__metadata__"]["facebridge"])
+    header[field] = value
+    tensors = safetensors.numpy.load(VALID)
+    _load_only_facebridge_errors(tmp_path, safetensors.numpy.save(tensors, metadata={"facebridge": json.dumps(header)}))
