@@ -79,6 +79,11 @@ class IdentificationSplit:
         """Probe ids of fold ``k`` whose person is not enrolled (open-set)."""
         return self._ids(k, "nonmated")
 
+    def mate_index(self, k: int) -> np.ndarray:
+        """(len(mated(k)),) position in ``gallery(k)`` of each mated probe's enrolled image."""
+        where = {person_of(i): j for j, i in enumerate(self.gallery(k))}
+        return np.array([where[person_of(i)] for i in self.mated(k)], dtype=np.int64)
+
     def train_ids(self, k: int) -> np.ndarray:
         """Ids of every person outside fold ``k``: what a map for fold ``k`` may be fitted on."""
         return self.ids[self.fold != k]

@@ -51,12 +51,15 @@ def mate_ranks(scores: np.ndarray, mate: np.ndarray) -> np.ndarray:
     return (scores >= pos[:, None]).sum(axis=1)  # the mate itself is counted once: rank = 1 + non-mates >= pos
 
 
-def open_set_threshold(nonmated_top: np.ndarray, fpir: float) -> float:
-    """The smallest threshold whose FPIR over the non-mated probes' top scores is <= ``fpir``."""
-    s = np.sort(np.asarray(nonmated_top, dtype=np.float64))[::-1]
+def threshold_at(impostor: np.ndarray, rate: float) -> float:
+    """The smallest threshold at which the share of ``impostor`` scores >= it is at most ``rate``.
+
+    Used for FPIR over the non-mated probes' top scores and for FAR over impostor pair scores.
+    """
+    s = np.sort(np.asarray(impostor, dtype=np.float64).ravel())[::-1]
     if not len(s):
-        raise InvalidInputError("open-set DIR needs at least one non-mated probe")
-    allowed = math.floor(fpir * len(s) + 1e-9)
+        raise InvalidInputError("a threshold at a false-alarm rate needs at least one impostor score")
+    allowed = math.floor(rate * len(s) + 1e-9)
     return -math.inf if allowed >= len(s) else float(np.nextafter(s[allowed], math.inf))
 
 
@@ -81,7 +84,7 @@ def open_set_dir(
 ) -> RateAt:
     """Open-set DIR at ``fpir`` (bob.measure rule, see the module docstring)."""
     top = np.asarray(nonmated_scores).max(axis=1)
-    t = open_set_threshold(top, fpir)
+    t = threshold_at(top, fpir)
     pos = _mate_scores(scores, mate)
     hits = int(((mate_ranks(scores, mate) <= rank) & (pos >= t)).sum())
     return RateAt(hits / len(pos), hits, len(pos), t, int((top >= t).sum()), len(top))
