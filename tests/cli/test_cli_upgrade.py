@@ -122,3 +122,19 @@ def test_search_refuses_other_spaces_in_one_line(sets, capsys) -> None:
                           sets["dir"] / "x.parquet")
     assert code == 2 and stderr.count("\n") == 1 and "model-a" in stderr
     assert isinstance(read_embeddings(sets["a"]), EmbeddingSet)
+
+
+def test_upgrade_study_writes_json_and_report(sets, capsys) -> None:
+    store = sets["dir"]
+    (store / "model-a.parquet").write_bytes(sets["a"].read_bytes())
+    (store / "model-b.parquet").write_bytes(sets["b"].read_bytes())
+    code, stdout, stderr = run(capsys, "upgrade", "--store", store, "--models", "model-a,model-b", "--method",
+                               "affine", "--folds", 3, "--out", store / "up")
+    assert code == 0, stderr
+    assert "model-a -> model-b: rank-1 self" in stdout and "model-b -> model-a" in stdout
+    results = json.loads((store / "up" / "upgrade.json").read_text())
+    assert [(r["source"], r["target"]) for r in results["pairs"]] == [("model-a", "model-b"), ("model-b", "model-a")]
+    text = (store / "up" / "upgrade.md").read_text()
+    assert text.startswith("# Model upgrade") and "FAR ÷ target after" in text and "model-a → model-b" in text
+    code, _, stderr = run(capsys, "upgrade", "--store", store, "--models", "model-a", "--out", store / "up2")
+    assert code == 2 and "two or more" in stderr

@@ -24,6 +24,7 @@ WORKFLOW = (
     "export-onnx",
     "migrate",
     "search",
+    "upgrade",
     "native",
     "reproduce",
     "audit",

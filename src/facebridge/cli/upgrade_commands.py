@@ -75,3 +75,46 @@ def search(
         _, approx = search_arrays(g.vectors, sample, k, index.value)
         line += f"; recall@{k} against exact {recall_at_k(approx, exact):.4f} on {len(sample)} probes"
     console.print(line, highlight=False)
+
+
+@app.command()
+def upgrade(
+    store: Annotated[Path, typer.Option(help="Embedding store folder (<model>.parquet per model).")],
+    models: Annotated[str, typer.Option("--models", "--model", help="Two or more models; every ordered pair.")],
+    out: Annotated[Path, typer.Option(help="Folder for upgrade.json and upgrade.md.")],
+    method: Annotated[str, typer.Option(help="Map method (facebridge.maps registry name).")] = "affine",
+    folds: Annotated[int, typer.Option(min=2, help="People-disjoint identification folds.")] = 5,
+    seed: Annotated[int, typer.Option(help="Seed of the identification split.")] = 0,
+) -> None:
+    """Model upgrade on a store: 1:N rank-1 and DIR of a migrated gallery against a re-enrolled one, and the FAR
+    drift of the native threshold before and after calibration, for every ordered model pair."""
+    import itertools
+    import json
+
+    from facebridge.embeddings import read_embeddings
+    from facebridge.errors import InvalidInputError
+    from facebridge.experiments.upgrade import upgrade_study
+    from facebridge.maps import make_map, map_class
+    from facebridge.reports.study_report import results_json
+    from facebridge.reports.upgrade import write_upgrade_report
+    from facebridge.storage import atomic_write
+
+    names = [m.strip() for m in models.split(",") if m.strip()]
+    if len(names) < 2:
+        raise InvalidInputError(f"--models needs two or more models, got {models!r}")
+    map_class(method)  # an unknown method fails before any work
+    sets = {m: read_embeddings(store / f"{m}.parquet") for m in names}
+    pairs = list(itertools.permutations(names, 2))
+    results = upgrade_study(sets, pairs, lambda: make_map(method), method=method, n_folds=folds, seed=seed)
+    text = results_json(results)
+    atomic_write(out / "upgrade.json", lambda tmp: tmp.write_text(text, encoding="utf-8"))
+    report = write_upgrade_report(results, out)
+    for run in results["pairs"]:
+        s, t = run["summary"], run["thresholds"]["0.001"]
+        console.print(
+            f"{run['source']} -> {run['target']}: rank-1 self {100 * s['self']['rank1']:.2f}, migrated gallery "
+            f"{100 * s['migrated_gallery']['rank1']:.2f}; FAR at 1e-3 target: {t['uncalibrated']['far']:.2e} "
+            f"before, {t['calibrated']['far']:.2e} after calibration",
+            highlight=False,
+        )
+    console.print(f"wrote {out / 'upgrade.json'} and {report} ({json.loads(text)['split']['n_images']} images)")

@@ -23,7 +23,7 @@ import numpy as np
 
 from facebridge.embeddings import EmbeddingSet
 from facebridge.maps import LinearMap
-from facebridge.protocols.identification import IdentificationSplit
+from facebridge.protocols.identification import IdentificationSplit, identification_split
 from facebridge.protocols.identification_metrics import FPIRS, cosine_matrix, identify, threshold_at
 
 SCENARIOS = ("self", "migrated_gallery", "mapped_probes", "old")
@@ -157,3 +157,33 @@ def summarise(folds: list[dict]) -> dict[str, dict[str, float]]:
                 values[f"{kind}@{fpir}"] = [row[kind][fpir]["rate"] for row in rows]
         out[s] = {key: float(np.mean(v)) for key, v in values.items()}
     return out
+
+
+def upgrade_study(
+    sets: dict[str, EmbeddingSet],
+    pairs: list[tuple[str, str]],
+    fit: Callable[[], LinearMap],
+    *,
+    method: str,
+    n_folds: int = 5,
+    seed: int = 0,
+    open_fraction: float = 0.25,
+) -> dict:
+    """:func:`upgrade_experiment` for each (source, target) model pair of ``sets``, on one split of the ids every
+    set shares; returns ``{"split": {...}, "pairs": [...]}``."""
+    common = sorted(set.intersection(*(set(es.ids) for es in sets.values())))
+    split = identification_split(
+        np.array(common, dtype=object), n_folds=n_folds, seed=seed, open_fraction=open_fraction
+    )
+    runs = [upgrade_experiment(sets[a], sets[b], split, fit, method=method) for a, b in pairs]
+    counts = [split.counts(k) for k in range(split.n_folds)]
+    return {
+        "split": {
+            "n_images": len(common),
+            "n_folds": n_folds,
+            "seed": seed,
+            "open_fraction": open_fraction,
+            "per_fold": counts,
+        },
+        "pairs": runs,
+    }
