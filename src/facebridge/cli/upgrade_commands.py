@@ -118,3 +118,22 @@ def upgrade(
             highlight=False,
         )
     console.print(f"wrote {out / 'upgrade.json'} and {report} ({json.loads(text)['split']['n_images']} images)")
+
+
+SCORES_HELP = (
+    "Write every pair's score here in bob's 4-column format (claimed_id real_id probe_label score), pyeer's "
+    "<stem>_genuine.txt / <stem>_impostor.txt beside it, and print TAR at every FAR the impostors support."
+)
+
+
+def write_scores(out: Console, pairs, result, path: Path) -> None:
+    """``evaluate --scores``: the score files and the TAR@FAR table from 1e-1 down."""
+    from facebridge.protocols.score_files import tar_at_far_table, write_score_files
+
+    written = write_score_files(pairs, result.scores, path)
+    for row in tar_at_far_table(result.verification.roc):
+        out.print(
+            f"TAR@FAR {row['far']:g}: {100 * row['tar']:.2f}% (at most {row['false_accepts_allowed']} false accepts)",
+            highlight=False,
+        )
+    out.print(f"wrote {', '.join(str(p) for p in written)}", highlight=False)
