@@ -18,22 +18,16 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from facebridge.embeddings.search import unit_float32
 from facebridge.errors import InvalidInputError
 
 FPIRS = (1e-1, 1e-2)
 RANKS = (1, 5, 10)
 
 
-def unit_rows(x: np.ndarray) -> np.ndarray:
-    """Rows scaled to unit L2 norm (float32), so inner products are cosines; zero rows stay zero."""
-    x = np.asarray(x, dtype=np.float32)
-    norms = np.linalg.norm(x, axis=1, keepdims=True)
-    return x / np.where(norms > 0, norms, 1)
-
-
 def cosine_matrix(probes: np.ndarray, gallery: np.ndarray) -> np.ndarray:
     """(n_probe, n_gallery) cosine similarities of probe rows against gallery rows."""
-    return unit_rows(probes) @ unit_rows(gallery).T
+    return unit_float32(probes) @ unit_float32(gallery).T
 
 
 def _mate_scores(scores: np.ndarray, mate: np.ndarray) -> np.ndarray:
