@@ -101,3 +101,17 @@ def test_split_is_people_disjoint_complete_and_seeded(tmp_path) -> None:
 def test_split_refuses_too_few_people() -> None:
     with pytest.raises(InvalidInputError, match="n_folds"):
         identification_split(_ids([2, 2, 1]), n_folds=3)
+
+
+def test_split_of_all_lfw_images() -> None:
+    from tests.helpers import LFW_IMAGES, require_shared
+
+    require_shared(LFW_IMAGES)
+    ids = [f"{p.name}/{f.name}" for p in LFW_IMAGES.iterdir() if p.is_dir() for f in p.iterdir()]
+    split = identification_split(ids, n_folds=5, seed=0)
+    counts = [split.counts(k) for k in range(5)]
+    assert len(split.ids) == 13233
+    assert sum(c["distractor"] for c in counts) == 5749 - 1680
+    assert sum(c["enrolled_people"] for c in counts) + sum(
+        len({person_of(i) for i in split.nonmated(k)}) for k in range(5)
+    ) == 1680
