@@ -96,3 +96,18 @@ def test_bad_input_is_one_line_and_exit_code_2(study, capsys, args, message) -> 
     lines = err.strip().splitlines()
     assert len(lines) == 1 and lines[0].startswith("facebridge: error:") and "Traceback" not in err, err
     assert message in lines[0]
+
+
+def test_evaluate_writes_bob_and_pyeer_score_files(study, capsys) -> None:
+    scores = study["dir"] / "scores.csv"
+    code, stdout, stderr = run(capsys, "evaluate", "--protocol", "pairs", "--pairs", study["pairs"], "--target",
+                               study["b"], "--scores", scores)  # fmt: skip
+    assert code == 0, stderr
+    lines = scores.read_text().splitlines()
+    assert len(lines) == 320 and all(len(line.split()) == 4 for line in lines)
+    claimed, real, probe, _ = lines[0].split()
+    assert claimed == real == probe.split("/")[0]  # the first pair is genuine
+    genuine = (study["dir"] / "scores_genuine.txt").read_text().split()
+    impostor = (study["dir"] / "scores_impostor.txt").read_text().split()
+    assert len(genuine) == len(impostor) == 160
+    assert "TAR@FAR 0.1:" in stdout and "TAR@FAR 0.01:" in stdout and "TAR@FAR 0.001" not in stdout  # 160 impostors

@@ -24,6 +24,7 @@ from facebridge.cli.map_commands import (
 )
 from facebridge.cli.outputs import nonempty_path
 from facebridge.cli.render import native_summary, print_evaluation
+from facebridge.cli.upgrade_commands import SCORES_HELP, write_scores
 from facebridge.errors import InvalidInputError
 
 console = Console()
@@ -127,6 +128,7 @@ def evaluate(
     ] = None,
     seed: Annotated[int, typer.Option(help="Seed for fold assignment.")] = 0,
     json_out: Annotated[Path | None, typer.Option("--json", help="Write every figure to this JSON file.")] = None,
+    scores_out: Annotated[Path | None, typer.Option("--scores", help=SCORES_HELP)] = None,
 ) -> None:
     """Evaluate the target natively, or a source->target map, on a verification protocol."""
     from facebridge.experiments import evaluate as run_evaluation
@@ -164,6 +166,8 @@ def evaluate(
     )
     native = None if mode is Mode.native else run_evaluation(pair_list, tgt, metric=metric.value, view=views)
     print_evaluation(console, result, native)
+    if scores_out is not None:
+        write_scores(console, pair_list, result, scores_out)
     if json_out is not None:
         payload = result.to_dict(roc=True)
         if native is not None:

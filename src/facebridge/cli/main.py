@@ -24,6 +24,7 @@ WORKFLOW = (
     "export-onnx",
     "migrate",
     "search",
+    "upgrade",
     "native",
     "reproduce",
     "audit",
@@ -77,7 +78,13 @@ def main(argv: list[str] | None = None) -> int:
     Usage errors are Typer's (exit 2); library errors and unreadable files become ``facebridge: error: ...`` on
     stderr and exit 2; an interrupt says that finished work is kept.
     """
-    from facebridge.cli import audit_commands, commands, map_commands, model_commands  # noqa: F401  (register them)
+    from facebridge.cli import (  # noqa: F401  (register them)
+        audit_commands,
+        commands,
+        map_commands,
+        model_commands,
+        upgrade_commands,
+    )
 
     try:
         app(args=argv, prog_name="facebridge")

@@ -162,7 +162,7 @@ def transform(
     from facebridge.maps.apply import transform_file
 
     out = output_path(out, ".parquet", force=force)
-    loaded, n = transform_file(map_file, input_file, out, batch_rows=batch_rows)
+    loaded, n, _ = transform_file(map_file, input_file, out, batch_rows=batch_rows)
     console.print(
         f"mapped {n} {loaded.source.model} embeddings to {loaded.target.model} ({loaded.target_dim}-d); wrote {out}",
         highlight=False,

@@ -46,6 +46,8 @@ class EvaluationResult:
     verification: VerificationResult
     notes: tuple[str, ...] = field(default=())
     view: dict[str, Any] | None = None
+    #: (n_pairs,) the score of each pair, in the pair list's order (for score files).
+    scores: np.ndarray | None = field(default=None, compare=False, repr=False)
 
     def to_dict(self, *, roc: bool = False) -> dict[str, Any]:
         """Plain JSON-ready data; ``roc`` adds the full ROC arrays."""
@@ -184,4 +186,5 @@ def evaluate(
         verification=verification,
         notes=tuple(notes),
         view=None if fold_view is None else {"class": type(fold_view).__name__, **fold_view.get_params()},
+        scores=scores,
     )

@@ -24,6 +24,7 @@ from facebridge.reports.summary import (
     penalty_summaries,
     unique,
 )
+from facebridge.reports.upgrade import upgrade_section
 
 POOLS = {
     "people": "every image of the people outside the test fold",
@@ -332,6 +333,7 @@ def study_document(results: Record) -> list[Block]:
         *protocol_sections(results, level=2, prefix="", results=results, summary=False),
         *_ytf(results),
         *_privacy(results),
+        *upgrade_section(results.get("upgrade")),
         Heading(2, "Files"),
         Paragraph(
             f"Every number is in results.json (ROC points included); the tables' numbers at full precision in {csvs}; "

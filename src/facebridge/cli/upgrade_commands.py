@@ -1,0 +1,139 @@
+"""Model-upgrade commands: ``migrate`` a gallery into a new model's space, ``search`` probes in a gallery (1:N)."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+
+from facebridge.cli.main import app
+from facebridge.cli.outputs import output_path
+
+console = Console()
+
+#: Probes whose approximate hits are compared with exact search to report recall.
+RECALL_SAMPLE = 1000
+
+
+class Index(StrEnum):
+    exact = "exact"
+    hnsw = "hnsw"
+
+
+@app.command()
+def migrate(
+    map_file: Annotated[Path, typer.Option("--map", help="Map file (.fbmap) from the gallery's model to the new one.")],
+    gallery: Annotated[Path, typer.Option(help="Enrolled templates in the map's source space (.parquet).")],
+    out: Annotated[Path, typer.Option(help="Migrated gallery to write (.parquet), in the map's target space.")],
+    batch_rows: Annotated[int, typer.Option(min=1, help="Rows mapped per chunk (memory is bounded by one).")] = 65536,
+    force: Annotated[bool, typer.Option(help="Replace an existing output file.")] = False,
+) -> None:
+    """Convert an enrolled gallery to a new model without the photos: chunked, atomic and resumable.
+
+    A killed run started again with the same options maps only the chunks it had not finished.
+    """
+    from facebridge.maps.apply import transform_file
+
+    out = output_path(out, ".parquet", force=force)
+    extra = {"migrated_from": {"file": gallery.name}}
+    loaded, n, reused = transform_file(map_file, gallery, out, batch_rows=batch_rows, resume=True, extra=extra)
+    resumed = f" ({reused} from an interrupted run)" if reused else ""
+    console.print(
+        f"migrated {n} {loaded.source.model} templates to {loaded.target.model} ({loaded.target_dim}-d){resumed}; "
+        f"wrote {out}",
+        highlight=False,
+    )
+
+
+@app.command()
+def search(
+    gallery: Annotated[Path, typer.Option(help="Gallery embedding set (.parquet, .npz, .csv).")],
+    probes: Annotated[Path, typer.Option(help="Probe embedding set, in the gallery's space.")],
+    out: Annotated[Path, typer.Option(help="Hits to write (.parquet): probe_id, rank, gallery_id, score.")],
+    k: Annotated[int, typer.Option(min=1, help="Gallery entries returned per probe.")] = 10,
+    index: Annotated[Index, typer.Option(help="exact (inner product = cosine) or hnsw (approximate).")] = Index.exact,
+    force: Annotated[bool, typer.Option(help="Replace an existing output file.")] = False,
+) -> None:
+    """Search every probe in the gallery by cosine similarity (FAISS); both sets must be in the same space."""
+    import numpy as np
+
+    from facebridge.embeddings import read_embeddings
+    from facebridge.embeddings.search import check_same_space, recall_at_k, search_arrays, search_sets, write_hits
+
+    out = output_path(out, ".parquet", force=force)
+    g, p = read_embeddings(gallery), read_embeddings(probes)
+    check_same_space(g, p)
+    hits = search_sets(g, p, k, index.value)
+    write_hits(hits, out)
+    line = f"searched {p.n} probes in {g.n} {g.fingerprint.model} templates ({index.value}, k={k}); wrote {out}"
+    if index is not Index.exact:
+        sample = p.vectors[np.random.default_rng(0).permutation(p.n)[:RECALL_SAMPLE]]
+        _, exact = search_arrays(g.vectors, sample, k)
+        _, approx = search_arrays(g.vectors, sample, k, index.value)
+        line += f"; recall@{k} against exact {recall_at_k(approx, exact):.4f} on {len(sample)} probes"
+    console.print(line, highlight=False)
+
+
+@app.command()
+def upgrade(
+    store: Annotated[Path, typer.Option(help="Embedding store folder (<model>.parquet per model).")],
+    models: Annotated[str, typer.Option("--models", "--model", help="Two or more models; every ordered pair.")],
+    out: Annotated[Path, typer.Option(help="Folder for upgrade.json and upgrade.md.")],
+    method: Annotated[str, typer.Option(help="Map method (facebridge.maps registry name).")] = "affine",
+    folds: Annotated[int, typer.Option(min=2, help="People-disjoint identification folds.")] = 5,
+    seed: Annotated[int, typer.Option(help="Seed of the identification split.")] = 0,
+) -> None:
+    """Model upgrade on a store: 1:N rank-1 and DIR of a migrated gallery against a re-enrolled one, and the FAR
+    drift of the native threshold before and after calibration, for every ordered model pair."""
+    import itertools
+    import json
+
+    from facebridge.embeddings import read_embeddings
+    from facebridge.errors import InvalidInputError
+    from facebridge.experiments.upgrade import upgrade_study
+    from facebridge.maps import make_map, map_class
+    from facebridge.reports.study_report import results_json
+    from facebridge.reports.upgrade import write_upgrade_report
+    from facebridge.storage import atomic_write
+
+    names = [m.strip() for m in models.split(",") if m.strip()]
+    if len(names) < 2:
+        raise InvalidInputError(f"--models needs two or more models, got {models!r}")
+    map_class(method)  # an unknown method fails before any work
+    sets = {m: read_embeddings(store / f"{m}.parquet") for m in names}
+    pairs = list(itertools.permutations(names, 2))
+    results = upgrade_study(sets, pairs, lambda: make_map(method), method=method, n_folds=folds, seed=seed)
+    text = results_json(results)
+    atomic_write(out / "upgrade.json", lambda tmp: tmp.write_text(text, encoding="utf-8"))
+    report = write_upgrade_report(results, out)
+    for run in results["pairs"]:
+        s, t = run["summary"], run["thresholds"]["0.001"]
+        console.print(
+            f"{run['source']} -> {run['target']}: rank-1 self {100 * s['self']['rank1']:.2f}, migrated gallery "
+            f"{100 * s['migrated_gallery']['rank1']:.2f}; FAR at 1e-3 target: {t['uncalibrated']['far']:.2e} "
+            f"before, {t['calibrated']['far']:.2e} after calibration",
+            highlight=False,
+        )
+    console.print(f"wrote {out / 'upgrade.json'} and {report} ({json.loads(text)['split']['n_images']} images)")
+
+
+SCORES_HELP = (
+    "Write every pair's score here in bob's 4-column format (claimed_id real_id probe_label score), pyeer's "
+    "<stem>_genuine.txt / <stem>_impostor.txt beside it, and print TAR at every FAR the impostors support."
+)
+
+
+def write_scores(out: Console, pairs, result, path: Path) -> None:
+    """``evaluate --scores``: the score files and the TAR@FAR table from 1e-1 down."""
+    from facebridge.protocols.score_files import tar_at_far_table, write_score_files
+
+    written = write_score_files(pairs, result.scores, path)
+    for row in tar_at_far_table(result.verification.roc):
+        out.print(
+            f"TAR@FAR {row['far']:g}: {100 * row['tar']:.2f}% (at most {row['false_accepts_allowed']} false accepts)",
+            highlight=False,
+        )
+    out.print(f"wrote {', '.join(str(p) for p in written)}", highlight=False)

@@ -1,0 +1,189 @@
+"""Model upgrade: 1:N identification with a migrated gallery (self-test vs cross-test) and the operator's FAR.
+
+For a source model A (the old system), a target model B (the new one), a map method and an
+:class:`~facebridge.protocols.identification.IdentificationSplit`, each fold ``k`` is searched four ways
+(:data:`SCENARIOS`, the convention of compatibility papers such as BCT): native B gallery + native B probes
+(``self``), migrated A gallery + native B probes (``migrated_gallery``: the upgrade), native B gallery + mapped A
+probes (``mapped_probes``) and native A (``old``). Fold ``k``'s map is fitted only on people outside fold ``k``.
+
+Thresholds: the operator's threshold is the one giving FAR ``f`` on native B scores; the FAR and TAR it gives on the
+upgrade's cross scores show the drift. The calibrated threshold is a cross-specific one at the same FAR, read off
+cross scores of the *training* folds only, each scored with a map fitted without that fold (so the calibration
+scores are out-of-sample for their map, as the test fold's are), and never off fold ``k``.
+Scores of a fold for 1:1 thresholds: genuine = each mated probe against its enrolled image; impostor = every other
+(probe, gallery) comparison, non-mated probes included.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+
+from facebridge.embeddings import EmbeddingSet
+from facebridge.maps import LinearMap
+from facebridge.protocols.identification import IdentificationSplit, identification_split
+from facebridge.protocols.identification_metrics import FPIRS, cosine_matrix, identify, threshold_at
+
+SCENARIOS = ("self", "migrated_gallery", "mapped_probes", "old")
+FARS = (1e-3, 1e-2)
+
+
+@dataclass(frozen=True)
+class FoldSpaces:
+    """One fold's gallery, mated and non-mated probe vectors in both spaces, and the mates' gallery positions."""
+
+    gallery: dict[str, np.ndarray]
+    mated: dict[str, np.ndarray]
+    nonmated: dict[str, np.ndarray]
+    mate: np.ndarray
+
+
+def _fold_spaces(a: EmbeddingSet, b: EmbeddingSet, split: IdentificationSplit, k: int, fitted: LinearMap) -> FoldSpaces:
+    def spaces(ids: np.ndarray) -> dict[str, np.ndarray]:
+        va = a.vectors_of(ids)
+        return {"a": va, "b": b.vectors_of(ids), "mapped": fitted.transform(va).astype(np.float32)}
+
+    return FoldSpaces(spaces(split.gallery(k)), spaces(split.mated(k)), spaces(split.nonmated(k)), split.mate_index(k))
+
+
+def _scores(fs: FoldSpaces, scenario: str) -> tuple[np.ndarray, np.ndarray]:
+    """(mated, non-mated) probe x gallery score matrices of ``scenario``."""
+    gallery_space, probe_space = {
+        "self": ("b", "b"),
+        "migrated_gallery": ("mapped", "b"),
+        "mapped_probes": ("b", "mapped"),
+        "old": ("a", "a"),
+    }[scenario]
+    g = fs.gallery[gallery_space]
+    return cosine_matrix(fs.mated[probe_space], g), cosine_matrix(fs.nonmated[probe_space], g)
+
+
+def pair_scores(mated: np.ndarray, nonmated: np.ndarray, mate: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(genuine, impostor) 1:1 scores of a fold's score matrices (see the module docstring)."""
+    rows = np.arange(len(mate))
+    genuine = mated[rows, mate]
+    mask = np.ones(mated.shape, dtype=bool)
+    mask[rows, mate] = False
+    return genuine, np.concatenate([mated[mask], nonmated.ravel()])
+
+
+def _fit(a: EmbeddingSet, b: EmbeddingSet, ids: np.ndarray, fit: Callable[[], LinearMap]) -> LinearMap:
+    return fit().fit(a.vectors_of(ids), b.vectors_of(ids))
+
+
+def calibration_scores(
+    a: EmbeddingSet, b: EmbeddingSet, split: IdentificationSplit, k: int, fit: Callable[[], LinearMap]
+) -> dict[str, np.ndarray]:
+    """Impostor scores of every fold but ``k``, native (B, B) and cross (migrated A gallery, B probes), each fold
+    ``j`` scored with a map fitted on the folds other than ``j`` and ``k``. Never reads fold ``k``'s vectors."""
+    native, cross = [], []
+    for j in range(split.n_folds):
+        if j == k:
+            continue
+        train = split.ids[(split.fold != j) & (split.fold != k)]
+        fs = _fold_spaces(a, b, split, j, _fit(a, b, train, fit))
+        native.append(pair_scores(*_scores(fs, "self"), fs.mate)[1])
+        cross.append(pair_scores(*_scores(fs, "migrated_gallery"), fs.mate)[1])
+    return {"native": np.concatenate(native), "cross": np.concatenate(cross)}
+
+
+def _rates(genuine: np.ndarray, impostor: np.ndarray, t: float) -> dict[str, float | int]:
+    fa, ta = int((impostor >= t).sum()), int((genuine >= t).sum())
+    return {"false_accepts": fa, "n_impostor": len(impostor), "true_accepts": ta, "n_genuine": len(genuine)}
+
+
+def _pooled(counts: list[dict]) -> dict[str, float | int]:
+    total = {key: sum(c[key] for c in counts) for key in counts[0]}
+    return total | {
+        "far": total["false_accepts"] / total["n_impostor"],
+        "tar": total["true_accepts"] / total["n_genuine"],
+    }
+
+
+def upgrade_experiment(
+    a: EmbeddingSet,
+    b: EmbeddingSet,
+    split: IdentificationSplit,
+    fit: Callable[[], LinearMap],
+    *,
+    method: str = "",
+    fars: tuple[float, ...] = FARS,
+    fpirs: tuple[float, ...] = FPIRS,
+) -> dict:
+    """Identification per scenario and fold, and the FAR drift before/after calibration, as plain data.
+
+    ``a`` and ``b`` must hold every id of ``split``. Rates in ``thresholds`` pool the counts over folds.
+    """
+    folds: list[dict] = []
+    drift: dict[str, dict[str, list[dict]]] = {
+        f"{f:g}": {"native": [], "uncalibrated": [], "calibrated": []} for f in fars
+    }
+    for k in range(split.n_folds):
+        fs = _fold_spaces(a, b, split, k, _fit(a, b, split.train_ids(k), fit))
+        scores = {s: _scores(fs, s) for s in SCENARIOS}
+        folds.append({s: identify(scores[s][0], fs.mate, scores[s][1], fpirs=fpirs).to_dict() for s in SCENARIOS})
+        folds[-1]["counts"] = split.counts(k)
+        calib = calibration_scores(a, b, split, k, fit)
+        native = pair_scores(*scores["self"], fs.mate)
+        cross = pair_scores(*scores["migrated_gallery"], fs.mate)
+        for f in fars:
+            t_native, t_cross = threshold_at(calib["native"], f), threshold_at(calib["cross"], f)
+            row = drift[f"{f:g}"]
+            row["native"].append(_rates(*native, t_native) | {"threshold": t_native})
+            row["uncalibrated"].append(_rates(*cross, t_native) | {"threshold": t_native})
+            row["calibrated"].append(_rates(*cross, t_cross) | {"threshold": t_cross})
+    return {
+        "source": a.fingerprint.model,
+        "target": b.fingerprint.model,
+        "method": method,
+        "n_folds": split.n_folds,
+        "seed": split.seed,
+        "folds": folds,
+        "summary": summarise(folds),
+        "thresholds": {f: {mode: _pooled(rows) for mode, rows in modes.items()} for f, modes in drift.items()},
+    }
+
+
+def summarise(folds: list[dict]) -> dict[str, dict[str, float]]:
+    """Per scenario, the mean over folds of rank-1/5/10 and of the open- and closed-set DIR at each FPIR."""
+    out: dict[str, dict[str, float]] = {}
+    for s in SCENARIOS:
+        rows = [f[s] for f in folds]
+        values = {f"rank{r}": [row["cmc"][r] for row in rows] for r in rows[0]["cmc"]}
+        for kind in ("dir_open", "dir_closed"):
+            for fpir in rows[0][kind]:
+                values[f"{kind}@{fpir}"] = [row[kind][fpir]["rate"] for row in rows]
+        out[s] = {key: float(np.mean(v)) for key, v in values.items()}
+    return out
+
+
+def upgrade_study(
+    sets: dict[str, EmbeddingSet],
+    pairs: list[tuple[str, str]],
+    fit: Callable[[], LinearMap],
+    *,
+    method: str,
+    n_folds: int = 5,
+    seed: int = 0,
+    open_fraction: float = 0.25,
+) -> dict:
+    """:func:`upgrade_experiment` for each (source, target) model pair of ``sets``, on one split of the ids every
+    set shares; returns ``{"split": {...}, "pairs": [...]}``."""
+    common = sorted(set.intersection(*(set(es.ids) for es in sets.values())))
+    split = identification_split(
+        np.array(common, dtype=object), n_folds=n_folds, seed=seed, open_fraction=open_fraction
+    )
+    runs = [upgrade_experiment(sets[a], sets[b], split, fit, method=method) for a, b in pairs]
+    counts = [split.counts(k) for k in range(split.n_folds)]
+    return {
+        "split": {
+            "n_images": len(common),
+            "n_folds": n_folds,
+            "seed": seed,
+            "open_fraction": open_fraction,
+            "per_fold": counts,
+        },
+        "pairs": runs,
+    }

@@ -1,0 +1,140 @@
+"""Upgrade commands end to end: migrate (equals transform, resumes after SIGKILL), search (ids, ranks, scores) and
+their one-line errors."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pyarrow.parquet as pq
+import pytest
+
+from facebridge.cli.main import main
+from facebridge.embeddings import EmbeddingSet, join_sets, read_embeddings, write_parquet
+from facebridge.embeddings.io import META_KEY
+from facebridge.maps import load_map, make_map, save_map
+from facebridge.maps.apply import parts_dir
+from tests.helpers import synthetic_study
+
+SRC = Path(__file__).resolve().parents[2] / "src"
+
+
+@pytest.fixture()
+def sets(tmp_path: Path) -> dict[str, Path]:
+    _, source, target = synthetic_study(n_people=60, per_person=5)
+    write_parquet(source, tmp_path / "a.parquet")
+    write_parquet(target, tmp_path / "b.parquet")
+    _, x, y = join_sets(source, target)
+    save_map(make_map("affine").fit(x, y), tmp_path / "a2b.fbmap", source=source.fingerprint, target=target.fingerprint)
+    return {"a": tmp_path / "a.parquet", "b": tmp_path / "b.parquet", "map": tmp_path / "a2b.fbmap", "dir": tmp_path}
+
+
+def run(capsys, *args: object) -> tuple[int, str, str]:
+    code = main([str(a) for a in args])
+    captured = capsys.readouterr()
+    return code, captured.out, captured.err
+
+
+def _killed_migrate(sets: dict[str, Path], out: Path, after_parts: int) -> int:
+    """Run migrate in a child that SIGKILLs itself once ``after_parts`` chunks are on disk, mid-write of the next."""
+    code = f"""
+import os, signal
+import facebridge.maps.apply as apply
+real, count = apply._write_part, [0]
+def dying(path, table):
+    if count[0] == {after_parts}:
+        (path.parent / ('.' + path.name + '.999.tmp')).write_bytes(b'half a part')
+        os.kill(os.getpid(), signal.SIGKILL)
+    count[0] += 1
+    real(path, table)
+apply._write_part = dying
+from facebridge.cli.main import main
+main(['migrate', '--map', {str(sets['map'])!r}, '--gallery', {str(sets['a'])!r}, '--out', {str(out)!r},
+      '--batch-rows', '17'])
+"""
+    env = {**os.environ, "PYTHONPATH": str(SRC)}
+    return subprocess.run([sys.executable, "-c", code], env=env, check=False).returncode
+
+
+def test_migrate_resumes_after_sigkill_and_equals_transform(sets, capsys) -> None:
+    out = sets["dir"] / "b_gallery.parquet"
+    assert _killed_migrate(sets, out, after_parts=5) == -signal.SIGKILL
+    assert not out.exists() and len(list(parts_dir(out).glob("part-*.parquet"))) == 5
+    code, stdout, stderr = run(capsys, "migrate", "--map", sets["map"], "--gallery", sets["a"], "--out", out,
+                               "--batch-rows", 17)
+    assert code == 0, stderr
+    assert "migrated 300" in stdout and "(85 from an interrupted run)" in stdout
+    assert not parts_dir(out).exists()
+    migrated, source = read_embeddings(out), read_embeddings(sets["a"])
+    assert migrated.ids.tolist() == source.ids.tolist()  # nothing lost, nothing duplicated, same order
+    expected = load_map(sets["map"]).estimator.transform(source.vectors.astype(np.float64))
+    np.testing.assert_allclose(migrated.vectors, expected, rtol=1e-5, atol=1e-6)
+    direct = sets["dir"] / "direct.parquet"
+    assert run(capsys, "transform", "--map", sets["map"], "--input", sets["a"], "--out", direct)[0] == 0
+    np.testing.assert_array_equal(read_embeddings(direct).vectors, migrated.vectors)
+    header = json.loads(pq.read_schema(out).metadata[META_KEY])
+    assert header["fingerprint"]["model"] == "model-b"
+    assert header["map"]["source"]["model"] == "model-a" and header["migrated_from"]["file"] == "a.parquet"
+
+
+def test_migrate_ignores_a_checkpoint_of_another_run(sets, capsys) -> None:
+    out = sets["dir"] / "b_gallery.parquet"
+    assert _killed_migrate(sets, out, after_parts=2) == -signal.SIGKILL
+    code, stdout, _ = run(capsys, "migrate", "--map", sets["map"], "--gallery", sets["a"], "--out", out,
+                          "--batch-rows", 50)  # other chunking: start over
+    assert code == 0 and "interrupted" not in stdout
+    assert read_embeddings(out).n == 300
+
+
+def test_search_finds_the_mate_in_a_migrated_gallery(sets, capsys) -> None:
+    source, target = read_embeddings(sets["a"]), read_embeddings(sets["b"])
+    first = np.array([i.endswith("_0001.jpg") for i in source.ids])
+    write_parquet(source.take(first), sets["dir"] / "a_gallery.parquet")
+    write_parquet(target.take(~first), sets["dir"] / "b_probes.parquet")
+    gallery = sets["dir"] / "g.parquet"
+    assert run(capsys, "migrate", "--map", sets["map"], "--gallery", sets["dir"] / "a_gallery.parquet",
+               "--out", gallery)[0] == 0
+    hits_path = sets["dir"] / "hits.parquet"
+    code, stdout, stderr = run(capsys, "search", "--gallery", gallery, "--probes", sets["dir"] / "b_probes.parquet",
+                               "--k", 3, "--out", hits_path)
+    assert code == 0, stderr
+    assert "240 probes in 60" in stdout
+    hits = pq.read_table(hits_path).to_pydict()
+    assert list(hits) == ["probe_id", "rank", "gallery_id", "score"] and len(hits["rank"]) == 240 * 3
+    top = [g.split("/")[0] == p.split("/")[0] for p, r, g in zip(hits["probe_id"], hits["rank"], hits["gallery_id"],
+                                                                  strict=True) if r == 1]
+    assert np.mean(top) > 0.8  # noise 0.6 on 16-d centres: native B itself is not perfect
+    code, stdout, _ = run(capsys, "search", "--gallery", gallery, "--probes", sets["dir"] / "b_probes.parquet",
+                          "--index", "hnsw", "--out", sets["dir"] / "hits2.parquet")
+    assert code == 0 and "recall@10 against exact" in stdout
+
+
+def test_search_refuses_other_spaces_in_one_line(sets, capsys) -> None:
+    code, _, stderr = run(capsys, "search", "--gallery", sets["a"], "--probes", sets["b"], "--out",
+                          sets["dir"] / "h.parquet")
+    assert code == 2 and stderr.count("\n") == 1 and "migrate one set first" in stderr
+    code, _, stderr = run(capsys, "migrate", "--map", sets["map"], "--gallery", sets["b"], "--out",
+                          sets["dir"] / "x.parquet")
+    assert code == 2 and stderr.count("\n") == 1 and "model-a" in stderr
+    assert isinstance(read_embeddings(sets["a"]), EmbeddingSet)
+
+
+def test_upgrade_study_writes_json_and_report(sets, capsys) -> None:
+    store = sets["dir"]
+    (store / "model-a.parquet").write_bytes(sets["a"].read_bytes())
+    (store / "model-b.parquet").write_bytes(sets["b"].read_bytes())
+    code, stdout, stderr = run(capsys, "upgrade", "--store", store, "--models", "model-a,model-b", "--method",
+                               "affine", "--folds", 3, "--out", store / "up")
+    assert code == 0, stderr
+    assert "model-a -> model-b: rank-1 self" in stdout and "model-b -> model-a" in stdout
+    results = json.loads((store / "up" / "upgrade.json").read_text())
+    assert [(r["source"], r["target"]) for r in results["pairs"]] == [("model-a", "model-b"), ("model-b", "model-a")]
+    text = (store / "up" / "upgrade.md").read_text()
+    assert text.startswith("# Model upgrade") and "FAR ÷ target after" in text and "model-a → model-b" in text
+    code, _, stderr = run(capsys, "upgrade", "--store", store, "--models", "model-a", "--out", store / "up2")
+    assert code == 2 and "two or more" in stderr

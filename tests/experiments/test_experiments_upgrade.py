@@ -1,0 +1,55 @@
+"""The upgrade experiment: scenarios on a world where the map is exact, and calibration blind to the test fold."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from facebridge.embeddings import EmbeddingSet
+from facebridge.experiments.upgrade import SCENARIOS, calibration_scores, upgrade_experiment
+from facebridge.maps import make_map
+from facebridge.protocols.identification import identification_split
+from tests.helpers import synthetic_study
+
+
+def EXACT():
+    return make_map("affine", normalize=False, alpha=1e-9)
+
+
+def _world(noise: float = 0.6):
+    _, source, target = synthetic_study(n_people=60, per_person=4, noise=noise, dim=16)
+    split = identification_split(source.ids, n_folds=3, seed=1, open_fraction=0.25)
+    return source, target, split
+
+
+def test_an_exact_map_migrates_without_loss() -> None:
+    source, target, split = _world()
+    result = upgrade_experiment(source, target, split, EXACT, method="affine")
+    s = result["summary"]
+    assert set(s) == set(SCENARIOS)
+    assert abs(s["migrated_gallery"]["rank1"] - s["self"]["rank1"]) < 1e-9  # source is an exact affine image
+    assert 0.5 < s["self"]["rank1"] <= s["self"]["rank5"] <= s["self"]["rank10"] <= 1
+    for far, modes in result["thresholds"].items():
+        assert modes["calibrated"]["n_impostor"] == modes["native"]["n_impostor"] > 1000
+        assert modes["calibrated"]["far"] <= 3 * float(far) + 1e-3
+    fold0 = result["folds"][0]
+    assert fold0["self"]["n_mated"] == fold0["counts"]["mated"]
+    again = upgrade_experiment(source, target, split, EXACT, method="affine")
+    assert again["summary"] == s
+
+
+def test_calibration_never_reads_the_test_fold() -> None:
+    source, target, split = _world()
+    k = 1
+    base = calibration_scores(source, target, split, k, lambda: make_map("affine"))
+    rows = split.fold == k
+    in_fold = np.isin(source.ids, split.ids[rows])
+    rng = np.random.default_rng(5)
+
+    def scrambled(es: EmbeddingSet) -> EmbeddingSet:
+        v = es.vectors.copy()
+        v[in_fold] = rng.normal(size=(int(in_fold.sum()), es.dim)) * 50
+        return EmbeddingSet(es.ids, v, es.fingerprint)
+
+    other = calibration_scores(scrambled(source), scrambled(target), split, k, lambda: make_map("affine"))
+    for key in ("native", "cross"):
+        np.testing.assert_array_equal(base[key], other[key])
