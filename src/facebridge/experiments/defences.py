@@ -20,6 +20,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from facebridge.errors import InvalidInputError, NotFoundError
+from facebridge.maps._checks import l2_normalize_rows
 
 DEFENCES = ("none", "rotation", "noise", "pca", "biohash")
 
@@ -36,11 +37,6 @@ class DefenceSpec:
         return self.kind if self.kind in ("none", "rotation") else f"{self.kind} {self.level:g}"
 
 
-def _unit(v: np.ndarray) -> np.ndarray:
-    norms = np.linalg.norm(v, axis=1, keepdims=True)
-    return v / np.where(norms > 0, norms, 1.0)
-
-
 def _orthonormal(rng: np.random.Generator, d: int, m: int) -> np.ndarray:
     """(d, m) with orthonormal columns drawn uniformly (QR of a Gaussian matrix with the signs fixed)."""
     q, r = np.linalg.qr(rng.normal(size=(d, m)))
@@ -52,7 +48,7 @@ def protect(spec: DefenceSpec, vectors: np.ndarray, key: int, reference: np.ndar
     data for ``pca`` (its principal directions). Rows come back L2-normalised, as float64."""
     if spec.kind not in DEFENCES:
         raise NotFoundError(f"unknown defence {spec.kind!r}; use one of {', '.join(DEFENCES)}")
-    v = _unit(np.asarray(vectors, dtype=np.float64))
+    v = l2_normalize_rows(np.asarray(vectors, dtype=np.float64))
     d = v.shape[1]
     rng = np.random.default_rng([key, DEFENCES.index(spec.kind)])
     if spec.kind == "none":
@@ -62,7 +58,7 @@ def protect(spec: DefenceSpec, vectors: np.ndarray, key: int, reference: np.ndar
     if spec.kind == "noise":
         if spec.level <= 0:
             raise InvalidInputError(f"noise level must be > 0, got {spec.level}")
-        return _unit(v + spec.level / np.sqrt(d) * rng.normal(size=v.shape))
+        return l2_normalize_rows(v + spec.level / np.sqrt(d) * rng.normal(size=v.shape))
     m = int(spec.level)
     if m != spec.level or not 1 <= m <= d:
         raise InvalidInputError(f"{spec.kind} level must be an integer in [1, {d}], got {spec.level}")
@@ -70,7 +66,7 @@ def protect(spec: DefenceSpec, vectors: np.ndarray, key: int, reference: np.ndar
         return np.where(v @ _orthonormal(rng, d, m) >= 0, 1.0, -1.0) / np.sqrt(m)
     if reference is None:
         raise InvalidInputError("the pca defence needs the deployment's reference data")
-    ref = _unit(np.asarray(reference, dtype=np.float64))
+    ref = l2_normalize_rows(np.asarray(reference, dtype=np.float64))
     mean = ref.mean(axis=0)
     _, _, vt = np.linalg.svd(ref - mean, full_matrices=False)
-    return _unit((v - mean) @ vt[:m].T)
+    return l2_normalize_rows((v - mean) @ vt[:m].T)
