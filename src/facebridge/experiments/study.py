@@ -223,7 +223,9 @@ def _notes(curve_method: str, selection: dict[str, Any]) -> list[str]:
         f"the fixed constants ({', '.join(selection)}) were chosen on LFW View 1 only (docs/selection.md), never on "
         "View 2; alpha is chosen per map and fold inside the training folds"
         if selection
-        else "caveat: no selection record: the beyond-study constants' provenance is unrecorded"
+        else "caveat: no View 1 selection record yet: the beyond-study constants (whitening shrink, kernel gamma and "
+        "landmarks, the curve method) and faceplugin-512's BGR colour order were chosen earlier by looking at LFW "
+        "View 2 test folds; run scripts/select_constants.py to re-choose them on View 1"
     )
     return [
         "every fold's map, its alpha and its scoring view use only images of people outside that fold",
