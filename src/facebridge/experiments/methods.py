@@ -161,7 +161,7 @@ class AffineCentred(AffineCV):
 
 
 #: Shrinkage of the target covariance before whitening, as a fraction of its mean eigenvalue.
-WHITEN_SHRINK = 0.1
+WHITEN_SHRINK = 1.0
 
 
 class AffineWhitened(AffineCV):

@@ -26,7 +26,7 @@ from facebridge.maps.spectrum import Spectrum
 from facebridge.maps.stats import SufficientStats
 
 #: The study's landmark count and kernel width (unit inputs: |x - l|^2 = 2 - 2 x.l lies in [0, 4]).
-KERNEL_DEFAULTS: dict[str, Any] = {"landmarks": 1024, "gamma": 0.5}
+KERNEL_DEFAULTS: dict[str, Any] = {"landmarks": 1024, "gamma": 0.25}
 
 
 def kernel_features(X: np.ndarray, landmarks: np.ndarray, gamma: float, unit: bool) -> np.ndarray:

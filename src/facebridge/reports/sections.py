@@ -183,7 +183,8 @@ def _roc(part: Record, prefix: str) -> list[Block]:
     if not all("roc" in r and "roc" in native.get(r["target"], {}) for r in chosen):
         return [Paragraph("The results hold no ROC points: no ROC or DET curves.")]
     label = method_label(part["meta"]["methods"], method)
-    why = "named in meta.selection" if part["meta"].get("selection", {}).get("headline_method") else "listed first"
+    named = part["meta"].get("selection", {}).get("headline_method", {}).get("value")
+    why = "named in meta.selection" if method == named else "listed first"
     caption = (
         f"ROC and DET (log FAR) of {label} (the method {why}): its best map ({pair_name(chosen[0])}) and worst map "
         f"({pair_name(chosen[1])}) by penalty vs plain; solid: cross, dashed: the target's native plain cosine."
