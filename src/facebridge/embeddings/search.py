@@ -18,6 +18,7 @@ import pyarrow as pa
 from facebridge.embeddings.set import EmbeddingSet
 from facebridge.errors import InvalidInputError, MismatchError, MissingDependencyError
 from facebridge.storage import atomic_write_table
+from facebridge.vectors import l2_normalize_rows
 
 INDEXES = ("exact", "hnsw")
 
@@ -32,9 +33,7 @@ def _faiss():
 
 def unit_float32(x: np.ndarray) -> np.ndarray:
     """Rows as contiguous float32 of unit L2 norm (zero rows stay zero), the layout FAISS expects."""
-    x = np.ascontiguousarray(x, dtype=np.float32)
-    norms = np.linalg.norm(x, axis=1, keepdims=True)
-    return np.ascontiguousarray(x / np.where(norms > 0, norms, 1))
+    return np.ascontiguousarray(l2_normalize_rows(x, np.float32))
 
 
 def build_index(gallery: np.ndarray, index: str = "exact", *, hnsw_m: int = 32, ef_search: int = 128):

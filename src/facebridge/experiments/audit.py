@@ -24,6 +24,7 @@ from facebridge.maps import make_map
 from facebridge.maps.base import LinearMap
 from facebridge.maps.unpaired import UnpairedAligner
 from facebridge.protocols import person_of, roc_curve
+from facebridge.vectors import l2_normalize_rows
 
 BUDGETS = (0, 10, 30, 100, 300, 1000, 3000)
 FARS = (1e-2, 1e-3)
@@ -67,17 +68,13 @@ class AuditData:
     @classmethod
     def join(cls, leaked: EmbeddingSet, reference: EmbeddingSet) -> AuditData:
         ids, x, y = join_sets(leaked, reference, min_shared=2)
-        return cls(leaked.fingerprint.model, reference.fingerprint.model, ids, _unit(x), _unit(y))
+        x, y = l2_normalize_rows(x, np.float64), l2_normalize_rows(y, np.float64)
+        return cls(leaked.fingerprint.model, reference.fingerprint.model, ids, x, y)
 
     def protected(self, spec: DefenceSpec, key: int, reference_rows: np.ndarray) -> AuditData:
         """The same data with system A's templates protected by ``spec`` (PCA fitted on ``reference_rows``)."""
         x = protect(spec, self.x, key, self.x[reference_rows])
         return AuditData(self.leaked_model, self.reference_model, self.ids, x, self.y)
-
-
-def _unit(v: np.ndarray) -> np.ndarray:
-    v = np.asarray(v, dtype=np.float64)
-    return v / np.maximum(np.linalg.norm(v, axis=1, keepdims=True), 1e-12)
 
 
 @dataclass(frozen=True, eq=False)
@@ -141,7 +138,7 @@ def fit_attack(estimator: LinearMap, x: np.ndarray, y: np.ndarray) -> LinearMap:
 def linking(mapped: np.ndarray, gallery: np.ndarray) -> dict[str, float]:
     """Row i of ``mapped`` and of ``gallery`` are the same person: rank-1 identification of each mapped template in
     the gallery, and TAR at each FAR of cross verification (genuine: i vs i; impostor: i vs j != i)."""
-    sims = _unit(mapped) @ _unit(gallery).T
+    sims = l2_normalize_rows(mapped, np.float64) @ l2_normalize_rows(gallery, np.float64).T
     n = len(sims)
     out = {"rank1": float(np.mean(np.argmax(sims, axis=1) == np.arange(n)))}
     roc = roc_curve(sims.ravel(), np.eye(n, dtype=bool).ravel())

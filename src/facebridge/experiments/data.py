@@ -12,6 +12,7 @@ import numpy as np
 from facebridge.embeddings import EmbeddingSet
 from facebridge.errors import InvalidInputError, MismatchError, NotFoundError
 from facebridge.protocols import PairList, person_of
+from facebridge.vectors import unit_rows
 
 
 @dataclass(frozen=True, eq=False)
@@ -59,14 +60,6 @@ class StudyData:
         return ~self.allowed(frozenset({fold}))
 
 
-def _unit(vectors: np.ndarray, model: str, ids: np.ndarray) -> np.ndarray:
-    v = vectors.astype(np.float64)
-    norms = np.linalg.norm(v, axis=1, keepdims=True)
-    if (norms == 0).any():
-        raise InvalidInputError(f"{model}: zero vector for {ids[int(np.argmin(norms[:, 0]))]!r}; cosine is undefined")
-    return v / norms
-
-
 def study_data(sets: Mapping[str, EmbeddingSet], pairs: PairList) -> StudyData:
     """Align ``sets`` (model name -> EmbeddingSet) on the ids they all contain, and group images by fold.
 
@@ -98,7 +91,7 @@ def study_data(sets: Mapping[str, EmbeddingSet], pairs: PairList) -> StudyData:
     image_groups = [frozenset(folds_of.get(person_of(i), ())) for i in ids]
     groups = tuple(sorted(set(image_groups), key=lambda g: (len(g), sorted(g))))
     index = {g: j for j, g in enumerate(groups)}
-    vectors = {m: _unit(es.vectors[es.index_of(ids)], m, ids) for m, es in sets.items()}
+    vectors = {m: unit_rows(es.vectors[es.index_of(ids)], m, ids) for m, es in sets.items()}
     return StudyData(
         models=tuple(sets),
         ids=ids,

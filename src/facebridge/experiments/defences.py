@@ -20,7 +20,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from facebridge.errors import InvalidInputError, NotFoundError
-from facebridge.maps._checks import l2_normalize_rows
+from facebridge.vectors import l2_normalize_rows
 
 DEFENCES = ("none", "rotation", "noise", "pca", "biohash")
 

@@ -10,8 +10,9 @@ from __future__ import annotations
 import numpy as np
 
 from facebridge.errors import InvalidInputError
-from facebridge.maps import TargetView, unit_rows
+from facebridge.maps import TargetView
 from facebridge.protocols import PairList, VerificationResult, verify
+from facebridge.vectors import unit_rows
 
 
 def unit_view(v: np.ndarray, view: TargetView | None = None) -> np.ndarray:

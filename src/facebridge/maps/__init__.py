@@ -17,7 +17,7 @@ from facebridge.maps.ridge_cv import ALPHAS, AffineRidgeCV, CVSplit
 from facebridge.maps.rrr import ReducedRankMap
 from facebridge.maps.spectrum import Spectrum
 from facebridge.maps.stats import Scatter, SufficientStats
-from facebridge.maps.views import VIEW_KINDS, TargetView, unit_rows
+from facebridge.maps.views import VIEW_KINDS, TargetView
 
 __all__ = [
     "ALPHAS",
@@ -49,5 +49,4 @@ __all__ = [
     "make_map",
     "map_class",
     "save_map",
-    "unit_rows",
 ]

@@ -40,12 +40,6 @@ def as_matrix(a: object, name: str, *, finite: bool = True) -> np.ndarray:
     return arr
 
 
-def l2_normalize_rows(a: np.ndarray) -> np.ndarray:
-    """Rows of ``a`` (n, d) scaled to unit L2 norm, in ``a``'s dtype; all-zero rows stay zero."""
-    norms = np.linalg.norm(a, axis=1, keepdims=True)
-    return a / np.where(norms > 0, norms, 1).astype(a.dtype, copy=False)
-
-
 def check_flag(value: object, name: str, owner: str) -> bool:
     if not isinstance(value, bool | np.bool_):
         raise InvalidInputError(f"{owner}: parameter {name} must be True or False, got {value!r}")

@@ -16,7 +16,8 @@ from typing import Any, ClassVar, Self
 import numpy as np
 
 from facebridge.errors import DataFormatError, InvalidInputError, NotFittedError
-from facebridge.maps._checks import as_matrix, l2_normalize_rows
+from facebridge.maps._checks import as_matrix
+from facebridge.vectors import l2_normalize_rows
 
 
 class MapEstimator:

@@ -13,10 +13,11 @@ from typing import Any, ClassVar, Self
 import numpy as np
 
 from facebridge.errors import InvalidInputError, MismatchError
-from facebridge.maps._checks import as_matrix, check_flag, l2_normalize_rows
+from facebridge.maps._checks import as_matrix, check_flag
 from facebridge.maps._estimator import MapEstimator
 from facebridge.maps._onnx import Graph
 from facebridge.maps.stats import SufficientStats
+from facebridge.vectors import l2_normalize_rows
 
 
 def check_source_varies(stats: SufficientStats, owner: str, centered: bool = True) -> None:

@@ -17,13 +17,14 @@ from typing import Any, Self
 import numpy as np
 
 from facebridge.errors import InvalidInputError, MismatchError
-from facebridge.maps._checks import as_matrix, check_alphas, check_flag, l2_normalize_rows
+from facebridge.maps._checks import as_matrix, check_alphas, check_flag
 from facebridge.maps._estimator import MapEstimator
 from facebridge.maps._onnx import Graph
 from facebridge.maps.base import check_source_varies
 from facebridge.maps.ridge_cv import ALPHAS
 from facebridge.maps.spectrum import Spectrum
 from facebridge.maps.stats import SufficientStats
+from facebridge.vectors import l2_normalize_rows
 
 #: The study's landmark count and kernel width (unit inputs: |x - l|^2 = 2 - 2 x.l lies in [0, 4]).
 KERNEL_DEFAULTS: dict[str, Any] = {"landmarks": 1024, "gamma": 0.25}

@@ -14,12 +14,13 @@ import numpy as np
 from scipy import optimize
 
 from facebridge.errors import InvalidInputError
-from facebridge.maps._checks import as_matrix, check_alpha, check_flag, l2_normalize_rows
+from facebridge.maps._checks import as_matrix, check_alpha, check_flag
 from facebridge.maps._estimator import MapEstimator
 from facebridge.maps._onnx import Graph
 from facebridge.maps._solve import eigen_solve, intercept_for
 from facebridge.maps.base import check_source_varies
 from facebridge.maps.stats import SufficientStats
+from facebridge.vectors import l2_normalize_rows
 
 
 class MLPMap(MapEstimator):

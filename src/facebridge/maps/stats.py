@@ -15,7 +15,8 @@ import numpy as np
 from scipy import linalg
 
 from facebridge.errors import InvalidInputError, MismatchError
-from facebridge.maps._checks import as_matrix, l2_normalize_rows
+from facebridge.maps._checks import as_matrix
+from facebridge.vectors import l2_normalize_rows
 
 # Chunks are multiplied block by block, this many rows at a time, in their own precision (float32 BLAS is ~3x faster
 # than converting to float64), and the block products are summed in float64. Measured on 262,144 L2-normalised

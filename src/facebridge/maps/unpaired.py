@@ -24,9 +24,10 @@ from typing import Any, Self
 import numpy as np
 
 from facebridge.errors import InvalidInputError
-from facebridge.maps._checks import as_matrix, check_flag, l2_normalize_rows
+from facebridge.maps._checks import as_matrix, check_flag
 from facebridge.maps.base import LinearMap
 from facebridge.maps.stats import SufficientStats
+from facebridge.vectors import l2_normalize_rows
 
 
 def _check_int(value: object, name: str, low: int) -> int:

@@ -13,10 +13,11 @@ from typing import Any, Self
 import numpy as np
 
 from facebridge.errors import InvalidInputError
-from facebridge.maps._checks import as_matrix, check_flag, l2_normalize_rows
+from facebridge.maps._checks import as_matrix, check_flag
 from facebridge.maps._estimator import MapEstimator
 from facebridge.maps._onnx import Graph
 from facebridge.maps.stats import SufficientStats, psd_eigh
+from facebridge.vectors import unit_rows
 
 VIEW_KINDS = ("plain", "centred", "whitened")
 #: The arrays each kind applies: ``(v - centre) @ projection``.
@@ -116,14 +117,3 @@ class TargetView(MapEstimator):
         if out == "x":
             out = g.op("Identity", out)
         return g.model(out, self.n_features_in_, self.n_features_in_, f"facebridge_view_{self.kind}")
-
-
-def unit_rows(a: np.ndarray, what: str = "") -> np.ndarray:
-    """Rows of ``a`` (n, d) at unit L2 norm, as float64, for a cosine; a zero row has no direction and is an
-    InvalidInputError naming it (``what`` says whose rows they are)."""
-    a = np.asarray(a, dtype=np.float64)
-    norms = np.linalg.norm(a, axis=1)
-    if (norms == 0).any():
-        where = f" of {what}" if what else ""
-        raise InvalidInputError(f"cosine is undefined for a zero vector (row {int(np.argmin(norms))}{where})")
-    return l2_normalize_rows(a)

@@ -9,17 +9,11 @@ import numpy as np
 from facebridge.embeddings import EmbeddingSet
 from facebridge.errors import InvalidInputError, MismatchError, NotFoundError
 from facebridge.protocols.pairs import PairList
-
-
-def _unit_rows(X: np.ndarray, side: str) -> np.ndarray:
-    norms = np.linalg.norm(X, axis=1, keepdims=True)
-    if (norms == 0).any():
-        raise InvalidInputError(f"cosine is undefined for a zero vector (row {int(np.argmin(norms[:, 0]))} of {side})")
-    return X / norms
+from facebridge.vectors import unit_rows
 
 
 def _cosine(A: np.ndarray, B: np.ndarray) -> np.ndarray:
-    return np.einsum("ij,ij->i", _unit_rows(A, "A"), _unit_rows(B, "B"))
+    return np.einsum("ij,ij->i", unit_rows(A, "A"), unit_rows(B, "B"))
 
 
 def _neg_euclidean(A: np.ndarray, B: np.ndarray) -> np.ndarray:
