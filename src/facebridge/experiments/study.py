@@ -221,7 +221,8 @@ def _run_study(
 def _notes(curve_method: str, selection: dict[str, Any]) -> list[str]:
     chosen = (
         f"the fixed constants ({', '.join(selection)}) were chosen on LFW View 1 only (docs/selection.md), never on "
-        "View 2; alpha is chosen per map and fold inside the training folds"
+        "View 2, and so was faceplugin-512's BGR colour order (docs/colour_order.md); alpha is chosen per map and "
+        "fold inside the training folds"
         if selection
         else "caveat: no View 1 selection record yet: the beyond-study constants (whitening shrink, kernel gamma and "
         "landmarks, the curve method) and faceplugin-512's BGR colour order were chosen earlier by looking at LFW "
