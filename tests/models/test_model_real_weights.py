@@ -70,3 +70,15 @@ def test_real_model(name: str, lfw_crops: tuple[np.ndarray, dict[str, np.ndarray
     # measured: AUC 1.0 for all eight; mean gap 0.13 for dlib (all its cosines are high) to 0.79 for mobilefacenet-ncnn.
     assert same.mean() > diff.mean() + 0.1, (same.mean(), diff.mean())
     assert (same[:, None] > diff[None, :]).mean() > 0.98
+
+
+@pytest.mark.models
+def test_openvino_runs_in_float32_on_every_cpu() -> None:
+    """The CPU plugin defaults to bf16 where the CPU has it (AVX512_BF16, AMX): embeddings would depend on the
+    machine. The adapter pins f32."""
+    import openvino as ov
+
+    require_models()
+    model = load_model("openvino-reid-0095", MODELS_DIR, num_threads=1)
+    compiled = model._request.get_compiled_model()
+    assert compiled.get_property("INFERENCE_PRECISION_HINT") == ov.Type.f32
