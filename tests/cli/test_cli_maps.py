@@ -130,6 +130,31 @@ def test_evaluate_view_records_the_view(sets, capsys, view: str) -> None:
     assert result["view"]["kind"] == view and result["mode"] == "cross"
 
 
+def test_evaluate_map_applies_the_view_it_carries(sets, capsys) -> None:
+    """Without --view, a map file's fitted view scores both sides (as a deployment would); --view plain opts out."""
+    map_path = fit_map(capsys, sets, "--method", "ridge", "--view", "whitened")
+    loaded = load_map(map_path)
+    pairs, _, _ = synthetic_study()
+    csv = sets["dir"] / "pairs.csv"
+    rows = [f"{a},{b},{int(s)},{f}" for a, b, s, f in zip(pairs.id_a, pairs.id_b, pairs.same, pairs.fold, strict=True)]
+    csv.write_text("path1,path2,same,fold\n" + "\n".join(rows) + "\n")
+    base = ("evaluate", "--protocol", "pairs", "--pairs", csv, "--target", sets["b"], "--source", sets["a"],
+            "--map", map_path, "--mode", "cross")  # fmt: skip
+    code, _, err = run(capsys, *base, "--json", sets["dir"] / "r.json", "--scores", sets["dir"] / "s.txt")
+    assert code == 0, err
+    result = json.loads((sets["dir"] / "r.json").read_text())
+    assert result["view"]["kind"] == "whitened" and any("view the map file carries" in n for n in result["notes"])
+    a, b = read_embeddings(sets["a"]), read_embeddings(sets["b"])
+    va = loaded.view.transform(loaded.estimator.transform(a.vectors_of(pairs.id_a)))
+    vb = loaded.view.transform(b.vectors_of(pairs.id_b))
+    expected = np.einsum("ij,ij->i", va, vb) / np.linalg.norm(va, axis=1) / np.linalg.norm(vb, axis=1)
+    got = np.array([float(line.split()[3]) for line in (sets["dir"] / "s.txt").read_text().splitlines()])
+    np.testing.assert_allclose(got, expected, atol=1e-6)  # the map and view run in float32
+    code, _, err = run(capsys, *base, "--view", "plain", "--json", sets["dir"] / "p.json")
+    assert code == 0, err
+    assert json.loads((sets["dir"] / "p.json").read_text())["view"] is None
+
+
 @pytest.mark.parametrize("view", ["centred", "whitened"])
 def test_fit_carries_a_view(sets, capsys, view: str) -> None:
     loaded = load_map(fit_map(capsys, sets, "--method", "ridge", "--view", view))

@@ -17,7 +17,6 @@ from facebridge.cli.map_commands import (
     NormOpt,
     RankOpt,
     View,
-    ViewOpt,
     map_params,
     method_defaults,
     target_view,
@@ -110,7 +109,11 @@ def evaluate(
         Mode.native
     ),
     metric: Annotated[Metric, typer.Option(help="Similarity.")] = Metric.cosine,
-    view: ViewOpt = View.plain,
+    view: Annotated[
+        View | None,
+        typer.Option(help="Score in this target-space view, fitted per fold on the training folds' people only "
+                     "(default: the view a --map file carries, applied as fitted; else plain)."),
+    ] = None,
     pool: Annotated[Pool, typer.Option(help="Training pool for --fit.")] = Pool.people,
     alpha: AlphaOpt = None,
     rank: RankOpt = None,
@@ -140,19 +143,20 @@ def evaluate(
     pair_list = _load_protocol(protocol, pairs, data, folds, seed, folds_by, images)
     tgt = _read_set(target, protocol, video)
     src = _read_set(source, protocol, video) if source is not None else None
-    fit_factory, fitted = None, None
+    fit_factory, fitted, carried = None, None, None
     if mode is not Mode.native:
         if src is None or (map_file is None) == (fit_method is None):
             raise InvalidInputError(f"--mode {mode.value} needs --source and exactly one of --map or --fit")
         if map_file is not None:
             loaded = load_map(map_file, expected_source=src.fingerprint, expected_dim=src.dim)
             fitted = loaded.estimator
+            carried = loaded.view if view is None else None
         else:
             params = map_params(alpha, rank, normalize)
             fit_factory = lambda: make_map(fit_method.value, **params)  # noqa: E731
     elif source is not None or map_file is not None or fit_method is not None:
         raise InvalidInputError("--mode native evaluates --target alone; use --mode cross or both with a map")
-    views = None if view is View.plain else lambda: target_view(view)
+    views = None if view in (None, View.plain) else lambda: target_view(view)
     result = run_evaluation(
         pair_list,
         tgt,
@@ -163,8 +167,13 @@ def evaluate(
         metric=metric.value,
         pool=pool.value,
         view=views,
+        fitted_view=carried,
     )
-    native = None if mode is Mode.native else run_evaluation(pair_list, tgt, metric=metric.value, view=views)
+    native = (
+        None
+        if mode is Mode.native
+        else run_evaluation(pair_list, tgt, metric=metric.value, view=views, fitted_view=carried)
+    )
     print_evaluation(console, result, native)
     if scores_out is not None:
         write_scores(console, pair_list, result, scores_out)

@@ -122,6 +122,7 @@ def evaluate(
     metric: str = "cosine",
     pool: str = "people",
     view: Callable[[], Any] | None = None,
+    fitted_view: Any | None = None,
 ) -> EvaluationResult:
     """Verification accuracy of ``target`` (native) or of a source->target map (cross / both).
 
@@ -136,8 +137,12 @@ def evaluate(
     pool : training pool, ``people`` (every image of the other folds' people) or ``pairs`` (their pair images).
     view : a zero-argument factory returning an unfitted target-space view (``fit(Y)``, ``transform(V)``); fitted
         per fold on the training pool's target vectors and applied to both sides before scoring. None: plain.
+    fitted_view : an already fitted view (e.g. the one a map file carries), applied to both sides of every fold as
+        is; exclusive with ``view``.
     """
     _check(mode, pool, source, fit, fitted)
+    if view is not None and fitted_view is not None:
+        raise InvalidInputError("give a view to fit per fold or a fitted view, not both")
     n_train: list[int] = []
     n_people: list[int] = []
     notes: list[str] = list(pairs.notes)
@@ -162,13 +167,14 @@ def evaluate(
         else:
             a = estimator.transform(source.vectors_of(a_ids))
             b = target.vectors_of(b_ids) if mode == "cross" else estimator.transform(source.vectors_of(b_ids))
-        fold_view = _fold_view(view, pairs, target, int(k), pool)
+        fold_view = fitted_view if fitted_view is not None else _fold_view(view, pairs, target, int(k), pool)
         if fold_view is not None:
             a, b = fold_view.transform(a), fold_view.transform(b)
         scores[in_fold] = pair_scores(a, b, metric)
-    if source is not None:
-        if fitted is not None:
-            notes.append("map fitted outside this evaluation: its training data was not checked for fold leakage")
+    if source is not None and fitted is not None:
+        notes.append("map fitted outside this evaluation: its training data was not checked for fold leakage")
+    if fitted_view is not None:
+        notes.append("scored in the view the map file carries, fitted with the map (not per fold)")
         if n_train:
             notes += fit_size_warnings(min(n_train), min(n_people), source.dim)
     verification = verify(scores, pairs.same, pairs.fold)
