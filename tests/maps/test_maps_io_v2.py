@@ -89,6 +89,28 @@ def test_params_are_type_checked_on_load(tmp_path) -> None:
         load_map(path)
 
 
+@pytest.mark.parametrize(
+    ("method", "field", "value", "match"),
+    [
+        ("kernel", "gamma", "0.25", "gamma must be a finite number > 0, got '0.25'"),
+        ("kernel", "normalize", 1, "normalize must be True or False, got 1"),
+        ("mlp", "alpha", -1.0, "alpha must be a finite number >= 0, got -1.0"),
+        ("rrr", "rank", 2.5, "rank"),
+        ("view", "shrink", "lots", "shrink must be a finite number >= 0, got 'lots'"),
+    ],
+)
+def test_every_familys_params_are_checked_on_load(tmp_path, method: str, field: str, value, match: str) -> None:
+    """A hand-edited header (the tensors' digest does not cover it) is refused by the family's own checks."""
+    _, Y, _ = training_data()
+    small = {"n_landmarks": 16} if method == "kernel" else {"hidden": 4, "max_iter": 5} if method == "mlp" else {}
+    est = fitted("ridge" if method == "view" else method, **({"rank": 2} if method == "rrr" else small))[0]
+    view = TargetView(kind="whitened").fit(Y) if method == "view" else None
+    path = save_map(est, tmp_path / "m.fbmap", source=SRC, target=TGT, view=view)
+    rewrite(path, lambda h: (h["view"] if method == "view" else h)["params"].update({field: value}))
+    with pytest.raises(DataFormatError, match=match):
+        load_map(path)
+
+
 @pytest.mark.parametrize("where", ["facebridge", "safetensors"])
 def test_deeply_nested_header_json_is_one_error(tmp_path, where: str) -> None:
     nested = "[" * 100_000 + "]" * 100_000

@@ -58,6 +58,9 @@ class LinearMap(MapEstimator):
     def _checked(self, dx: int, dy: int) -> tuple[bool, dict[str, Any]]:
         return check_flag(self.normalize, "normalize", type(self).__name__), self._check_params(dx, dy)
 
+    def _check_saved_params(self) -> None:
+        self._checked(*self.coef_.shape)
+
     def fit(self, X: object, y: object) -> Self:
         """Fit on source rows ``X`` (n, dx) and their target rows ``y`` (n, dy), streamed in chunks.
 

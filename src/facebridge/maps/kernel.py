@@ -97,6 +97,9 @@ class NystroemKernelMap(MapEstimator):
         alphas = check_alphas(self.alphas, owner)
         return int(m), float(gamma), alphas, int(seed), check_flag(self.normalize, "normalize", owner)
 
+    def _check_saved_params(self) -> None:
+        self._checked()
+
     def _rows(self, X: object, name: str, normalize: bool) -> np.ndarray:
         X = as_matrix(X, name).astype(np.float64, copy=False)
         return l2_normalize_rows(X) if normalize else X

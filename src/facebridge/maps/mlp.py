@@ -69,6 +69,9 @@ class MLPMap(MapEstimator):
             check_flag(self.normalize, "normalize", owner),
         )
 
+    def _check_saved_params(self) -> None:
+        self._checked()
+
     def fit(self, X: object, y: object) -> Self:
         """Fit on rows ``X`` (n, dx) and their targets ``y`` (n, dy)."""
         if y is None:

@@ -59,6 +59,9 @@ class TargetView(MapEstimator):
             raise InvalidInputError(f"TargetView: parameter shrink must be a finite number >= 0, got {shrink!r}")
         return self._kind(), float(shrink), check_flag(self.normalize, "normalize", "TargetView")
 
+    def _check_saved_params(self) -> None:
+        self._check()
+
     def fit(self, Y: object, y: object = None) -> Self:
         """Learn the view from target vectors ``Y`` (n, d) (``y`` is ignored, for scikit-learn pipelines)."""
         Y = as_matrix(Y, "Y")
