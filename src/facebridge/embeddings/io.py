@@ -230,6 +230,13 @@ def _parquet_file(path: Path) -> pq.ParquetFile:
     return pf
 
 
+def parquet_space(path: str | os.PathLike[str]) -> tuple[Fingerprint, int]:
+    """The fingerprint and dim of a Parquet embedding file, from its footer alone."""
+    path = Path(path)
+    header = file_header(_parquet_file(path).schema_arrow, path)
+    return Fingerprint.from_dict(header["fingerprint"]), int(header["dim"])
+
+
 def _slices(pf: pq.ParquetFile, batch_size: int) -> list[tuple[int, int, int]]:
     meta = pf.metadata
     return [

@@ -14,7 +14,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from facebridge.embeddings import Fingerprint, iter_parquet_batches, read_embeddings
-from facebridge.embeddings.io import embedding_schema, file_header
+from facebridge.embeddings.io import embedding_schema, parquet_space
 from facebridge.maps.io import load_map
 from facebridge.maps.map_file import MapFile
 from facebridge.storage import atomic_write
@@ -23,9 +23,7 @@ from facebridge.storage import atomic_write
 def _batches(path: Path, batch_rows: int) -> tuple[Fingerprint, int, Iterator[tuple[np.ndarray, np.ndarray]]]:
     """The input's fingerprint, dim and ``(ids, vectors)`` chunks: Parquet streamed, npz/CSV read whole."""
     if path.suffix.lower() == ".parquet" and path.is_file():
-        chunks = iter_parquet_batches(path, batch_rows)
-        header = file_header(pq.read_schema(path), path)
-        return Fingerprint.from_dict(header["fingerprint"]), int(header["dim"]), chunks
+        return (*parquet_space(path), iter_parquet_batches(path, batch_rows))
     es = read_embeddings(path)
     return es.fingerprint, es.dim, iter([(es.ids, es.vectors)])
 
