@@ -132,8 +132,9 @@ def fit(
     if scheduler:
         if view is not View.plain:
             raise InvalidInputError("--view is fitted on the target's rows in one process; fit without --scheduler")
-        from facebridge.cluster import fit_distributed
+        from facebridge.cluster import fit_distributed, stats_family
 
+        stats_family(estimator)  # before a cluster is reached or started
         with cluster_client(scheduler) as client:
             done = fit_distributed(client, estimator, source, target, progress=True)
         spaces = (done.source, done.target, done.source_dim, done.target_dim)

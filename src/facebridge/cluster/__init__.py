@@ -15,7 +15,7 @@ except ImportError:
     ) from None
 
 from facebridge.cluster.client import connect
-from facebridge.cluster.fit import DistributedFit, fit_distributed
+from facebridge.cluster.fit import DistributedFit, fit_distributed, stats_family
 from facebridge.cluster.transform import transform_distributed
 
-__all__ = ["DistributedFit", "connect", "fit_distributed", "transform_distributed"]
+__all__ = ["DistributedFit", "connect", "fit_distributed", "stats_family", "transform_distributed"]

@@ -130,7 +130,8 @@ def _buckets(path: Path, batch_rows: int, n_buckets: int, vectors: bool) -> list
     return [[p[b] for p in parts] for b in range(n_buckets)]
 
 
-def _stats_family(estimator: MapEstimator) -> LinearMap:
+def stats_family(estimator: MapEstimator) -> LinearMap:
+    """``estimator`` if it is fitted from sufficient statistics (so on a cluster), else InvalidInputError."""
     if not isinstance(estimator, LinearMap):
         raise InvalidInputError(
             f"{estimator.method} is fitted from the rows themselves, so it cannot be fitted on a cluster; fit it in "
@@ -156,7 +157,7 @@ def fit_distributed(
     partition count) sets how many join tasks share the rows, so one task holds ~1/n_buckets of both files.
     ``progress`` shows a progress bar per pass. Ids need a person folder (``Person/...``), as in one process.
     """
-    estimator = _stats_family(estimator)
+    estimator = stats_family(estimator)
     source, target = Path(source), Path(target)
     (src_fp, dx), (tgt_fp, dy) = parquet_input(source), parquet_input(target)
     options = estimator.stats_options(dx, dy)
