@@ -47,11 +47,13 @@ def test_fit_on_the_cluster_writes_the_map_one_process_writes(client, sets, tmp_
 
 
 def test_transform_and_migrate_on_the_cluster_write_the_same_files(client, sets, tmp_path, capsys, monkeypatch) -> None:
-    for command, option in (("transform", "--input"), ("migrate", "--gallery")):
+    # transform on a LocalCluster of its own; migrate on the fixture's, named by the option's environment variable
+    for command, option, scheduler in (("transform", "--input", "local:1"), ("migrate", "--gallery", None)):
         args = [command, "--map", sets["map"], option, sets["a"], "--batch-rows", 300]
         assert run(capsys, *args, "--out", tmp_path / f"{command}-here.parquet")[0] == 0
-        monkeypatch.setenv("FACEBRIDGE_SCHEDULER", client.scheduler.address)  # the option's default
-        code, _, err = run(capsys, *args, "--out", tmp_path / f"{command}-there.parquet")
+        monkeypatch.setenv("FACEBRIDGE_SCHEDULER", client.scheduler.address)
+        there = ["--scheduler", scheduler] if scheduler else []
+        code, _, err = run(capsys, *args, "--out", tmp_path / f"{command}-there.parquet", *there)
         monkeypatch.delenv("FACEBRIDGE_SCHEDULER")
         assert code == 0 and "Dask dashboard" in err, err
         here, there = tmp_path / f"{command}-here.parquet", tmp_path / f"{command}-there.parquet"
