@@ -40,8 +40,9 @@ def write_set(path: Path, ids: np.ndarray, vectors: np.ndarray, model: str, row_
 
 @pytest.fixture(scope="package")
 def sets(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
-    """``a`` (N x DX, row groups of 250) and ``b`` (DY-d, 200): b holds N - 100 of a's ids, shuffled; ``map`` is an
-    affine map a -> b fitted in one process."""
+    """``a`` (N x DX, row groups of 250) and ``b`` (DY-d, 200): b holds N - 100 of a's ids, shuffled; ``c`` holds
+    b's space for all of a's ids in a's order and row groups (as a store's sets do); ``map`` is an affine map a -> b
+    fitted in one process."""
     folder = tmp_path_factory.mktemp("cluster-sets")
     rng = np.random.default_rng(7)
     ids = np.array([f"person{i % 60:02d}/{i:05d}.jpg" for i in range(N)], dtype=object)
@@ -50,7 +51,8 @@ def sets(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     keep = rng.permutation(N)[: N - 100]
     a = write_set(folder / "a.parquet", ids, x, "model-a", 250)
     b = write_set(folder / "b.parquet", ids[keep], y[keep], "model-b", 200)
+    c = write_set(folder / "c.parquet", ids, y, "model-c", 250)
     shared = np.sort(keep)
     fitted = make_map("affine").fit(x[shared], y[shared])
     save_map(fitted, folder / "a2b.fbmap", source=Fingerprint("model-a"), target=Fingerprint("model-b"))
-    return {"a": a, "b": b, "map": folder / "a2b.fbmap", "dir": folder}
+    return {"a": a, "b": b, "c": c, "map": folder / "a2b.fbmap", "dir": folder}

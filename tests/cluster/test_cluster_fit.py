@@ -10,6 +10,8 @@ import pytest
 
 pytest.importorskip("distributed")
 
+from distributed import get_task_stream
+
 from facebridge.cluster import fit_distributed
 from facebridge.embeddings import join_sets, read_embeddings
 from facebridge.errors import InvalidInputError, MismatchError
@@ -20,9 +22,9 @@ from tests.cluster.conftest import DX, write_set
 FAMILIES = [("ridge", {}), ("affine", {}), ("affine_cv", {}), ("rrr", {"rank": 6}), ("procrustes", {})]
 
 
-def local_fit(method: str, params: dict, sets: dict[str, Path]):
+def local_fit(method: str, params: dict, sets: dict[str, Path], target: str = "b"):
     """What ``facebridge fit`` does in one process."""
-    ids, x, y = join_sets(read_embeddings(sets["a"]), read_embeddings(sets["b"]))
+    ids, x, y = join_sets(read_embeddings(sets["a"]), read_embeddings(sets[target]))
     est = make_map(method, **params)
     if method == "affine_cv":
         return est.fit(x, y, groups=[person_of(i) for i in ids]), ids
@@ -40,6 +42,17 @@ def test_distributed_fit_equals_the_local_fit(client, sets, method: str, params:
     if method == "affine_cv":
         assert done.estimator.alpha_ == expected.alpha_
         np.testing.assert_allclose(done.estimator.cv_errors_, expected.cv_errors_, rtol=1e-6)
+
+
+@pytest.mark.parametrize("method", ["ridge", "affine_cv"])
+def test_sets_in_the_same_order_are_fitted_without_a_shuffle(client, sets, method: str) -> None:
+    with get_task_stream(client) as tasks:
+        done = fit_distributed(client, make_map(method), sets["a"], sets["c"], batch_rows=300)
+    expected, ids = local_fit(method, {}, sets, "c")
+    np.testing.assert_allclose(done.estimator.coef_, expected.coef_, rtol=1e-6, atol=1e-6)
+    assert done.n_ids == len(ids) == 1200
+    ran = {t["key"].split("-")[0] if isinstance(t["key"], str) else str(t["key"]) for t in tasks.data}
+    assert any("_aligned_stats" in k for k in ran) and not any("_bucket_stats" in k for k in ran)
 
 
 def test_families_fitted_from_rows_are_refused(client, sets) -> None:

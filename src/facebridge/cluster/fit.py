@@ -4,13 +4,16 @@ Neither file is read whole by one machine. Each partition (a chunk of :func:`par
 buckets by a stable hash of the id, and bucket ``b`` joins the ``b``-th piece of every source partition with the
 ``b``-th of every target partition by id, as :func:`facebridge.embeddings.join_sets` does in one process. A first
 pass over the ids alone counts the shared ids per person (the provenance, and the validation splits of
-``affine_cv``, which depend on every person's count); the second accumulates ``SufficientStats`` per bucket (per
-validation split for ``affine_cv``), summed in a tree of ``merge`` and finished by the estimator's own
-``fit_stats`` / ``fit_fold_stats``: the map equals the one-process fit up to summation order.
+``affine_cv``, which depend on every person's count) and digests each partition's ids; the second accumulates
+``SufficientStats`` per bucket (per validation split for ``affine_cv``), summed in a tree of ``merge`` and finished
+by the estimator's own ``fit_stats`` / ``fit_fold_stats``: the map equals the one-process fit up to summation order.
+When chunk ``i`` of both files holds the same ids in the same order (the sets of one store), the second pass skips
+the shuffle: each task reads chunk ``i`` of both files, and no rows move between workers.
 """
 
 from __future__ import annotations
 
+import hashlib
 import zlib
 from collections import Counter
 from collections.abc import Callable, Mapping, Sequence
@@ -59,14 +62,18 @@ def bucket_of(ids: np.ndarray, n_buckets: int) -> np.ndarray:
     return crc % n_buckets
 
 
-def _split(path: str, chunk: tuple[int, int, int], n_buckets: int, vectors: bool) -> list[Piece]:
-    """One partition's rows, bucket by bucket (each bucket's rows in file order)."""
+def _ids_digest(ids: np.ndarray) -> str:
+    return hashlib.sha256("\0".join(map(str, ids)).encode()).hexdigest()
+
+
+def _split(path: str, chunk: tuple[int, int, int], n_buckets: int, vectors: bool) -> tuple[str, list[Piece]]:
+    """One partition's ids digest and rows, bucket by bucket (each bucket's rows in file order)."""
     ids, vecs = read_parquet_chunk(path, *chunk, vectors=vectors)
     bucket = bucket_of(ids, n_buckets)
     order = np.argsort(bucket, kind="stable")
     bounds = np.searchsorted(bucket[order], np.arange(n_buckets + 1))
     rows = [order[a:b] for a, b in pairwise(bounds)]
-    return [(ids[r], None if vecs is None else vecs[r]) for r in rows]
+    return _ids_digest(ids), [(ids[r], None if vecs is None else vecs[r]) for r in rows]
 
 
 def _concat(pieces: Sequence[Piece]) -> Piece:
@@ -102,10 +109,25 @@ def _bucket_stats(
     """Statistics of one bucket's joined pairs, one per validation split (``fold_of`` person -> split; None: one)."""
     (src_ids, x), (tgt_ids, y) = _concat(src), _concat(tgt)
     s, t = _matched(src_ids, tgt_ids)
-    x, y = x[s], y[t]  # type: ignore[index]
+    return _stats(src_ids[s], x[s], y[t], fold_of, n_folds, options)  # type: ignore[index]
+
+
+def _aligned_stats(
+    source: str, src_chunk: tuple[int, int, int], target: str, tgt_chunk: tuple[int, int, int],
+    fold_of: Mapping[str, int] | None, n_folds: int, options: dict,
+) -> list[SufficientStats]:  # fmt: skip
+    """``_bucket_stats`` of two chunks holding the same ids in the same order: no join needed."""
+    ids, x = read_parquet_chunk(source, *src_chunk)
+    _, y = read_parquet_chunk(target, *tgt_chunk)
+    return _stats(ids, x, y, fold_of, n_folds, options)  # type: ignore[arg-type]
+
+
+def _stats(
+    ids: np.ndarray, x: np.ndarray, y: np.ndarray, fold_of: Mapping[str, int] | None, n_folds: int, options: dict
+) -> list[SufficientStats]:
     if fold_of is None:
         return [SufficientStats.from_arrays(x, y, **options)]
-    fold = np.fromiter((fold_of[person_of(i)] for i in src_ids[s]), np.int64, count=len(s))
+    fold = np.fromiter((fold_of[person_of(i)] for i in ids), np.int64, count=len(ids))
     return [SufficientStats.from_arrays(x[fold == f], y[fold == f], **options) for f in range(n_folds)]
 
 
@@ -124,10 +146,11 @@ def _tree(parts: list[Any], combine: Callable[..., Any]) -> Any:
     return parts[0]
 
 
-def _buckets(path: Path, batch_rows: int, n_buckets: int, vectors: bool) -> list[list[Any]]:
-    """``out[b]``: bucket ``b``'s piece of every partition of ``path`` (delayed)."""
-    parts = [delayed(_split)(str(path), chunk, n_buckets, vectors) for chunk in parquet_chunks(path, batch_rows)]
-    return [[p[b] for p in parts] for b in range(n_buckets)]
+def _buckets(path: Path, chunks: list, n_buckets: int, vectors: bool) -> tuple[list[Any], list[list[Any]]]:
+    """The ids digest of each partition of ``path`` and, in ``[b]``, bucket ``b``'s piece of every partition
+    (delayed)."""
+    parts = [delayed(_split, nout=2)(str(path), chunk, n_buckets, vectors) for chunk in chunks]
+    return [p[0] for p in parts], [[p[1][b] for p in parts] for b in range(n_buckets)]
 
 
 def stats_family(estimator: MapEstimator) -> LinearMap:
@@ -161,10 +184,12 @@ def fit_distributed(
     source, target = Path(source), Path(target)
     (src_fp, dx), (tgt_fp, dy) = parquet_input(source), parquet_input(target)
     options = estimator.stats_options(dx, dy)
-    buckets = n_buckets or max(len(parquet_chunks(p, batch_rows)) for p in (source, target))
-    src_ids, tgt_ids = _buckets(source, batch_rows, buckets, False), _buckets(target, batch_rows, buckets, False)
+    chunks = parquet_chunks(source, batch_rows), parquet_chunks(target, batch_rows)
+    sides = (source, chunks[0]), (target, chunks[1])
+    buckets = n_buckets or max(map(len, chunks))
+    (src_digest, src_ids), (tgt_digest, tgt_ids) = (_buckets(p, c, buckets, False) for p, c in sides)
     counted = [delayed(_count_people)(s, t) for s, t in zip(src_ids, tgt_ids, strict=True)]
-    counts = compute(client, _tree(counted, _add_counts), progress)
+    counts, src_digest, tgt_digest = compute(client, (_tree(counted, _add_counts), src_digest, tgt_digest), progress)
     n_ids = sum(counts.values())
     if n_ids < 2:
         raise MismatchError(
@@ -177,10 +202,16 @@ def fit_distributed(
         folds = estimator.assign_folds([counts[p] for p in people])
         [fold_of] = client.scatter([dict(zip(people, folds.tolist(), strict=True))], broadcast=True)
         n_folds = int(folds.max()) + 1
-    src_rows, tgt_rows = _buckets(source, batch_rows, buckets, True), _buckets(target, batch_rows, buckets, True)
-    stats = [
-        delayed(_bucket_stats)(s, t, fold_of, n_folds, options) for s, t in zip(src_rows, tgt_rows, strict=True)
-    ]
+    if src_digest == tgt_digest:  # chunk i of both files holds the same ids in the same order (a store's sets do)
+        stats = [
+            delayed(_aligned_stats)(str(source), s, str(target), t, fold_of, n_folds, options)
+            for s, t in zip(*chunks, strict=True)
+        ]
+    else:
+        (_, src_rows), (_, tgt_rows) = (_buckets(p, c, buckets, True) for p, c in sides)
+        stats = [
+            delayed(_bucket_stats)(s, t, fold_of, n_folds, options) for s, t in zip(src_rows, tgt_rows, strict=True)
+        ]
     merged = compute(client, _tree(stats, _add_stats), progress)
     if isinstance(estimator, AffineRidgeCV):
         estimator.fit_fold_stats(merged)

@@ -22,10 +22,11 @@ def parquet_input(path: Path) -> tuple[Fingerprint, int]:
 
 
 def compute(client: Any, graph: Any, progress: bool) -> Any:
-    """The value of the delayed ``graph`` computed on ``client``'s cluster, with a progress bar if ``progress``."""
-    future = client.compute(graph)
-    wait(future, progress)
-    return future.result()
+    """The value of the delayed ``graph`` (or a list of values for a tuple of them) computed on ``client``'s
+    cluster, with a progress bar if ``progress``."""
+    futures = client.compute(graph)
+    wait(futures, progress)
+    return client.gather(futures)
 
 
 def wait(futures: Any, progress: bool) -> None:
