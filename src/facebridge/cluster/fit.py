@@ -106,7 +106,7 @@ def _count_people(src: Sequence[Piece], tgt: Sequence[Piece]) -> Counter[str]:
 def _bucket_stats(
     src: Sequence[Piece], tgt: Sequence[Piece], fold_of: Mapping[str, int] | None, n_folds: int, options: dict
 ) -> list[SufficientStats]:
-    """Statistics of one bucket's joined pairs, one per validation split (``fold_of`` person -> split; None: one)."""
+    """:func:`_stats` of one bucket's pairs, joined by id."""
     (src_ids, x), (tgt_ids, y) = _concat(src), _concat(tgt)
     s, t = _matched(src_ids, tgt_ids)
     return _stats(src_ids[s], x[s], y[t], fold_of, n_folds, options)  # type: ignore[index]
@@ -125,6 +125,8 @@ def _aligned_stats(
 def _stats(
     ids: np.ndarray, x: np.ndarray, y: np.ndarray, fold_of: Mapping[str, int] | None, n_folds: int, options: dict
 ) -> list[SufficientStats]:
+    """Statistics of pairs ``x`` (m, dx), ``y`` (m, dy) of ``ids``, one per validation split (``fold_of`` maps a
+    person to its split; None: one for all)."""
     if fold_of is None:
         return [SufficientStats.from_arrays(x, y, **options)]
     fold = np.fromiter((fold_of[person_of(i)] for i in ids), np.int64, count=len(ids))
