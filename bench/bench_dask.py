@@ -9,9 +9,10 @@ The cluster side is ``fit_distributed`` twice, on the target as written (``fit``
 chunk by chunk) and on a copy with its row groups reversed (``fit-shuffle``: joined by a hash shuffle of both files;
 its one-process figure is the streamed fit's, which needs no join), and ``transform_distributed``, on a fresh
 ``LocalCluster`` per worker count and side, timed from submission to result (cluster start-up and the workers' imports
-printed apart); each worker's peak RSS is read on the worker with ``client.run``. Printed: rows/s per run,
-speed-up against one process and against 1 worker, peak RSS, and the largest coefficient difference between the
-distributed and the streamed fit.
+printed apart); each worker's peak RSS is read on the worker with ``client.run``. Printed: rows/s per run, rows
+per CPU-second (the workers' CPU time, not the scheduler's or client's: what dedicated cores would do, where wall
+time on a shared machine is inflated by other jobs), speed-up against one process and against 1 worker, peak RSS,
+and the largest coefficient difference between the distributed and the streamed fit.
 
 Run: ``.venv/bin/python bench/bench_dask.py [--n 262144 (up to 10000000) --chunk 32768 --workers 1,2 --seed 0]``
 """
@@ -85,6 +86,12 @@ def _peak_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
+def _cpu_s() -> float:
+    """This process's CPU seconds (user + system): unlike wall time, not inflated by other jobs on the machine."""
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
+
+
 def _warm_up() -> None:
     """Import what the tasks need on a worker, so that the first timed task does not pay for it."""
     import facebridge.cluster.fit  # noqa: F401
@@ -93,7 +100,7 @@ def _warm_up() -> None:
 def child(args: argparse.Namespace) -> None:
     """One baseline in this process: ``fit`` or ``migrate``; prints rows, seconds and peak RSS as JSON."""
     folder = Path(args.folder)
-    t0 = time.perf_counter()
+    t0, c0 = time.perf_counter(), _cpu_s()
     if args.side == "fit":
         rows, coef = streamed_fit(folder / "a.parquet", folder / "b.parquet", args.chunk)
         np.save(folder / "coef_streamed.npy", coef)
@@ -102,8 +109,8 @@ def child(args: argparse.Namespace) -> None:
 
         rows = transform_file(folder / "a2b.fbmap", folder / "a.parquet", folder / "one.parquet",
                               batch_rows=args.chunk, resume=True)[1]  # fmt: skip
-    seconds = time.perf_counter() - t0
-    print(json.dumps({"rows": rows, "seconds": seconds, "peak_mb": _peak_mb()}))
+    seconds, cpu = time.perf_counter() - t0, _cpu_s() - c0
+    print(json.dumps({"rows": rows, "seconds": seconds, "cpu_s": cpu, "peak_mb": _peak_mb()}))
 
 
 def baseline(side: str, folder: Path, chunk: int) -> dict:
@@ -127,7 +134,7 @@ def on_cluster(workers: int, side: str, folder: Path, chunk: int) -> dict:
         Client(cluster) as client,
     ):
         client.run(_warm_up)
-        startup, t0 = time.perf_counter() - t0, time.perf_counter()
+        startup, t0, c0 = time.perf_counter() - t0, time.perf_counter(), client.run(_cpu_s)
         if side == "migrate":
             out = folder / f"cluster-{workers}.parquet"
             rows = transform_distributed(client, folder / "a2b.fbmap", folder / "a.parquet", out, batch_rows=chunk)[1]
@@ -138,8 +145,9 @@ def on_cluster(workers: int, side: str, folder: Path, chunk: int) -> dict:
             rows = done.n_ids
             np.save(folder / f"coef_{side}_{workers}.npy", done.estimator.coef_)
         seconds = time.perf_counter() - t0
+        cpu = sum(c - c0[w] for w, c in client.run(_cpu_s).items())
         peak = max(client.run(_peak_mb).values())
-    return {"rows": rows, "seconds": seconds, "peak_mb": peak, "startup_s": startup}
+    return {"rows": rows, "seconds": seconds, "cpu_s": cpu, "peak_mb": peak, "startup_s": startup}
 
 
 def main() -> None:
@@ -174,14 +182,17 @@ def main() -> None:
         streamed = np.load(folder / "coef_streamed.npy")
         for side in sides:
             base = one[side]["rows"] / one[side]["seconds"]
-            print(f"{side:>11} one process: {base:9.0f} rows/s ({one[side]['peak_mb']:.0f} MB peak)")
+            per_cpu = one[side]["rows"] / one[side]["cpu_s"]
+            print(f"{side:>11} one process: {base:9.0f} rows/s, {per_cpu:6.0f} rows per CPU-s "
+                  f"({one[side]['peak_mb']:.0f} MB peak)")  # fmt: skip
             first = None
             for w, run in runs.items():
                 rate = run[side]["rows"] / run[side]["seconds"]
                 first = first or rate
-                peak = run[side]["peak_mb"]
-                print(f"{side:>11} {w} worker(s):   {rate:9.0f} rows/s ({peak:.0f} MB peak per worker); "
-                      f"speed-up vs one process {rate / base:.2f}, vs 1 worker {rate / first:.2f}")  # fmt: skip
+                peak, per_cpu = run[side]["peak_mb"], run[side]["rows"] / run[side]["cpu_s"]
+                print(f"{side:>11} {w} worker(s):   {rate:9.0f} rows/s, {per_cpu:6.0f} rows per worker CPU-s "
+                      f"({peak:.0f} MB peak per worker); speed-up vs one process {rate / base:.2f}, "
+                      f"vs 1 worker {rate / first:.2f}")  # fmt: skip
         for w, run in runs.items():
             coefs = [np.load(folder / f"coef_{side}_{w}.npy") for side in ("fit", "fit-shuffle")]
             diff = max(np.abs(c - streamed).max() for c in coefs)
