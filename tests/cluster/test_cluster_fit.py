@@ -69,6 +69,9 @@ def test_duplicate_ids_and_disjoint_sets_are_refused(client, sets, tmp_path: Pat
     other = write_set(tmp_path / "other.parquet", np.array(["x/1", "x/2"], dtype=object), es.vectors[:2], "m", 2)
     with pytest.raises(MismatchError, match="share 0 ids, need at least 2"):
         fit_distributed(client, make_map("ridge"), sets["a"], other)
+    flat = write_set(tmp_path / "flat.parquet", np.array(["1.jpg", "2.jpg"], dtype=object), es.vectors[:2], "m", 2)
+    with pytest.raises(InvalidInputError, match="has no person folder"):
+        fit_distributed(client, make_map("ridge"), flat, flat)
 
 
 def test_npz_input_is_refused_before_any_work(client, sets, tmp_path: Path) -> None:

@@ -186,6 +186,7 @@ def fit_distributed(
     source, target = Path(source), Path(target)
     (src_fp, dx), (tgt_fp, dy) = parquet_input(source), parquet_input(target)
     options = estimator.stats_options(dx, dy)
+    source, target = source.resolve(), target.resolve()  # the workers' working folder may be another
     chunks = parquet_chunks(source, batch_rows), parquet_chunks(target, batch_rows)
     sides = (source, chunks[0]), (target, chunks[1])
     buckets = n_buckets or max(map(len, chunks))
