@@ -49,3 +49,7 @@ class ModelRuntimeError(FacebridgeError, RuntimeError):
 
 class BusyError(FacebridgeError, RuntimeError):
     """A store that another run is writing to right now."""
+
+
+class SchedulerError(FacebridgeError, ConnectionError):
+    """A Dask scheduler that cannot be reached."""

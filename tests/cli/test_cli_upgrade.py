@@ -45,14 +45,14 @@ def _killed_migrate(sets: dict[str, Path], out: Path, after_parts: int) -> int:
     code = f"""
 import os, signal
 import facebridge.maps.apply as apply
-real, count = apply._write_part, [0]
+real, count = apply.write_part, [0]
 def dying(path, table):
     if count[0] == {after_parts}:
         (path.parent / ('.' + path.name + '.999.tmp')).write_bytes(b'half a part')
         os.kill(os.getpid(), signal.SIGKILL)
     count[0] += 1
     real(path, table)
-apply._write_part = dying
+apply.write_part = dying
 from facebridge.cli.main import main
 main(['migrate', '--map', {str(sets['map'])!r}, '--gallery', {str(sets['a'])!r}, '--out', {str(out)!r},
       '--batch-rows', '17'])

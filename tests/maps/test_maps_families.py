@@ -61,6 +61,21 @@ def test_group_stats_fit_equals_row_fit_and_streams() -> None:
     np.testing.assert_allclose(stats.coef_, rows.coef_, atol=1e-10)
 
 
+def test_fold_stats_from_assigned_folds_equal_the_row_fit() -> None:
+    X, Y, people = grouped_pairs(seed=3)
+    est = AffineRidgeCV()
+    groups, inverse = np.unique(people, return_inverse=True)
+    fold = est.assign_folds(np.bincount(inverse))[inverse]
+    options = est.stats_options(X.shape[1], Y.shape[1])
+    assert options == {"normalize": True, "track_yy": False}
+    est.fit_fold_stats([SufficientStats.from_arrays(X[fold == f], Y[fold == f], **options) for f in range(3)])
+    rows = AffineRidgeCV().fit(X, Y, groups=people)
+    assert est.alpha_ == rows.alpha_ and len(groups) == 40
+    np.testing.assert_allclose(est.coef_, rows.coef_, atol=1e-10)
+    with pytest.raises(InvalidInputError, match="n_splits=3 needs at least 3 groups, got 2"):
+        est.assign_folds([5, 7])
+
+
 def test_cv_without_groups_is_kfold_and_errors_are_named() -> None:
     X, Y, _ = grouped_pairs(seed=2)
     m = AffineRidgeCV(alphas=(0.1, 10.0), normalize=False).fit(X, Y)

@@ -11,6 +11,7 @@ from typing import Annotated, Any
 import typer
 from rich.console import Console
 
+from facebridge.cli.cluster_options import SchedulerOpt, cluster_client
 from facebridge.cli.main import app
 from facebridge.cli.outputs import output_path
 from facebridge.cli.render import warn_fit_size
@@ -120,15 +121,44 @@ def fit(
         str | None, typer.Option(help="Training dataset name for the map's provenance [default: source's folder].")
     ] = None,
     force: ForceOpt = False,
+    scheduler: SchedulerOpt = None,
 ) -> None:
     """Fit a map from the source space to the target space on every id the two sets share."""
-    from facebridge.embeddings import join_sets, read_embeddings
     from facebridge.maps import Provenance, make_map, save_map
-    from facebridge.protocols import person_of
 
     out = output_path(out, ".fbmap", force=force)
     family, fixed_alpha = _alpha(alpha, str(method))
     estimator = make_map(family, **map_params(fixed_alpha, rank, normalize, param))
+    if scheduler:
+        if view is not View.plain:
+            raise InvalidInputError("--view is fitted on the target's rows in one process; fit without --scheduler")
+        from facebridge.cluster import fit_distributed, stats_family
+
+        stats_family(estimator)  # before a cluster is reached or started
+        with cluster_client(scheduler) as client:
+            done = fit_distributed(client, estimator, source, target, progress=True)
+        spaces = (done.source, done.target, done.source_dim, done.target_dim)
+        n_ids, n_people, carried = done.n_ids, done.n_people, None
+    else:
+        spaces, n_ids, n_people, carried = _fit_here(estimator, source, target, view)
+    src_fp, tgt_fp, src_dim, tgt_dim = spaces
+    warn_fit_size(n_ids, n_people, src_dim)
+    provenance = Provenance(n_ids, n_people, dataset if dataset is not None else source.parent.name)
+    save_map(estimator, out, source=src_fp, target=tgt_fp, provenance=provenance, view=carried)
+    chosen = f" (alpha chosen in fit: {estimator.alpha_:g})" if hasattr(estimator, "alpha_") else ""
+    console.print(
+        f"fitted {family}{chosen} {src_fp.model} ({src_dim}-d) -> {tgt_fp.model} ({tgt_dim}-d) "
+        f"on {n_ids} pairs of {n_people} people; wrote {out}",
+        highlight=False,
+    )
+
+
+def _fit_here(estimator: Any, source: Path, target: Path, view: View) -> tuple[tuple, int, int, Any | None]:
+    """``fit`` in this process: both sets read whole and joined; returns the spaces (fingerprints and dims), the
+    ids and people fitted on, and the fitted ``--view`` (or None)."""
+    from facebridge.embeddings import join_sets, read_embeddings
+    from facebridge.protocols import person_of
+
     src, tgt = read_embeddings(source), read_embeddings(target)
     ids, x, y = join_sets(src, tgt)
     people = [person_of(i) for i in ids]
@@ -136,18 +166,10 @@ def fit(
         estimator.fit(x, y, groups=people)
     else:
         estimator.fit(x, y)
-    warn_fit_size(ids, src.dim)
     carried = target_view(view)
     if carried is not None:
         carried.fit(y)
-    provenance = Provenance(len(ids), len(set(people)), dataset if dataset is not None else source.parent.name)
-    save_map(estimator, out, source=src.fingerprint, target=tgt.fingerprint, provenance=provenance, view=carried)
-    chosen = f" (alpha chosen in fit: {estimator.alpha_:g})" if hasattr(estimator, "alpha_") else ""
-    console.print(
-        f"fitted {family}{chosen} {src.fingerprint.model} ({src.dim}-d) -> {tgt.fingerprint.model} ({tgt.dim}-d) "
-        f"on {len(x)} pairs of {provenance.n_people} people; wrote {out}",
-        highlight=False,
-    )
+    return (src.fingerprint, tgt.fingerprint, src.dim, tgt.dim), len(ids), len(set(people)), carried
 
 
 @app.command()
@@ -157,12 +179,24 @@ def transform(
     out: Annotated[Path, typer.Option(help="Parquet set to write, in the map's target space.")],
     batch_rows: Annotated[int, typer.Option(min=1, help="Rows mapped and written at a time.")] = 65536,
     force: ForceOpt = False,
+    scheduler: SchedulerOpt = None,
 ) -> None:
-    """Map every embedding of --input into the map's target space (fingerprint and provenance recorded)."""
+    """Map every embedding of --input into the map's target space (fingerprint and provenance recorded).
+
+    With --scheduler each chunk is mapped on the cluster and kept until the end, so a killed run resumes like migrate.
+    """
     from facebridge.maps.apply import transform_file
 
     out = output_path(out, ".parquet", force=force)
-    loaded, n, _ = transform_file(map_file, input_file, out, batch_rows=batch_rows)
+    if scheduler:
+        from facebridge.cluster import transform_distributed
+
+        with cluster_client(scheduler) as client:
+            loaded, n, _ = transform_distributed(
+                client, map_file, input_file, out, batch_rows=batch_rows, progress=True
+            )
+    else:
+        loaded, n, _ = transform_file(map_file, input_file, out, batch_rows=batch_rows)
     console.print(
         f"mapped {n} {loaded.source.model} embeddings to {loaded.target.model} ({loaded.target_dim}-d); wrote {out}",
         highlight=False,

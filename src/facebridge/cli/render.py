@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import numpy as np
 from rich.console import Console
 from rich.table import Table
 
@@ -45,10 +44,9 @@ def print_evaluation(console: Console, result: EvaluationResult, native: Evaluat
         console.print(note if note.startswith("warning:") else f"note: {note}", highlight=False)
 
 
-def warn_fit_size(ids: np.ndarray, source_dim: int, console: Console | None = None) -> None:
-    """Print :func:`fit_size_warnings` for a map fitted on ``ids`` (people counted when ids carry a person folder)."""
-    people = {str(i).partition("/")[0] for i in ids} if all("/" in str(i) for i in ids) else None
-    for line in fit_size_warnings(len(ids), None if people is None else len(people), source_dim):
+def warn_fit_size(n_images: int, n_people: int, source_dim: int, console: Console | None = None) -> None:
+    """Print :func:`fit_size_warnings` for a map fitted on ``n_images`` images of ``n_people`` people."""
+    for line in fit_size_warnings(n_images, n_people, source_dim):
         (console or Console(stderr=True)).print(line, highlight=False)
 
 

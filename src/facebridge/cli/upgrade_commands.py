@@ -9,6 +9,7 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
+from facebridge.cli.cluster_options import SchedulerOpt, cluster_client
 from facebridge.cli.main import app
 from facebridge.cli.outputs import output_path
 
@@ -30,16 +31,26 @@ def migrate(
     out: Annotated[Path, typer.Option(help="Migrated gallery to write (.parquet), in the map's target space.")],
     batch_rows: Annotated[int, typer.Option(min=1, help="Rows mapped per chunk (memory is bounded by one).")] = 65536,
     force: Annotated[bool, typer.Option(help="Replace an existing output file.")] = False,
+    scheduler: SchedulerOpt = None,
 ) -> None:
     """Convert an enrolled gallery to a new model without the photos: chunked, atomic and resumable.
 
-    A killed run started again with the same options maps only the chunks it had not finished.
+    A killed run started again with the same options (with or without --scheduler) maps only the chunks it had not
+    finished.
     """
     from facebridge.maps.apply import transform_file
 
     out = output_path(out, ".parquet", force=force)
     extra = {"migrated_from": {"file": gallery.name}}
-    loaded, n, reused = transform_file(map_file, gallery, out, batch_rows=batch_rows, resume=True, extra=extra)
+    if scheduler:
+        from facebridge.cluster import transform_distributed
+
+        with cluster_client(scheduler) as client:
+            loaded, n, reused = transform_distributed(
+                client, map_file, gallery, out, batch_rows=batch_rows, extra=extra, progress=True
+            )
+    else:
+        loaded, n, reused = transform_file(map_file, gallery, out, batch_rows=batch_rows, resume=True, extra=extra)
     resumed = f" ({reused} from an interrupted run)" if reused else ""
     console.print(
         f"migrated {n} {loaded.source.model} templates to {loaded.target.model} ({loaded.target_dim}-d){resumed}; "

@@ -6,7 +6,7 @@ import hashlib
 import json
 import os
 import shutil
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 import numpy as np
@@ -14,7 +14,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from facebridge.embeddings import Fingerprint, iter_parquet_batches, read_embeddings
-from facebridge.embeddings.io import embedding_schema, file_header
+from facebridge.embeddings.io import embedding_schema, parquet_space
 from facebridge.maps.io import load_map
 from facebridge.maps.map_file import MapFile
 from facebridge.storage import atomic_write
@@ -23,14 +23,20 @@ from facebridge.storage import atomic_write
 def _batches(path: Path, batch_rows: int) -> tuple[Fingerprint, int, Iterator[tuple[np.ndarray, np.ndarray]]]:
     """The input's fingerprint, dim and ``(ids, vectors)`` chunks: Parquet streamed, npz/CSV read whole."""
     if path.suffix.lower() == ".parquet" and path.is_file():
-        chunks = iter_parquet_batches(path, batch_rows)
-        header = file_header(pq.read_schema(path), path)
-        return Fingerprint.from_dict(header["fingerprint"]), int(header["dim"]), chunks
+        return (*parquet_space(path), iter_parquet_batches(path, batch_rows))
     es = read_embeddings(path)
     return es.fingerprint, es.dim, iter([(es.ids, es.vectors)])
 
 
-def _mapped_table(loaded: MapFile, schema: pa.Schema, ids: np.ndarray, vectors: np.ndarray) -> pa.Table:
+def mapped_schema(loaded: MapFile, map_path: Path, extra: dict | None = None) -> pa.Schema:
+    """The output schema: the map's target fingerprint and, under ``map``, its :meth:`MapFile.to_dict` and file name
+    (plus ``extra`` header entries)."""
+    header = {**(extra or {}), "map": {**loaded.to_dict(), "file": map_path.name}}
+    return embedding_schema(loaded.target_dim, loaded.target, extra=header)
+
+
+def mapped_table(loaded: MapFile, schema: pa.Schema, ids: np.ndarray, vectors: np.ndarray) -> pa.Table:
+    """One chunk ``ids`` (m,), ``vectors`` (m, source_dim) mapped into a table of ``schema``."""
     mapped = np.asarray(loaded.estimator.transform(vectors.astype(np.float64)), dtype=np.float32)
     emb = pa.FixedSizeListArray.from_arrays(pa.array(mapped.ravel(), pa.float32()), loaded.target_dim)
     return pa.Table.from_arrays([pa.array(ids.astype(str), pa.string()), emb], schema=schema)
@@ -40,6 +46,11 @@ def parts_dir(out: str | os.PathLike[str]) -> Path:
     """Where a resumable run keeps its finished chunks: ``.<out name>.parts`` beside ``out``."""
     out = Path(out)
     return out.with_name(f".{out.name}.parts")
+
+
+def part_path(parts: Path, index: int) -> Path:
+    """The file of chunk ``index`` (numbered as :func:`facebridge.embeddings.io.parquet_chunks` orders them)."""
+    return parts / f"part-{index:08d}.parquet"
 
 
 def _run_key(map_path: Path, source: Path, batch_rows: int) -> dict:
@@ -55,19 +66,45 @@ def _run_key(map_path: Path, source: Path, batch_rows: int) -> dict:
     }
 
 
-def _checkpointed(parts: Path, key: dict) -> set[int]:
-    """Chunks already finished under ``parts`` for this ``key``; a checkpoint of another run is discarded."""
+def checkpointed(out: str | os.PathLike[str], map_path: Path, source: Path, batch_rows: int) -> tuple[Path, set[int]]:
+    """The parts folder of ``out`` and the chunks already finished there by a run with the same input, map and
+    ``batch_rows``; a checkpoint of another run is discarded."""
+    parts = parts_dir(out)
+    key = _run_key(map_path, source, batch_rows)
     manifest = parts / "manifest.json"
     if parts.is_dir() and manifest.is_file() and json.loads(manifest.read_text()) == key:
-        return {int(p.stem.split("-")[1]) for p in parts.glob("part-*.parquet")}
+        return parts, {int(p.stem.split("-")[1]) for p in parts.glob("part-*.parquet")}
     shutil.rmtree(parts, ignore_errors=True)
     parts.mkdir(parents=True)
     atomic_write(manifest, lambda tmp: tmp.write_text(json.dumps(key)))
-    return set()
+    return parts, set()
 
 
-def _write_part(path: Path, table: pa.Table) -> None:
+def write_part(path: Path, table: pa.Table) -> None:
+    """One finished chunk, atomically: a killed writer leaves no part, a re-run overwrites it whole."""
     atomic_write(path, lambda tmp: pq.write_table(table, tmp, compression="zstd"))
+
+
+def write_tables(out: str | os.PathLike[str], schema: pa.Schema, tables: Iterable[pa.Table]) -> int:
+    """Write ``tables`` one after another into ``out`` atomically; returns the rows written."""
+    written = 0
+
+    def write(tmp: Path) -> None:
+        nonlocal written
+        with pq.ParquetWriter(tmp, schema, compression="zstd") as writer:
+            for table in tables:
+                writer.write_table(table)
+                written += table.num_rows
+
+    atomic_write(out, write)
+    return written
+
+
+def join_parts(out: str | os.PathLike[str], schema: pa.Schema, parts: Path) -> int:
+    """Join the finished chunks in ``parts`` into ``out`` in chunk order, then remove them; returns the rows."""
+    written = write_tables(out, schema, (pq.read_table(p) for p in sorted(parts.glob("part-*.parquet"))))
+    shutil.rmtree(parts, ignore_errors=True)
+    return written
 
 
 def transform_file(
@@ -91,29 +128,14 @@ def transform_file(
     source, map_path = Path(source), Path(map_path)
     fingerprint, dim, chunks = _batches(source, batch_rows)
     loaded = load_map(map_path, expected_source=fingerprint, expected_dim=dim)
-    header = {**(extra or {}), "map": {**loaded.to_dict(), "file": map_path.name}}
-    schema = embedding_schema(loaded.target_dim, loaded.target, extra=header)
-    tables = (_mapped_table(loaded, schema, ids, vectors) for ids, vectors in chunks)
+    schema = mapped_schema(loaded, map_path, extra)
+    if not resume:
+        return loaded, write_tables(out, schema, (mapped_table(loaded, schema, i, v) for i, v in chunks)), 0
+    parts, done = checkpointed(out, map_path, source, batch_rows)
     reused = 0
-    if resume:
-        parts = parts_dir(out)
-        done = _checkpointed(parts, _run_key(map_path, source, batch_rows))
-        for i, (ids, vectors) in enumerate(chunks):
-            if i in done:
-                reused += len(ids)
-            else:
-                _write_part(parts / f"part-{i:08d}.parquet", _mapped_table(loaded, schema, ids, vectors))
-        tables = (pq.read_table(p) for p in sorted(parts.glob("part-*.parquet")))
-    written = 0
-
-    def write(tmp: Path) -> None:
-        nonlocal written
-        with pq.ParquetWriter(tmp, schema, compression="zstd") as writer:
-            for table in tables:
-                writer.write_table(table)
-                written += table.num_rows
-
-    atomic_write(out, write)
-    if resume:
-        shutil.rmtree(parts, ignore_errors=True)
-    return loaded, written, reused
+    for i, (ids, vectors) in enumerate(chunks):
+        if i in done:
+            reused += len(ids)
+        else:
+            write_part(part_path(parts, i), mapped_table(loaded, schema, ids, vectors))
+    return loaded, join_parts(out, schema, parts), reused

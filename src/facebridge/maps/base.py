@@ -61,6 +61,11 @@ class LinearMap(MapEstimator):
     def _check_saved_params(self) -> None:
         self._checked(*self.coef_.shape)
 
+    def stats_options(self, dx: int, dy: int) -> dict[str, bool]:
+        """The ``SufficientStats`` options (``normalize``, ``track_yy``) that ``fit_stats`` needs for ``dx``-d sources
+        and ``dy``-d targets, with the parameters checked: statistics accumulated elsewhere are built with them."""
+        return {"normalize": self._checked(dx, dy)[0], "track_yy": self._needs_yy}
+
     def fit(self, X: object, y: object) -> Self:
         """Fit on source rows ``X`` (n, dx) and their target rows ``y`` (n, dy), streamed in chunks.
 

@@ -148,11 +148,14 @@ class AffineRidgeCV(LinearMap):
             if labels.shape != (n,):
                 raise InvalidInputError(f"groups must have one label per row, shape ({n},), got {labels.shape}")
             _, inverse = np.unique(labels, return_inverse=True)
-            fold = self._group_folds(np.bincount(inverse), k)[inverse]
+            fold = self.assign_folds(np.bincount(inverse))[inverse]
         folds = [SufficientStats.from_arrays(X[fold == f], y[fold == f], normalize=normalize) for f in range(k)]
-        return self._fit_folds(folds)
+        return self.fit_fold_stats(folds)
 
-    def _group_folds(self, sizes: np.ndarray, k: int) -> np.ndarray:
+    def assign_folds(self, sizes: Sequence[int]) -> np.ndarray:
+        """(len(sizes),) validation split of each group, from the groups' row counts in sorted group order: how
+        ``fit`` and ``fit_group_stats`` deal groups, for callers that accumulate per-split statistics themselves."""
+        k = self._check_params(1, 1)["n_splits"]
         if len(sizes) < k:
             raise InvalidInputError(f"{type(self).__name__}: n_splits={k} needs at least {k} groups, got {len(sizes)}")
         return group_folds(sizes, k)
@@ -165,12 +168,15 @@ class AffineRidgeCV(LinearMap):
             raise InvalidInputError("fit_group_stats needs statistics of at least one group")
         first = stats_by_group[keys[0]]
         k = self._checked(first.dx, first.dy)[1]["n_splits"]
-        fold = self._group_folds(np.array([stats_by_group[g].n for g in keys]), k)
-        return self._fit_folds(
+        fold = self.assign_folds([stats_by_group[g].n for g in keys])
+        return self.fit_fold_stats(
             [_sum([stats_by_group[g] for g, f in zip(keys, fold, strict=True) if f == i]) for i in range(k)]
         )
 
-    def _fit_folds(self, folds: list[SufficientStats]) -> Self:
+    def fit_fold_stats(self, folds: Sequence[SufficientStats]) -> Self:
+        """Fit from the statistics of each validation split (one per split, ``n_splits`` of them): each split is
+        validated on by a map fitted on the others, and the final map is fitted on all of them."""
+        folds = list(folds)
         total = _sum(folds)
         splits = [CVSplit(_sum(folds[:i] + folds[i + 1 :]), val) for i, val in enumerate(folds)]
         return self.fit_splits(total, splits)
