@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+from contextlib import ExitStack
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
@@ -11,6 +12,7 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
+from facebridge.cli.cluster_options import SchedulerOpt, cluster_client
 from facebridge.cli.main import app
 from facebridge.cli.map_commands import (
     Method,
@@ -242,6 +244,7 @@ def embed(
     repair: Annotated[bool, typer.Option(help="Drop unreadable store files (truncated parts) and redo their work.")] = (
         False
     ),
+    scheduler: SchedulerOpt = None,
 ) -> None:
     """Detect, align and embed images with one or more models into a resumable store.
 
@@ -263,7 +266,14 @@ def embed(
         console.print(f"no --model given: embedding with all {len(names)} models ({', '.join(names)})", highlight=False)
     root = images if images is not None else default_data_dir(data) / "lfw" / "images"
     rule = no_face or (NoFace.centre if dataset is not None else NoFace.skip)
-    with EmbedProgress(console) as bar:
+    with ExitStack() as stack:
+        executor = None
+        if scheduler is not None:  # workers read the images and write the parts: absolute paths, shared storage
+            client = stack.enter_context(cluster_client(scheduler))
+            executor, workers = client.get_executor(), max(1, len(client.scheduler_info()["workers"]))
+            out, root = out.resolve(), root.resolve()
+            models_dir = models_dir.resolve() if models_dir is not None else None
+        bar = stack.enter_context(EmbedProgress(console))
         summary = embed_folder(
             out,
             names,
@@ -277,6 +287,7 @@ def embed(
             min_face=min_face,
             wait=wait,
             repair=repair,
+            executor=executor,
             on_start=bar.start,
             progress=bar.advance,
         )

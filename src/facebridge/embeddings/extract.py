@@ -365,6 +365,7 @@ def embed_folder(
     min_face: int | None = None,
     wait: bool = False,
     repair: bool = False,
+    executor: Executor | None = None,
     on_start: Callable[[int], None] | None = None,
     progress: Progress | None = None,
 ) -> ExtractionSummary:
@@ -375,6 +376,7 @@ def embed_folder(
     central one (:func:`facebridge.faces.choose_face`). A store keeps the detector, ``no_face`` and ``min_face`` it
     was made with, and refuses to be resumed with others. One run at a time writes a store: another raises
     BusyError, or waits with ``wait``. ``repair`` first removes the store's unreadable files (their work is redone).
+    ``executor`` runs the embedding tasks (e.g. a Dask client's), as in :func:`extract`.
     """
     if not root.is_dir():
         raise MissingFileError(f"image folder not found: {root}")
@@ -399,6 +401,7 @@ def embed_folder(
             chunk_size=chunk_size,
             no_face=no_face,
             workers=workers,
+            executor=executor,
             on_start=on_start,
             progress=progress,
         )

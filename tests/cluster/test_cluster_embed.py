@@ -1,0 +1,75 @@
+"""``embed --scheduler``: the embedding tasks run on Dask workers (models loaded once per worker process, one part
+per chunk and model written atomically by the worker), and the store equals one process's, also when a worker is
+killed mid-chunk."""
+
+from __future__ import annotations
+
+import os
+import signal
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+pytest.importorskip("distributed")
+
+from distributed.diagnostics.plugin import WorkerPlugin
+
+from facebridge.cli.main import main
+from facebridge.embeddings import read_embeddings
+from facebridge.embeddings.extract import embed_folder
+from tests.embeddings.test_extract import lfw_copy
+
+pytestmark = pytest.mark.models
+MODELS = ["edgeface-xxs", "mobilefacenet-ncnn"]
+
+
+class KillOnEmbed(WorkerPlugin):
+    """SIGKILLs the worker process as it starts its first embedding chunk (once, for every worker: ``marker``)."""
+
+    def __init__(self, marker: str) -> None:
+        self.marker = marker
+
+    def transition(self, key, start: str, finish: str, **kwargs) -> None:
+        if finish == "executing" and "embed_chunk" in str(key) and not os.path.exists(self.marker):
+            Path(self.marker).write_text(str(os.getpid()))
+            os.kill(os.getpid(), signal.SIGKILL)
+
+
+@pytest.fixture(scope="module")
+def reference(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict]:
+    """A small LFW copy and its store embedded in one process."""
+    folder = tmp_path_factory.mktemp("cluster-embed")
+    root = folder / "images"
+    lfw_copy(root)
+    embed_folder(folder / "one", MODELS, root, chunk_size=4, workers=1)
+    return root, {m: read_embeddings(folder / "one" / f"{m}.parquet") for m in MODELS}
+
+
+def assert_same_store(store: Path, expected: dict) -> None:
+    for name, want in expected.items():
+        got = read_embeddings(store / f"{name}.parquet")
+        assert sorted(got.ids) == sorted(want.ids) and len(set(got.ids)) == got.n  # nothing lost or duplicated
+        np.testing.assert_allclose(got.vectors_of(want.ids), want.vectors, rtol=1e-5, atol=1e-5)
+        assert got.fingerprint == want.fingerprint
+
+
+def test_embed_on_the_cluster_equals_one_process(client, reference, tmp_path, capsys) -> None:
+    root, expected = reference
+    code = main(["embed", "--images", str(root), "--model", ",".join(MODELS), "--out", str(tmp_path / "store"),
+                 "--chunk-size", "4", "--scheduler", client.scheduler.address])  # fmt: skip
+    assert code == 0, capsys.readouterr().err
+    assert_same_store(tmp_path / "store", expected)
+
+
+def test_a_worker_killed_mid_chunk_loses_and_duplicates_nothing(client, reference, tmp_path) -> None:
+    root, expected = reference
+    marker = tmp_path / "killed"
+    client.register_plugin(KillOnEmbed(str(marker)), name="kill-on-embed")
+    try:
+        embed_folder(tmp_path / "store", MODELS, root, chunk_size=4, workers=2, executor=client.get_executor())
+    finally:
+        client.unregister_worker_plugin("kill-on-embed")
+    assert marker.exists()  # a worker did die; its chunk was retried elsewhere
+    assert_same_store(tmp_path / "store", expected)
+    client.wait_for_workers(2, timeout=60)
