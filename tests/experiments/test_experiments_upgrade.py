@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from facebridge.embeddings import EmbeddingSet
-from facebridge.experiments.upgrade import SCENARIOS, calibration_scores, upgrade_experiment
+from facebridge.experiments.upgrade import SCENARIOS, calibration_scores, fold_fitter, upgrade_experiment
 from facebridge.maps import make_map
 from facebridge.protocols.identification import identification_split
 from tests.helpers import synthetic_study
@@ -40,7 +40,7 @@ def test_an_exact_map_migrates_without_loss() -> None:
 def test_calibration_never_reads_the_test_fold() -> None:
     source, target, split = _world()
     k = 1
-    base = calibration_scores(source, target, split, k, lambda: make_map("affine"))
+    base = calibration_scores(source, target, split, k, fold_fitter(source, target, split, lambda: make_map("affine")))
     rows = split.fold == k
     in_fold = np.isin(source.ids, split.ids[rows])
     rng = np.random.default_rng(5)
@@ -50,6 +50,7 @@ def test_calibration_never_reads_the_test_fold() -> None:
         v[in_fold] = rng.normal(size=(int(in_fold.sum()), es.dim)) * 50
         return EmbeddingSet(es.ids, v, es.fingerprint)
 
-    other = calibration_scores(scrambled(source), scrambled(target), split, k, lambda: make_map("affine"))
+    a, b = scrambled(source), scrambled(target)
+    other = calibration_scores(a, b, split, k, fold_fitter(a, b, split, lambda: make_map("affine")))
     for key in ("native", "cross"):
         np.testing.assert_array_equal(base[key], other[key])

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import inspect
 import json
 from enum import StrEnum
 from pathlib import Path
@@ -123,7 +122,7 @@ def fit(
 ) -> None:
     """Fit a map from the source space to the target space on every id the two sets share."""
     from facebridge.embeddings import join_sets, read_embeddings
-    from facebridge.maps import Provenance, make_map, save_map
+    from facebridge.maps import Provenance, fit_rows, make_map, save_map
     from facebridge.protocols import person_of
 
     out = output_path(out, ".fbmap", force=force)
@@ -132,10 +131,7 @@ def fit(
     src, tgt = read_embeddings(source), read_embeddings(target)
     ids, x, y = join_sets(src, tgt)
     people = [person_of(i) for i in ids]
-    if "groups" in inspect.signature(estimator.fit).parameters:
-        estimator.fit(x, y, groups=people)
-    else:
-        estimator.fit(x, y)
+    fit_rows(estimator, x, y, groups=people)
     warn_fit_size(ids, src.dim)
     carried = target_view(view)
     if carried is not None:

@@ -9,25 +9,32 @@ probes (``mapped_probes``) and native A (``old``). Fold ``k``'s map is fitted on
 Thresholds: the operator's threshold is the one giving FAR ``f`` on native B scores; the FAR and TAR it gives on the
 upgrade's cross scores show the drift. The calibrated threshold is a cross-specific one at the same FAR, read off
 cross scores of the *training* folds only, each scored with a map fitted without that fold (so the calibration
-scores are out-of-sample for their map, as the test fold's are), and never off fold ``k``.
+scores are out-of-sample for their map, as the test fold's are), and never off fold ``k``. Maps are fitted on rows
+with each image's person as its group (``fit_rows``: a family that chooses alpha by cross-validation does so over
+people), and each set of left-out folds once (:func:`fold_fitter`).
 Scores of a fold for 1:1 thresholds: genuine = each mated probe against its enrolled image; impostor = every other
 (probe, gallery) comparison, non-mated probes included.
 """
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
 
 from facebridge.embeddings import EmbeddingSet
-from facebridge.maps import LinearMap
+from facebridge.experiments.methods import chosen_params
+from facebridge.maps import LinearMap, fit_rows
 from facebridge.protocols.identification import IdentificationSplit, identification_split
 from facebridge.protocols.identification_metrics import FPIRS, cosine_matrix, identify, threshold_at
+from facebridge.protocols.pairs import person_of
 
 SCENARIOS = ("self", "migrated_gallery", "mapped_probes", "old")
 FARS = (1e-3, 1e-2)
+#: The folds a fit leaves out -> the map fitted on the images of every other fold.
+Fitter = Callable[[frozenset[int]], LinearMap]
 
 
 @dataclass(frozen=True)
@@ -69,21 +76,28 @@ def pair_scores(mated: np.ndarray, nonmated: np.ndarray, mate: np.ndarray) -> tu
     return genuine, np.concatenate([mated[mask], nonmated.ravel()])
 
 
-def _fit(a: EmbeddingSet, b: EmbeddingSet, ids: np.ndarray, fit: Callable[[], LinearMap]) -> LinearMap:
-    return fit().fit(a.vectors_of(ids), b.vectors_of(ids))
+def fold_fitter(a: EmbeddingSet, b: EmbeddingSet, split: IdentificationSplit, make: Callable[[], LinearMap]) -> Fitter:
+    """Maps ``make()`` fitted on the images of every fold but the left-out ones, each image's person as its group;
+    memoised, since fold ``k``'s calibration and fold ``j``'s share the map that leaves out both."""
+
+    @functools.cache
+    def fit(exclude: frozenset[int]) -> LinearMap:
+        ids = split.ids[~np.isin(split.fold, sorted(exclude))]
+        return fit_rows(make(), a.vectors_of(ids), b.vectors_of(ids), groups=[person_of(i) for i in ids])
+
+    return fit
 
 
 def calibration_scores(
-    a: EmbeddingSet, b: EmbeddingSet, split: IdentificationSplit, k: int, fit: Callable[[], LinearMap]
+    a: EmbeddingSet, b: EmbeddingSet, split: IdentificationSplit, k: int, fitter: Fitter
 ) -> dict[str, np.ndarray]:
     """Impostor scores of every fold but ``k``, native (B, B) and cross (migrated A gallery, B probes), each fold
-    ``j`` scored with a map fitted on the folds other than ``j`` and ``k``. Never reads fold ``k``'s vectors."""
+    ``j`` scored with ``fitter({j, k})``: a map fitted on the other folds. Never reads fold ``k``'s vectors."""
     native, cross = [], []
     for j in range(split.n_folds):
         if j == k:
             continue
-        train = split.ids[(split.fold != j) & (split.fold != k)]
-        fs = _fold_spaces(a, b, split, j, _fit(a, b, train, fit))
+        fs = _fold_spaces(a, b, split, j, fitter(frozenset({j, k})))
         native.append(pair_scores(*_scores(fs, "self"), fs.mate)[1])
         cross.append(pair_scores(*_scores(fs, "migrated_gallery"), fs.mate)[1])
     return {"native": np.concatenate(native), "cross": np.concatenate(cross)}
@@ -114,18 +128,21 @@ def upgrade_experiment(
 ) -> dict:
     """Identification per scenario and fold, and the FAR drift before/after calibration, as plain data.
 
-    ``a`` and ``b`` must hold every id of ``split``. Rates in ``thresholds`` pool the counts over folds.
+    ``a`` and ``b`` must hold every id of ``split``; ``fit`` makes a new, unfitted map. Rates in ``thresholds``
+    pool the counts over folds; each fold records its map's chosen parameters (``alpha`` where it chooses one).
     """
+    fitter = fold_fitter(a, b, split, fit)
     folds: list[dict] = []
     drift: dict[str, dict[str, list[dict]]] = {
         f"{f:g}": {"native": [], "uncalibrated": [], "calibrated": []} for f in fars
     }
     for k in range(split.n_folds):
-        fs = _fold_spaces(a, b, split, k, _fit(a, b, split.train_ids(k), fit))
+        fitted = fitter(frozenset({k}))
+        fs = _fold_spaces(a, b, split, k, fitted)
         scores = {s: _scores(fs, s) for s in SCENARIOS}
         folds.append({s: identify(scores[s][0], fs.mate, scores[s][1], fpirs=fpirs).to_dict() for s in SCENARIOS})
-        folds[-1]["counts"] = split.counts(k)
-        calib = calibration_scores(a, b, split, k, fit)
+        folds[-1] |= {"counts": split.counts(k), "map_params": chosen_params(fitted)}
+        calib = calibration_scores(a, b, split, k, fitter)
         native = pair_scores(*scores["self"], fs.mate)
         cross = pair_scores(*scores["migrated_gallery"], fs.mate)
         for f in fars:

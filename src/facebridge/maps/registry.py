@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import difflib
+import inspect
 from typing import Any
 
 from facebridge.errors import NotFoundError
@@ -52,3 +53,11 @@ def make_map(method: str, **params: Any) -> MapEstimator:
     """A new, unfitted estimator for ``method`` with ``params``; an unknown parameter is an InvalidInputError."""
     cls = map_class(method)
     return cls().set_params(**params)
+
+
+def fit_rows(estimator: MapEstimator, X: object, y: object, groups: object = None) -> MapEstimator:
+    """``estimator.fit(X, y)`` on rows, passing ``groups`` (n,) (the person of each row) to the families whose fit
+    takes them (``affine_cv`` chooses alpha by cross-validation over people); returns the fitted estimator."""
+    if groups is not None and "groups" in inspect.signature(estimator.fit).parameters:
+        return estimator.fit(X, y, groups=groups)  # type: ignore[call-arg]
+    return estimator.fit(X, y)
