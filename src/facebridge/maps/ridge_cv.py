@@ -71,10 +71,12 @@ def validation_sse(
 
 
 def best_alpha(alphas: Sequence[float], errors: np.ndarray) -> float:
-    """The alpha with the lowest error; ties (to 1e-12 relative) go to the larger alpha (the smoother map)."""
+    """The alpha with the lowest error; ties (to 1e-12 relative) go to the larger alpha (the smoother map). An exact
+    map's error can come out a rounding error below zero, so the tolerance is relative to its magnitude."""
     order = np.argsort(alphas, kind="stable")
     errors = np.asarray(errors)[order]
-    best = np.flatnonzero(errors <= errors.min() * (1 + 1e-12))
+    lowest = errors.min()
+    best = np.flatnonzero(errors <= lowest + 1e-12 * abs(lowest))
     return float(np.asarray(alphas)[order][int(best[-1])])
 
 
