@@ -82,7 +82,7 @@ def test_cv_without_groups_is_kfold_and_errors_are_named() -> None:
 def test_an_exact_maps_rounding_below_zero_still_picks_an_alpha() -> None:
     assert best_alpha((1e-4, 1e-3, 1.0), np.array([-9e-6, 8e-5, 3.0])) == 1e-4
     assert best_alpha((1e-4, 1e-3, 1.0), np.array([2.0, 2.0, 3.0])) == 1e-3  # ties go to the larger alpha
-    X, Y, people = grouped_pairs(seed=3)
+    X, _, people = grouped_pairs(seed=3)
     q, _ = np.linalg.qr(np.random.default_rng(3).normal(size=(X.shape[1], X.shape[1])))
     exact = AffineRidgeCV().fit(X, X @ q, groups=people)  # normalised rows: the target is an exact rotation
     assert exact.alpha_ == min(exact.alphas)

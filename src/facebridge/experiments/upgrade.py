@@ -19,12 +19,16 @@ Scores of a fold for 1:1 thresholds: genuine = each mated probe against its enro
 from __future__ import annotations
 
 import functools
+import hashlib
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
 
 import numpy as np
 
 from facebridge.embeddings import EmbeddingSet
+from facebridge.experiments.checkpoint import cached, pair_key
 from facebridge.experiments.methods import chosen_params
 from facebridge.maps import LinearMap, fit_rows
 from facebridge.protocols.identification import IdentificationSplit, identification_split
@@ -33,6 +37,8 @@ from facebridge.protocols.pairs import person_of
 
 SCENARIOS = ("self", "migrated_gallery", "mapped_probes", "old")
 FARS = (1e-3, 1e-2)
+#: ``(stage, done, total)``, as the study's progress.
+Progress = Callable[[str, float, float], None]
 #: The folds a fit leaves out -> the map fitted on the images of every other fold.
 Fitter = Callable[[frozenset[int]], LinearMap]
 
@@ -108,11 +114,13 @@ def _rates(genuine: np.ndarray, impostor: np.ndarray, t: float) -> dict[str, flo
     return {"false_accepts": fa, "n_impostor": len(impostor), "true_accepts": ta, "n_genuine": len(genuine)}
 
 
-def _pooled(counts: list[dict]) -> dict[str, float | int]:
-    total = {key: sum(c[key] for c in counts) for key in counts[0]}
+def _pooled(rows: list[dict]) -> dict[str, Any]:
+    """The folds' counts summed, the pooled FAR and TAR, and each fold's own threshold (thresholds do not pool)."""
+    total = {key: sum(r[key] for r in rows) for key in ("false_accepts", "n_impostor", "true_accepts", "n_genuine")}
     return total | {
         "far": total["false_accepts"] / total["n_impostor"],
         "tar": total["true_accepts"] / total["n_genuine"],
+        "fold_thresholds": [r["threshold"] for r in rows],
     }
 
 
@@ -185,14 +193,27 @@ def upgrade_study(
     n_folds: int = 5,
     seed: int = 0,
     open_fraction: float = 0.25,
+    progress: Progress | None = None,
+    checkpoint: Path | None = None,
 ) -> dict:
     """:func:`upgrade_experiment` for each (source, target) model pair of ``sets``, on one split of the ids every
-    set shares; returns ``{"split": {...}, "pairs": [...]}``."""
+    set shares; returns ``{"split": {...}, "pairs": [...]}``. ``progress("upgrade", done, total)`` after each pair;
+    ``checkpoint``: a folder where finished pairs are kept (:func:`~facebridge.experiments.checkpoint.cached`), so
+    that an interrupted run resumes."""
     common = sorted(set.intersection(*(set(es.ids) for es in sets.values())))
     split = identification_split(
         np.array(common, dtype=object), n_folds=n_folds, seed=seed, open_fraction=open_fraction
     )
-    runs = [upgrade_experiment(sets[a], sets[b], split, fit, method=method) for a, b in pairs]
+    ids_digest = hashlib.sha256("\n".join(common).encode()).hexdigest()
+    settings = (method, repr(fit()), n_folds, seed, open_fraction, ids_digest)
+    runs = []
+    for i, (a, b) in enumerate(pairs):
+        name = f"upgrade-{a}-{b}-{pair_key('upgrade', sets[a], sets[b], settings)}"
+        runs.append(
+            cached(checkpoint, name, lambda a=a, b=b: upgrade_experiment(sets[a], sets[b], split, fit, method=method))
+        )
+        if progress is not None:
+            progress("upgrade", i + 1, len(pairs))
     counts = [split.counts(k) for k in range(split.n_folds)]
     return {
         "split": {
