@@ -62,6 +62,26 @@ def test_group_stats_fit_equals_row_fit_and_streams() -> None:
     np.testing.assert_allclose(stats.coef_, rows.coef_, atol=1e-10)
 
 
+@pytest.mark.parametrize("normalize", [True, False])
+def test_fit_many_equals_one_fit_per_target(normalize: bool) -> None:
+    X, Y, people = grouped_pairs(seed=4)
+    targets = [Y, np.sin(X[:, :3]) + 0.1, np.random.default_rng(4).normal(size=(len(X), 5))]
+    many = AffineRidgeCV(normalize=normalize).fit_many(X, targets, groups=people)
+    for fitted, y in zip(many, targets, strict=True):
+        one = AffineRidgeCV(normalize=normalize).fit(X, y, groups=people)
+        assert fitted.alpha_ == one.alpha_
+        np.testing.assert_allclose(fitted.cv_errors_, one.cv_errors_, rtol=1e-9)
+        np.testing.assert_allclose(fitted.coef_, one.coef_, rtol=1e-9, atol=1e-12)
+        np.testing.assert_allclose(fitted.intercept_, one.intercept_, rtol=1e-9, atol=1e-12)
+    x32, y32 = X.astype(np.float32), [t.astype(np.float32) for t in targets]  # embeddings: float32 products
+    for fitted, y in zip(AffineRidgeCV(normalize=normalize).fit_many(x32, y32, groups=people), y32, strict=True):
+        one = AffineRidgeCV(normalize=normalize).fit(x32, y, groups=people)
+        assert fitted.alpha_ == one.alpha_
+        np.testing.assert_allclose(fitted.coef_, one.coef_, rtol=1e-5, atol=1e-7)
+    with pytest.raises(InvalidInputError, match="at least one target"):
+        AffineRidgeCV().fit_many(X, [])
+
+
 def test_cv_without_groups_is_kfold_and_errors_are_named() -> None:
     X, Y, _ = grouped_pairs(seed=2)
     m = AffineRidgeCV(alphas=(0.1, 10.0), normalize=False).fit(X, Y)
