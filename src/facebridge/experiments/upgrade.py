@@ -11,7 +11,8 @@ upgrade's cross scores show the drift. The calibrated threshold is a cross-speci
 cross scores of the *training* folds only, each scored with a map fitted without that fold (so the calibration
 scores are out-of-sample for their map, as the test fold's are), and never off fold ``k``. Maps are fitted on rows
 with each image's person as its group (``fit_rows``: a family that chooses alpha by cross-validation does so over
-people), and each set of left-out folds once (:func:`fold_fitter`).
+people), each set of left-out folds once, for every target of a source at once (:func:`source_fitters`: a family
+with ``fit_many`` shares the source's work across targets).
 Scores of a fold for 1:1 thresholds: genuine = each mated probe against its enrolled image; impostor = every other
 (probe, gallery) comparison, non-mated probes included.
 """
@@ -20,7 +21,7 @@ from __future__ import annotations
 
 import functools
 import hashlib
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -30,7 +31,7 @@ import numpy as np
 from facebridge.embeddings import EmbeddingSet
 from facebridge.experiments.checkpoint import cached, pair_key
 from facebridge.experiments.methods import chosen_params
-from facebridge.maps import LinearMap, fit_rows
+from facebridge.maps import LinearMap, fit_targets
 from facebridge.protocols.identification import IdentificationSplit, identification_split
 from facebridge.protocols.identification_metrics import FPIRS, cosine_matrix, identify, threshold_at
 from facebridge.protocols.pairs import person_of
@@ -82,16 +83,22 @@ def pair_scores(mated: np.ndarray, nonmated: np.ndarray, mate: np.ndarray) -> tu
     return genuine, np.concatenate([mated[mask], nonmated.ravel()])
 
 
-def fold_fitter(a: EmbeddingSet, b: EmbeddingSet, split: IdentificationSplit, make: Callable[[], LinearMap]) -> Fitter:
-    """Maps ``make()`` fitted on the images of every fold but the left-out ones, each image's person as its group;
-    memoised, since fold ``k``'s calibration and fold ``j``'s share the map that leaves out both."""
+def source_fitters(
+    a: EmbeddingSet, targets: Mapping[str, EmbeddingSet], split: IdentificationSplit, make: Callable[[], LinearMap]
+) -> dict[str, Fitter]:
+    """Per target name, the maps ``a`` -> target fitted on the images of every fold but the left-out ones (each
+    image's person as its group); each set of left-out folds is fitted once, for all targets together
+    (``fit_targets``), and memoised: fold ``k``'s calibration and fold ``j``'s share the map that leaves out both."""
+    names = list(targets)
 
     @functools.cache
-    def fit(exclude: frozenset[int]) -> LinearMap:
+    def fit_all(exclude: frozenset[int]) -> dict[str, LinearMap]:
         ids = split.ids[~np.isin(split.fold, sorted(exclude))]
-        return fit_rows(make(), a.vectors_of(ids), b.vectors_of(ids), groups=[person_of(i) for i in ids])
+        ys = [targets[t].vectors_of(ids) for t in names]
+        fitted = fit_targets(make, a.vectors_of(ids), ys, groups=[person_of(i) for i in ids])
+        return dict(zip(names, fitted, strict=True))  # type: ignore[arg-type]
 
-    return fit
+    return {t: lambda exclude, t=t: fit_all(exclude)[t] for t in names}
 
 
 def calibration_scores(
@@ -128,7 +135,7 @@ def upgrade_experiment(
     a: EmbeddingSet,
     b: EmbeddingSet,
     split: IdentificationSplit,
-    fit: Callable[[], LinearMap],
+    fitter: Fitter,
     *,
     method: str = "",
     fars: tuple[float, ...] = FARS,
@@ -136,10 +143,10 @@ def upgrade_experiment(
 ) -> dict:
     """Identification per scenario and fold, and the FAR drift before/after calibration, as plain data.
 
-    ``a`` and ``b`` must hold every id of ``split``; ``fit`` makes a new, unfitted map. Rates in ``thresholds``
-    pool the counts over folds; each fold records its map's chosen parameters (``alpha`` where it chooses one).
+    ``a`` and ``b`` must hold every id of ``split``; ``fitter``: the maps ``a`` -> ``b`` by left-out folds
+    (:func:`source_fitters`). Rates in ``thresholds`` pool the counts over folds; each fold records its map's
+    chosen parameters (``alpha`` where it chooses one).
     """
-    fitter = fold_fitter(a, b, split, fit)
     folds: list[dict] = []
     drift: dict[str, dict[str, list[dict]]] = {
         f"{f:g}": {"native": [], "uncalibrated": [], "calibrated": []} for f in fars
@@ -206,12 +213,16 @@ def upgrade_study(
     )
     ids_digest = hashlib.sha256("\n".join(common).encode()).hexdigest()
     settings = (method, repr(fit()), n_folds, seed, open_fraction, ids_digest)
-    runs = []
+    runs, fitters, source = [], {}, None
     for i, (a, b) in enumerate(pairs):
-        name = f"upgrade-{a}-{b}-{pair_key('upgrade', sets[a], sets[b], settings)}"
-        runs.append(
-            cached(checkpoint, name, lambda a=a, b=b: upgrade_experiment(sets[a], sets[b], split, fit, method=method))
-        )
+        if a != source:  # the maps of one source to all its targets are fitted together, then dropped
+            source = a
+            fitters = source_fitters(sets[a], {t: sets[t] for s, t in pairs if s == a}, split, fit)
+
+        def run(a: str = a, b: str = b, fitter: Fitter = fitters[b]) -> dict:
+            return upgrade_experiment(sets[a], sets[b], split, fitter, method=method)
+
+        runs.append(cached(checkpoint, f"upgrade-{a}-{b}-{pair_key('upgrade', sets[a], sets[b], settings)}", run))
         if progress is not None:
             progress("upgrade", i + 1, len(pairs))
     counts = [split.counts(k) for k in range(split.n_folds)]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import difflib
 import inspect
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from facebridge.errors import NotFoundError
@@ -61,3 +62,14 @@ def fit_rows(estimator: MapEstimator, X: object, y: object, groups: object = Non
     if groups is not None and "groups" in inspect.signature(estimator.fit).parameters:
         return estimator.fit(X, y, groups=groups)  # type: ignore[call-arg]
     return estimator.fit(X, y)
+
+
+def fit_targets(
+    make: Callable[[], MapEstimator], X: object, targets: Sequence[object], groups: object = None
+) -> list[MapEstimator]:
+    """One new map ``make()`` per target of ``targets``, fitted on rows ``X`` as :func:`fit_rows` fits it; all at
+    once through the family's ``fit_many`` where it has one (the source's work shared), else one by one."""
+    estimator = make()
+    if hasattr(estimator, "fit_many"):
+        return estimator.fit_many(X, targets, groups=groups)
+    return [fit_rows(make(), X, y, groups) for y in targets]
