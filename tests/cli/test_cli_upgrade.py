@@ -135,6 +135,8 @@ def test_upgrade_study_writes_json_and_report(sets, capsys) -> None:
     results = json.loads((store / "up" / "upgrade.json").read_text())
     assert [(r["source"], r["target"]) for r in results["pairs"]] == [("model-a", "model-b"), ("model-b", "model-a")]
     text = (store / "up" / "upgrade.md").read_text()
-    assert text.startswith("# Model upgrade") and "FAR ÷ target after" in text and "model-a → model-b" in text
+    assert text.startswith("# Model upgrade") and "FAR 1e-3: migrated, calibrated" in text
+    assert "model-a → model-b" in text and "(figures/upgrade_rank1_loss.png)" in text
+    assert (store / "up" / "figures" / "upgrade_rank1_loss.png").is_file()
     code, _, stderr = run(capsys, "upgrade", "--store", store, "--models", "model-a", "--out", store / "up2")
     assert code == 2 and "two or more" in stderr

@@ -3,16 +3,28 @@
 from __future__ import annotations
 
 import numpy as np
+import pytest
 
 from facebridge.embeddings import EmbeddingSet
-from facebridge.experiments.upgrade import SCENARIOS, calibration_scores, upgrade_experiment
+from facebridge.experiments.upgrade import (
+    SCENARIOS,
+    calibration_scores,
+    source_fitters,
+    upgrade_experiment,
+    upgrade_study,
+)
 from facebridge.maps import make_map
 from facebridge.protocols.identification import identification_split
+from tests.experiments.toy_studies import toy_study
 from tests.helpers import synthetic_study
 
 
 def EXACT():
     return make_map("affine", normalize=False, alpha=1e-9)
+
+
+def _fitter(source: EmbeddingSet, target: EmbeddingSet, split, make):
+    return source_fitters(source, {"b": target}, split, make)["b"]
 
 
 def _world(noise: float = 0.6):
@@ -23,7 +35,7 @@ def _world(noise: float = 0.6):
 
 def test_an_exact_map_migrates_without_loss() -> None:
     source, target, split = _world()
-    result = upgrade_experiment(source, target, split, EXACT, method="affine")
+    result = upgrade_experiment(source, target, split, _fitter(source, target, split, EXACT), method="affine")
     s = result["summary"]
     assert set(s) == set(SCENARIOS)
     assert abs(s["migrated_gallery"]["rank1"] - s["self"]["rank1"]) < 1e-9  # source is an exact affine image
@@ -33,14 +45,14 @@ def test_an_exact_map_migrates_without_loss() -> None:
         assert modes["calibrated"]["far"] <= 3 * float(far) + 1e-3
     fold0 = result["folds"][0]
     assert fold0["self"]["n_mated"] == fold0["counts"]["mated"]
-    again = upgrade_experiment(source, target, split, EXACT, method="affine")
+    again = upgrade_experiment(source, target, split, _fitter(source, target, split, EXACT), method="affine")
     assert again["summary"] == s
 
 
 def test_calibration_never_reads_the_test_fold() -> None:
     source, target, split = _world()
     k = 1
-    base = calibration_scores(source, target, split, k, lambda: make_map("affine"))
+    base = calibration_scores(source, target, split, k, _fitter(source, target, split, lambda: make_map("affine")))
     rows = split.fold == k
     in_fold = np.isin(source.ids, split.ids[rows])
     rng = np.random.default_rng(5)
@@ -50,6 +62,22 @@ def test_calibration_never_reads_the_test_fold() -> None:
         v[in_fold] = rng.normal(size=(int(in_fold.sum()), es.dim)) * 50
         return EmbeddingSet(es.ids, v, es.fingerprint)
 
-    other = calibration_scores(scrambled(source), scrambled(target), split, k, lambda: make_map("affine"))
+    a, b = scrambled(source), scrambled(target)
+    other = calibration_scores(a, b, split, k, _fitter(a, b, split, lambda: make_map("affine")))
     for key in ("native", "cross"):
         np.testing.assert_array_equal(base[key], other[key])
+
+
+def test_fitting_a_sources_targets_together_gives_each_pairs_own_results() -> None:
+    sets, _ = toy_study(n_people=48)
+
+    def study(pairs: list[tuple[str, str]]) -> list[dict]:
+        return upgrade_study(sets, pairs, lambda: make_map("affine_cv"), method="affine_cv", n_folds=3)["pairs"]
+
+    together = study([("m0", "m1"), ("m0", "m2")])
+    alone = [*study([("m0", "m1")]), *study([("m0", "m2")])]
+    for shared, own in zip(together, alone, strict=True):
+        assert [f["map_params"] for f in shared["folds"]] == [f["map_params"] for f in own["folds"]]
+        for scenario, values in own["summary"].items():
+            assert shared["summary"][scenario] == pytest.approx(values, abs=1e-12)
+        assert shared["thresholds"] == own["thresholds"]

@@ -4,33 +4,13 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import pytest
-
-from facebridge.experiments import reproduce as reproduce_module
-from facebridge.experiments.audit import AuditSettings
-from facebridge.experiments.reproduce import ReproduceInputs, reproduce
+from facebridge.experiments.reproduce import reproduce
 from facebridge.reports import write_study_report
-from tests.experiments.toy_studies import toy_study
-
-TINY = AuditSettings(budgets=(0, 10, 100), seeds=(0,), unpaired_params={"n_iter": 2, "dim": 6})
-
-
-@pytest.fixture()
-def toy_reproduce(monkeypatch: pytest.MonkeyPatch, tmp_path: Path):
-    """``reproduce`` on a toy study: no images or weights, the toy sets stand in for the store."""
-    sets, pairs = toy_study(n_people=64, rotation=True)
-    monkeypatch.setattr(reproduce_module, "available_models", lambda names, models_dir: (list(sets), []))
-    monkeypatch.setattr(reproduce_module, "parse_lfw_pairs", lambda path: pairs)
-    monkeypatch.setattr(reproduce_module, "_embed", lambda *args: type("S", (), {"to_dict": lambda self: {}})())
-    monkeypatch.setattr(reproduce_module, "read_embeddings", lambda path: sets[Path(path).stem])
-    monkeypatch.setattr(reproduce_module, "PRIVACY_QUICK", TINY)
-    inputs = ReproduceInputs(tmp_path, tmp_path / "store", audit_checkpoint=tmp_path / "checkpoint")
-    return sets, inputs
 
 
 def test_reproduce_audits_every_ordered_pair_and_the_report_shows_it(toy_reproduce, tmp_path: Path) -> None:
     sets, inputs = toy_reproduce
-    results = reproduce(inputs, quick=True)
+    results = reproduce(inputs, quick=True, upgrade=False)
     audit = results.privacy
     assert audit is not None
     ordered = {(a, b) for a in sets for b in sets if a != b}
@@ -49,7 +29,7 @@ def test_reproduce_audits_every_ordered_pair_and_the_report_shows_it(toy_reprodu
 
 def test_without_privacy_there_is_no_section(toy_reproduce, tmp_path: Path) -> None:
     _, inputs = toy_reproduce
-    results = reproduce(inputs, quick=True, privacy=False)
+    results = reproduce(inputs, quick=True, privacy=False, upgrade=False)
     assert results.privacy is None and results.to_dict()["privacy"] is None
     write_study_report(results.to_dict(), tmp_path / "report")
     assert "Privacy" not in (tmp_path / "report" / "report.md").read_text()

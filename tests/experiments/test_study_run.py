@@ -106,6 +106,7 @@ def test_results_follow_the_contract(toy: tuple) -> None:
         "targets",
         "ytf",
         "privacy",
+        "upgrade",
     }
     meta = d["meta"]
     assert meta["protocol"] == "toy" and meta["pairs"] == pairs.n and meta["folds"] == 4 and meta["quick"]
@@ -115,6 +116,7 @@ def test_results_follow_the_contract(toy: tuple) -> None:
         "kernel_whitened": "nonlinear",
     }
     assert len(d["penalty"]) == 6 * 6 and len(d["modes"]) == 6 * 6 and d["ytf"] is None and d["privacy"] is None
+    assert d["upgrade"] is None
     for row in d["penalty"]:
         assert row["mode"] == "cross" and len(row["fold_accuracy"]) == 4
         assert row["penalty"] == pytest.approx(row["native_target"] - row["mean"])

@@ -20,6 +20,7 @@ from facebridge.maps import (
     TargetView,
 )
 from facebridge.maps.rank_path import RankPath
+from facebridge.maps.ridge_cv import best_alpha
 
 
 def grouped_pairs(n: int = 400, dx: int = 10, dy: int = 6, seed: int = 0) -> tuple[np.ndarray, ...]:
@@ -76,6 +77,26 @@ def test_fold_stats_from_assigned_folds_equal_the_row_fit() -> None:
         est.assign_folds([5, 7])
 
 
+@pytest.mark.parametrize("normalize", [True, False])
+def test_fit_many_equals_one_fit_per_target(normalize: bool) -> None:
+    X, Y, people = grouped_pairs(seed=4)
+    targets = [Y, np.sin(X[:, :3]) + 0.1, np.random.default_rng(4).normal(size=(len(X), 5))]
+    many = AffineRidgeCV(normalize=normalize).fit_many(X, targets, groups=people)
+    for fitted, y in zip(many, targets, strict=True):
+        one = AffineRidgeCV(normalize=normalize).fit(X, y, groups=people)
+        assert fitted.alpha_ == one.alpha_
+        np.testing.assert_allclose(fitted.cv_errors_, one.cv_errors_, rtol=1e-9)
+        np.testing.assert_allclose(fitted.coef_, one.coef_, rtol=1e-9, atol=1e-12)
+        np.testing.assert_allclose(fitted.intercept_, one.intercept_, rtol=1e-9, atol=1e-12)
+    x32, y32 = X.astype(np.float32), [t.astype(np.float32) for t in targets]  # embeddings: float32 products
+    for fitted, y in zip(AffineRidgeCV(normalize=normalize).fit_many(x32, y32, groups=people), y32, strict=True):
+        one = AffineRidgeCV(normalize=normalize).fit(x32, y, groups=people)
+        assert fitted.alpha_ == one.alpha_
+        np.testing.assert_allclose(fitted.coef_, one.coef_, rtol=1e-5, atol=1e-7)
+    with pytest.raises(InvalidInputError, match="at least one target"):
+        AffineRidgeCV().fit_many(X, [])
+
+
 def test_cv_without_groups_is_kfold_and_errors_are_named() -> None:
     X, Y, _ = grouped_pairs(seed=2)
     m = AffineRidgeCV(alphas=(0.1, 10.0), normalize=False).fit(X, Y)
@@ -91,6 +112,15 @@ def test_cv_without_groups_is_kfold_and_errors_are_named() -> None:
         AffineRidgeCV().fit(X, Y, groups=np.arange(len(X)) % 2)
     with pytest.raises(InvalidInputError, match="fit_group_stats"):
         AffineRidgeCV().fit_stats(SufficientStats.from_arrays(X, Y, normalize=True))
+
+
+def test_an_exact_maps_rounding_below_zero_still_picks_an_alpha() -> None:
+    assert best_alpha((1e-4, 1e-3, 1.0), np.array([-9e-6, 8e-5, 3.0])) == 1e-4
+    assert best_alpha((1e-4, 1e-3, 1.0), np.array([2.0, 2.0, 3.0])) == 1e-3  # ties go to the larger alpha
+    X, _, people = grouped_pairs(seed=3)
+    q, _ = np.linalg.qr(np.random.default_rng(3).normal(size=(X.shape[1], X.shape[1])))
+    exact = AffineRidgeCV().fit(X, X @ q, groups=people)  # normalised rows: the target is an exact rotation
+    assert exact.alpha_ == min(exact.alphas)
 
 
 def test_rank_path_gives_every_rank_of_both_families() -> None:

@@ -11,7 +11,13 @@ from hypothesis import strategies as st
 
 from facebridge.errors import InvalidInputError
 from facebridge.protocols.identification import identification_split, read_split, write_split
-from facebridge.protocols.identification_metrics import closed_set_dir, identify, mate_ranks, open_set_dir
+from facebridge.protocols.identification_metrics import (
+    closed_set_dir,
+    identify,
+    mate_ranks,
+    open_set_dir,
+    threshold_at,
+)
 from facebridge.protocols.pairs import person_of
 
 MATED = np.array([[0.9, 0.2, 0.1], [0.5, 0.4, 0.3], [0.3, 0.6, 0.6]])
@@ -73,6 +79,16 @@ def test_metrics_match_plain_reference(g: int, n: int, m: int, seed: int, fpir: 
         assert ranks[i] == 1 + sum(1 for j in range(g) if j != mate[i] and scores[i, j] >= scores[i, mate[i]])
     assert open_set_dir(scores, mate, nonmated, fpir).hits == _reference_open(scores, mate, nonmated, fpir)
     assert closed_set_dir(scores, mate, fpir).hits == _reference_closed(scores, mate, fpir)
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.integers(1, 300), st.integers(0, 9999), st.sampled_from([0.0, 1e-3, 0.01, 0.1, 0.5, 0.999, 1.0]))
+def test_threshold_is_the_smallest_with_rate_at_most_the_target(n: int, seed: int, rate: float) -> None:
+    scores = np.random.default_rng(seed).integers(0, 7, size=n) / 6  # many ties
+    t = threshold_at(scores, rate)
+    assert (scores >= t).mean() <= rate
+    below = [float(x) for x in np.unique(scores) if x < t]  # any smaller threshold at a score accepts too many
+    assert all((scores >= x).mean() > rate for x in below)
 
 
 def test_split_is_people_disjoint_complete_and_seeded(tmp_path) -> None:

@@ -346,14 +346,20 @@ def reproduce(
     ytf: Annotated[
         Path | None, typer.Option(help="YouTube Faces aligned_images_DB (or its parent): adds the YTF tables.")
     ] = None,
-    seed: Annotated[int, typer.Option(help="Seed for sample-size draws and seeded methods.")] = 0,
+    seed: Annotated[
+        int, typer.Option(help="Seed for sample-size draws, seeded methods and the upgrade's identification split.")
+    ] = 0,
     models_dir: ModelsDirOpt = None,
     workers: Annotated[int, typer.Option(min=1, help="Processes for embedding.")] = os.cpu_count() or 1,
     privacy: Annotated[
         bool, typer.Option(help="Also run the privacy audit of every pair (a section and OUT/privacy/).")
     ] = True,
+    upgrade: Annotated[
+        bool, typer.Option(help="Also run the model-upgrade study of every ordered pair (1:N search, FAR drift).")
+    ] = True,
 ) -> None:
-    """Reproduce the study: native accuracy, penalty matrix, sample size, rank, modes, privacy; writes a report."""
+    """Reproduce the study: native accuracy, penalty matrix, sample size, rank, modes, privacy, model upgrade;
+    writes a report."""
     import time
 
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
@@ -368,7 +374,9 @@ def reproduce(
     started = time.perf_counter()
     target = out or Path("reports") / ("lfw-study-quick" if quick else "lfw-study")
     checkpoint = target / "privacy" / "checkpoint"
-    inputs = ReproduceInputs(default_data_dir(data), store, models_dir, ytf, None, workers, checkpoint)
+    inputs = ReproduceInputs(
+        default_data_dir(data), store, models_dir, ytf, None, workers, checkpoint, target / "upgrade" / "checkpoint"
+    )
     names = model_names(models) if models else None  # spec files are registered here
     columns = (TextColumn("{task.description:>12}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
     with Progress(*columns, console=console, transient=False) as bar:
@@ -379,7 +387,9 @@ def reproduce(
                 tasks[stage] = bar.add_task(stage, total=total)
             bar.update(tasks[stage], completed=done, total=total)
 
-        results = run_reproduce(inputs, models=names, quick=quick, seed=seed, privacy=privacy, progress=progress)
+        results = run_reproduce(
+            inputs, models=names, quick=quick, seed=seed, privacy=privacy, upgrade=upgrade, progress=progress
+        )
     written = write_study_report(results.to_dict(), target)
     if results.privacy is not None:
         written |= {f"privacy/{k}": v for k, v in write_audit_report(results.privacy, target / "privacy").items()}

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import inspect
 import json
 from enum import StrEnum
 from pathlib import Path
@@ -126,6 +125,7 @@ def fit(
     """Fit a map from the source space to the target space on every id the two sets share."""
     from facebridge.maps import Provenance, make_map, save_map
 
+
     out = output_path(out, ".fbmap", force=force)
     family, fixed_alpha = _alpha(alpha, str(method))
     estimator = make_map(family, **map_params(fixed_alpha, rank, normalize, param))
@@ -157,15 +157,13 @@ def _fit_here(estimator: Any, source: Path, target: Path, view: View) -> tuple[t
     """``fit`` in this process: both sets read whole and joined; returns the spaces (fingerprints and dims), the
     ids and people fitted on, and the fitted ``--view`` (or None)."""
     from facebridge.embeddings import join_sets, read_embeddings
+    from facebridge.maps import fit_rows
     from facebridge.protocols import person_of
 
     src, tgt = read_embeddings(source), read_embeddings(target)
     ids, x, y = join_sets(src, tgt)
     people = [person_of(i) for i in ids]
-    if "groups" in inspect.signature(estimator.fit).parameters:
-        estimator.fit(x, y, groups=people)
-    else:
-        estimator.fit(x, y)
+    fit_rows(estimator, x, y, groups=people)
     carried = target_view(view)
     if carried is not None:
         carried.fit(y)

@@ -1,13 +1,11 @@
 """The audit over several ordered model pairs (and optionally the defences), as one JSON-ready results dict.
 
-With ``checkpoint``, each finished pair is saved as JSON under that folder, keyed by a hash of the settings and of
-both sets' ids and vectors: a re-run after an interruption reuses them, and a change of data or settings does not.
+With ``checkpoint``, each finished pair is saved as JSON under that folder (:mod:`facebridge.experiments.checkpoint`):
+a re-run after an interruption reuses them, and a change of data or settings does not.
 """
 
 from __future__ import annotations
 
-import hashlib
-import json
 import time
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
@@ -18,36 +16,12 @@ from facebridge.embeddings import EmbeddingSet
 from facebridge.errors import InvalidInputError
 from facebridge.experiments.audit import FARS, LINK_BAR, AuditData, AuditSettings, audit_pair
 from facebridge.experiments.audit_defences import DEFAULT_DEFENCES, DEFENCE_BUDGETS, defence_points
+from facebridge.experiments.checkpoint import cached, pair_key
 from facebridge.experiments.defences import DefenceSpec
 from facebridge.experiments.threads import blas_threads
 from facebridge.protocols import PairList
-from facebridge.storage import atomic_write
 
 Progress = Callable[[str, float, float], None]
-
-
-def _digest(es: EmbeddingSet) -> str:
-    h = hashlib.sha256(es.fingerprint.model.encode())
-    h.update("\n".join(es.ids).encode())
-    h.update(es.vectors.tobytes())
-    return h.hexdigest()
-
-
-def _pair_key(kind: str, a: EmbeddingSet, b: EmbeddingSet, settings: Any) -> str:
-    text = json.dumps([kind, _digest(a), _digest(b), repr(settings)], sort_keys=True)
-    return hashlib.sha256(text.encode()).hexdigest()[:16]
-
-
-def _cached(checkpoint: Path | None, name: str, compute: Callable[[], Any]) -> Any:
-    """``compute()``, saved as ``checkpoint/name.json`` and read back from there when it exists."""
-    if checkpoint is None:
-        return compute()
-    path = checkpoint / f"{name}.json"
-    if path.is_file():
-        return json.loads(path.read_text(encoding="utf-8"))
-    value = compute()
-    atomic_write(path, lambda tmp: tmp.write_text(json.dumps(value), encoding="utf-8"))
-    return value
 
 
 def run_audit(
@@ -81,22 +55,22 @@ def run_audit(
     with blas_threads(1):
         for i, (a, b) in enumerate(pairs):
             report = None if progress is None else lambda d, t, i=i: progress("audit", i + d / t, len(pairs))
-            name = f"pair-{a}-{b}-{_pair_key('pair', sets[a], sets[b], settings)}"
+            name = f"pair-{a}-{b}-{pair_key('pair', sets[a], sets[b], settings)}"
 
             def compute_pair(a: str = a, b: str = b, report: Any = report) -> dict[str, Any]:
                 return audit_pair(AuditData.join(sets[a], sets[b]), settings, report)
 
-            results["pairs"].append(_cached(checkpoint, name, compute_pair))
+            results["pairs"].append(cached(checkpoint, name, compute_pair))
         for i, (a, b) in enumerate(defence_pairs):
             report = None if progress is None else lambda d, t, i=i: progress("defences", i + d / t, len(defence_pairs))
-            key = _pair_key("defences", sets[a], sets[b], (settings, protocol.name, list(protocol.id_a), defences,
+            key = pair_key("defences", sets[a], sets[b], (settings, protocol.name, list(protocol.id_a), defences,
                                                            defence_budgets))  # type: ignore[union-attr]  # fmt: skip
 
             def compute_defences(a: str = a, b: str = b, report: Any = report) -> list[dict[str, Any]]:
                 data = AuditData.join(sets[a], sets[b])
                 return defence_points(data, protocol, settings, defences, defence_budgets, report)  # type: ignore[arg-type]
 
-            results["defences"] += _cached(checkpoint, f"defences-{a}-{b}-{key}", compute_defences)
+            results["defences"] += cached(checkpoint, f"defences-{a}-{b}-{key}", compute_defences)
     results["meta"] = {
         "budgets": list(settings.budgets),
         "seeds": list(settings.seeds),

@@ -7,17 +7,22 @@ weights or runtime are missing are left out with a note, so the study runs with 
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Sequence
+import time
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
-from facebridge.embeddings import read_embeddings
+from facebridge.embeddings import EmbeddingSet, read_embeddings
 from facebridge.embeddings.extract import ExtractionSummary, embed_folder
 from facebridge.errors import FacebridgeError, InvalidInputError, MissingFileError
 from facebridge.experiments.audit import AuditSettings
 from facebridge.experiments.audit_defences import DEFENCE_BUDGETS
 from facebridge.experiments.audit_run import run_audit
 from facebridge.experiments.study import StudyResults, run_study, run_ytf_study
+from facebridge.experiments.threads import blas_threads
+from facebridge.experiments.upgrade import upgrade_study
+from facebridge.maps import make_map
 from facebridge.models import get_spec, list_specs, resolve_models_dir, weights_status
 from facebridge.protocols import list_ytf_frames, parse_lfw_pairs, parse_ytf_splits
 
@@ -38,11 +43,34 @@ class ReproduceInputs:
     ytf_store: Path | None = None
     workers: int = 2
     audit_checkpoint: Path | None = None
+    upgrade_checkpoint: Path | None = None
 
 
 #: The privacy audit run with the study: every ordered pair; the defences on the first pair.
 PRIVACY = AuditSettings()
 PRIVACY_QUICK = AuditSettings(budgets=(0, 100, 1000), seeds=(0,))
+
+
+@dataclass(frozen=True)
+class UpgradeSettings:
+    """The model-upgrade study run with the study: the map family (``facebridge.maps`` registry name), the
+    identification folds, and whether every ordered pair runs or only those from and to the first model."""
+
+    method: str = "affine_cv"
+    n_folds: int = 5
+    all_pairs: bool = True
+
+    def pairs(self, names: Sequence[str]) -> list[tuple[str, str]]:
+        ordered = [(a, b) for a in names for b in names if a != b]
+        return ordered if self.all_pairs else [p for p in ordered if names[0] in p]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"method": self.method, "n_folds": self.n_folds, "all_pairs": self.all_pairs}
+
+
+#: Every ordered pair, affine ridge with alpha chosen by cross-validation over people, 5 folds.
+UPGRADE = UpgradeSettings()
+UPGRADE_QUICK = UpgradeSettings(n_folds=3, all_pairs=False)
 
 
 def available_models(names: Sequence[str] | None, models_dir: Path | None) -> tuple[list[str], list[str]]:
@@ -91,10 +119,13 @@ def reproduce(
     quick: bool = False,
     seed: int = 0,
     privacy: bool = True,
+    upgrade: bool = True,
     progress: Progress | None = None,
 ) -> StudyResults:
     """Embed LFW (and YTF frames when ``inputs.ytf_root`` is given) with the models found, then run the study and,
-    with ``privacy``, the privacy audit of every ordered pair (``PRIVACY``, or ``PRIVACY_QUICK`` when quick)."""
+    with ``privacy``, the privacy audit of every ordered pair (``PRIVACY``, or ``PRIVACY_QUICK`` when quick), and,
+    with ``upgrade``, the model-upgrade study on all LFW images (``UPGRADE``, or ``UPGRADE_QUICK``), seeded by
+    ``seed``."""
     names, notes = available_models(models, inputs.models_dir)
     lfw = inputs.data / "lfw"
     pairs = parse_lfw_pairs(lfw / "pairs.txt")
@@ -117,9 +148,39 @@ def reproduce(
             checkpoint=inputs.audit_checkpoint,
         )
         results = results.with_privacy(audit)
+    if upgrade:
+        results = results.with_upgrade(
+            run_upgrade(sets, names, UPGRADE_QUICK if quick else UPGRADE, seed, progress, inputs.upgrade_checkpoint)
+        )
     if inputs.ytf_root is not None:
         results = results.with_ytf(_ytf(inputs.ytf_root, inputs, names, quick, seed, progress))
     return results
+
+
+def run_upgrade(
+    sets: Mapping[str, EmbeddingSet],
+    names: Sequence[str],
+    settings: UpgradeSettings,
+    seed: int,
+    progress: Progress | None = None,
+    checkpoint: Path | None = None,
+) -> dict[str, Any]:
+    """``upgrade_study`` of ``settings``' pairs of ``names`` on one thread of BLAS, with its settings and duration
+    under ``meta``."""
+    started = time.perf_counter()
+    with blas_threads(1):
+        study = upgrade_study(
+            {n: sets[n] for n in names},
+            settings.pairs(names),
+            lambda: make_map(settings.method),
+            method=settings.method,
+            n_folds=settings.n_folds,
+            seed=seed,
+            progress=progress,
+            checkpoint=checkpoint,
+        )
+    meta = settings.to_dict() | {"duration_s": round(time.perf_counter() - started, 2)}
+    return study | {"meta": meta}
 
 
 def _ytf(

@@ -74,6 +74,7 @@ class StudyResults:
     rank_summary: list[dict[str, Any]]
     ytf: StudyResults | None = field(default=None)
     privacy: dict[str, Any] | None = field(default=None)
+    upgrade: dict[str, Any] | None = field(default=None)
 
     def with_ytf(self, ytf: StudyResults) -> StudyResults:
         """These results with ``ytf`` attached as the YouTube Faces section."""
@@ -82,6 +83,10 @@ class StudyResults:
     def with_privacy(self, audit: dict[str, Any]) -> StudyResults:
         """These results with a privacy audit (``experiments.audit_run.run_audit``'s dict) attached."""
         return replace(self, privacy=audit)
+
+    def with_upgrade(self, upgrade: dict[str, Any]) -> StudyResults:
+        """These results with a model-upgrade study (``experiments.upgrade.upgrade_study``'s dict) attached."""
+        return replace(self, upgrade=upgrade)
 
     def _body(self) -> dict[str, Any]:
         return {
@@ -103,6 +108,7 @@ class StudyResults:
             "targets": dict(TARGETS),
             "ytf": None if self.ytf is None else self.ytf._body(),
             "privacy": self.privacy,
+            "upgrade": self.upgrade,
         }
 
 

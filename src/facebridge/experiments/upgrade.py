@@ -9,25 +9,39 @@ probes (``mapped_probes``) and native A (``old``). Fold ``k``'s map is fitted on
 Thresholds: the operator's threshold is the one giving FAR ``f`` on native B scores; the FAR and TAR it gives on the
 upgrade's cross scores show the drift. The calibrated threshold is a cross-specific one at the same FAR, read off
 cross scores of the *training* folds only, each scored with a map fitted without that fold (so the calibration
-scores are out-of-sample for their map, as the test fold's are), and never off fold ``k``.
+scores are out-of-sample for their map, as the test fold's are), and never off fold ``k``. Maps are fitted on rows
+with each image's person as its group (``fit_rows``: a family that chooses alpha by cross-validation does so over
+people), each set of left-out folds once, for every target of a source at once (:func:`source_fitters`: a family
+with ``fit_many`` shares the source's work across targets).
 Scores of a fold for 1:1 thresholds: genuine = each mated probe against its enrolled image; impostor = every other
 (probe, gallery) comparison, non-mated probes included.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import functools
+import hashlib
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
 
 import numpy as np
 
 from facebridge.embeddings import EmbeddingSet
-from facebridge.maps import LinearMap
+from facebridge.experiments.checkpoint import cached, pair_key
+from facebridge.experiments.methods import chosen_params
+from facebridge.maps import LinearMap, fit_targets
 from facebridge.protocols.identification import IdentificationSplit, identification_split
 from facebridge.protocols.identification_metrics import FPIRS, cosine_matrix, identify, threshold_at
+from facebridge.protocols.pairs import person_of
 
 SCENARIOS = ("self", "migrated_gallery", "mapped_probes", "old")
 FARS = (1e-3, 1e-2)
+#: ``(stage, done, total)``, as the study's progress.
+Progress = Callable[[str, float, float], None]
+#: The folds a fit leaves out -> the map fitted on the images of every other fold.
+Fitter = Callable[[frozenset[int]], LinearMap]
 
 
 @dataclass(frozen=True)
@@ -69,21 +83,34 @@ def pair_scores(mated: np.ndarray, nonmated: np.ndarray, mate: np.ndarray) -> tu
     return genuine, np.concatenate([mated[mask], nonmated.ravel()])
 
 
-def _fit(a: EmbeddingSet, b: EmbeddingSet, ids: np.ndarray, fit: Callable[[], LinearMap]) -> LinearMap:
-    return fit().fit(a.vectors_of(ids), b.vectors_of(ids))
+def source_fitters(
+    a: EmbeddingSet, targets: Mapping[str, EmbeddingSet], split: IdentificationSplit, make: Callable[[], LinearMap]
+) -> dict[str, Fitter]:
+    """Per target name, the maps ``a`` -> target fitted on the images of every fold but the left-out ones (each
+    image's person as its group); each set of left-out folds is fitted once, for all targets together
+    (``fit_targets``), and memoised: fold ``k``'s calibration and fold ``j``'s share the map that leaves out both."""
+    names = list(targets)
+
+    @functools.cache
+    def fit_all(exclude: frozenset[int]) -> dict[str, LinearMap]:
+        ids = split.ids[~np.isin(split.fold, sorted(exclude))]
+        ys = [targets[t].vectors_of(ids) for t in names]
+        fitted = fit_targets(make, a.vectors_of(ids), ys, groups=[person_of(i) for i in ids])
+        return dict(zip(names, fitted, strict=True))  # type: ignore[arg-type]
+
+    return {t: lambda exclude, t=t: fit_all(exclude)[t] for t in names}
 
 
 def calibration_scores(
-    a: EmbeddingSet, b: EmbeddingSet, split: IdentificationSplit, k: int, fit: Callable[[], LinearMap]
+    a: EmbeddingSet, b: EmbeddingSet, split: IdentificationSplit, k: int, fitter: Fitter
 ) -> dict[str, np.ndarray]:
     """Impostor scores of every fold but ``k``, native (B, B) and cross (migrated A gallery, B probes), each fold
-    ``j`` scored with a map fitted on the folds other than ``j`` and ``k``. Never reads fold ``k``'s vectors."""
+    ``j`` scored with ``fitter({j, k})``: a map fitted on the other folds. Never reads fold ``k``'s vectors."""
     native, cross = [], []
     for j in range(split.n_folds):
         if j == k:
             continue
-        train = split.ids[(split.fold != j) & (split.fold != k)]
-        fs = _fold_spaces(a, b, split, j, _fit(a, b, train, fit))
+        fs = _fold_spaces(a, b, split, j, fitter(frozenset({j, k})))
         native.append(pair_scores(*_scores(fs, "self"), fs.mate)[1])
         cross.append(pair_scores(*_scores(fs, "migrated_gallery"), fs.mate)[1])
     return {"native": np.concatenate(native), "cross": np.concatenate(cross)}
@@ -94,11 +121,13 @@ def _rates(genuine: np.ndarray, impostor: np.ndarray, t: float) -> dict[str, flo
     return {"false_accepts": fa, "n_impostor": len(impostor), "true_accepts": ta, "n_genuine": len(genuine)}
 
 
-def _pooled(counts: list[dict]) -> dict[str, float | int]:
-    total = {key: sum(c[key] for c in counts) for key in counts[0]}
+def _pooled(rows: list[dict]) -> dict[str, Any]:
+    """The folds' counts summed, the pooled FAR and TAR, and each fold's own threshold (thresholds do not pool)."""
+    total = {key: sum(r[key] for r in rows) for key in ("false_accepts", "n_impostor", "true_accepts", "n_genuine")}
     return total | {
         "far": total["false_accepts"] / total["n_impostor"],
         "tar": total["true_accepts"] / total["n_genuine"],
+        "fold_thresholds": [r["threshold"] for r in rows],
     }
 
 
@@ -106,7 +135,7 @@ def upgrade_experiment(
     a: EmbeddingSet,
     b: EmbeddingSet,
     split: IdentificationSplit,
-    fit: Callable[[], LinearMap],
+    fitter: Fitter,
     *,
     method: str = "",
     fars: tuple[float, ...] = FARS,
@@ -114,18 +143,21 @@ def upgrade_experiment(
 ) -> dict:
     """Identification per scenario and fold, and the FAR drift before/after calibration, as plain data.
 
-    ``a`` and ``b`` must hold every id of ``split``. Rates in ``thresholds`` pool the counts over folds.
+    ``a`` and ``b`` must hold every id of ``split``; ``fitter``: the maps ``a`` -> ``b`` by left-out folds
+    (:func:`source_fitters`). Rates in ``thresholds`` pool the counts over folds; each fold records its map's
+    chosen parameters (``alpha`` where it chooses one).
     """
     folds: list[dict] = []
     drift: dict[str, dict[str, list[dict]]] = {
         f"{f:g}": {"native": [], "uncalibrated": [], "calibrated": []} for f in fars
     }
     for k in range(split.n_folds):
-        fs = _fold_spaces(a, b, split, k, _fit(a, b, split.train_ids(k), fit))
+        fitted = fitter(frozenset({k}))
+        fs = _fold_spaces(a, b, split, k, fitted)
         scores = {s: _scores(fs, s) for s in SCENARIOS}
         folds.append({s: identify(scores[s][0], fs.mate, scores[s][1], fpirs=fpirs).to_dict() for s in SCENARIOS})
-        folds[-1]["counts"] = split.counts(k)
-        calib = calibration_scores(a, b, split, k, fit)
+        folds[-1] |= {"counts": split.counts(k), "map_params": chosen_params(fitted)}
+        calib = calibration_scores(a, b, split, k, fitter)
         native = pair_scores(*scores["self"], fs.mate)
         cross = pair_scores(*scores["migrated_gallery"], fs.mate)
         for f in fars:
@@ -168,14 +200,31 @@ def upgrade_study(
     n_folds: int = 5,
     seed: int = 0,
     open_fraction: float = 0.25,
+    progress: Progress | None = None,
+    checkpoint: Path | None = None,
 ) -> dict:
     """:func:`upgrade_experiment` for each (source, target) model pair of ``sets``, on one split of the ids every
-    set shares; returns ``{"split": {...}, "pairs": [...]}``."""
+    set shares; returns ``{"split": {...}, "pairs": [...]}``. ``progress("upgrade", done, total)`` after each pair;
+    ``checkpoint``: a folder where finished pairs are kept (:func:`~facebridge.experiments.checkpoint.cached`), so
+    that an interrupted run resumes."""
     common = sorted(set.intersection(*(set(es.ids) for es in sets.values())))
     split = identification_split(
         np.array(common, dtype=object), n_folds=n_folds, seed=seed, open_fraction=open_fraction
     )
-    runs = [upgrade_experiment(sets[a], sets[b], split, fit, method=method) for a, b in pairs]
+    ids_digest = hashlib.sha256("\n".join(common).encode()).hexdigest()
+    settings = (method, repr(fit()), n_folds, seed, open_fraction, ids_digest)
+    runs, fitters, source = [], {}, None
+    for i, (a, b) in enumerate(pairs):
+        if a != source:  # the maps of one source to all its targets are fitted together, then dropped
+            source = a
+            fitters = source_fitters(sets[a], {t: sets[t] for s, t in pairs if s == a}, split, fit)
+
+        def run(a: str = a, b: str = b, fitter: Fitter = fitters[b]) -> dict:
+            return upgrade_experiment(sets[a], sets[b], split, fitter, method=method)
+
+        runs.append(cached(checkpoint, f"upgrade-{a}-{b}-{pair_key('upgrade', sets[a], sets[b], settings)}", run))
+        if progress is not None:
+            progress("upgrade", i + 1, len(pairs))
     counts = [split.counts(k) for k in range(split.n_folds)]
     return {
         "split": {

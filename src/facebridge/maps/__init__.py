@@ -11,7 +11,7 @@ from facebridge.maps.map_file import Provenance
 from facebridge.maps.mlp import MLPMap
 from facebridge.maps.pca_ridge import PCARidgeMap
 from facebridge.maps.procrustes import ProcrustesMap
-from facebridge.maps.registry import METHODS, STATS_METHODS, make_map, map_class
+from facebridge.maps.registry import METHODS, STATS_METHODS, fit_rows, fit_targets, make_map, map_class
 from facebridge.maps.ridge import RidgeMap
 from facebridge.maps.ridge_cv import ALPHAS, AffineRidgeCV, CVSplit
 from facebridge.maps.rrr import ReducedRankMap
@@ -45,6 +45,8 @@ __all__ = [
     "Spectrum",
     "SufficientStats",
     "TargetView",
+    "fit_rows",
+    "fit_targets",
     "load_map",
     "make_map",
     "map_class",

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import difflib
+import inspect
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from facebridge.errors import NotFoundError
@@ -52,3 +54,22 @@ def make_map(method: str, **params: Any) -> MapEstimator:
     """A new, unfitted estimator for ``method`` with ``params``; an unknown parameter is an InvalidInputError."""
     cls = map_class(method)
     return cls().set_params(**params)
+
+
+def fit_rows(estimator: MapEstimator, X: object, y: object, groups: object = None) -> MapEstimator:
+    """``estimator.fit(X, y)`` on rows, passing ``groups`` (n,) (the person of each row) to the families whose fit
+    takes them (``affine_cv`` chooses alpha by cross-validation over people); returns the fitted estimator."""
+    if groups is not None and "groups" in inspect.signature(estimator.fit).parameters:
+        return estimator.fit(X, y, groups=groups)  # type: ignore[call-arg]
+    return estimator.fit(X, y)
+
+
+def fit_targets(
+    make: Callable[[], MapEstimator], X: object, targets: Sequence[object], groups: object = None
+) -> list[MapEstimator]:
+    """One new map ``make()`` per target of ``targets``, fitted on rows ``X`` as :func:`fit_rows` fits it; all at
+    once through the family's ``fit_many`` where it has one (the source's work shared), else one by one."""
+    estimator = make()
+    if hasattr(estimator, "fit_many"):
+        return estimator.fit_many(X, targets, groups=groups)
+    return [fit_rows(make(), X, y, groups) for y in targets]

@@ -16,7 +16,7 @@ from typing import Any, Self
 import numpy as np
 
 from facebridge.errors import InvalidInputError
-from facebridge.maps._checks import as_matrix, check_alphas
+from facebridge.maps._checks import as_matrix, check_alphas, l2_normalize_rows
 from facebridge.maps._solve import eigen_solve, intercept_for
 from facebridge.maps.base import LinearMap
 from facebridge.maps.stats import SufficientStats
@@ -71,10 +71,12 @@ def validation_sse(
 
 
 def best_alpha(alphas: Sequence[float], errors: np.ndarray) -> float:
-    """The alpha with the lowest error; ties (to 1e-12 relative) go to the larger alpha (the smoother map)."""
+    """The alpha with the lowest error; ties (to 1e-12 relative) go to the larger alpha (the smoother map). An exact
+    map's error can come out a rounding error below zero, so the tolerance is relative to its magnitude."""
     order = np.argsort(alphas, kind="stable")
     errors = np.asarray(errors)[order]
-    best = np.flatnonzero(errors <= errors.min() * (1 + 1e-12))
+    lowest = errors.min()
+    best = np.flatnonzero(errors <= lowest + 1e-12 * abs(lowest))
     return float(np.asarray(alphas)[order][int(best[-1])])
 
 
@@ -136,21 +138,59 @@ class AffineRidgeCV(LinearMap):
             raise InvalidInputError(f"{type(self).__name__} requires y to be passed, but the target y is None")
         X, y = as_matrix(X, "X", finite=False), as_matrix(y, "y", finite=False)
         normalize, params = self._checked(X.shape[1], y.shape[1])
-        k, n = params["n_splits"], len(X)
-        if len(y) != n:
-            raise InvalidInputError(f"X has {n} rows but y has {len(y)}")
+        k = params["n_splits"]
+        if len(y) != len(X):
+            raise InvalidInputError(f"X has {len(X)} rows but y has {len(y)}")
+        fold = self._row_folds(len(X), k, groups)
+        folds = [SufficientStats.from_arrays(X[fold == f], y[fold == f], normalize=normalize) for f in range(k)]
+        return self.fit_fold_stats(folds)
+
+    def fit_many(self, X: object, targets: Sequence[object], groups: object = None) -> list[AffineRidgeCV]:
+        """One fitted copy of this estimator per target of ``targets`` ((n, dy_t) each, rows matching ``X``), each as
+        ``fit(X, target, groups)`` would fit it, sharing what depends on the source alone: its products, each split's
+        source eigendecomposition and validation scatter (for many targets, the source's O(dx^3) work is done once).
+        """
+        X = as_matrix(X, "X", finite=False)
+        ys = [as_matrix(y, "y", finite=False) for y in targets]
+        if not ys:
+            raise InvalidInputError(f"{type(self).__name__}.fit_many needs at least one target")
+        normalize, params = self._checked(X.shape[1], ys[0].shape[1])
+        k = params["n_splits"]
+        if any(len(y) != len(X) for y in ys):
+            raise InvalidInputError(f"X has {len(X)} rows but a target has {[len(y) for y in ys]}")
+        fold = self._row_folds(len(X), k, groups)
+        dtype = np.result_type(X, *ys)  # as ``SufficientStats.update`` promotes a chunk of mixed precision
+        X, ys = X.astype(dtype, copy=False), [y.astype(dtype, copy=False) for y in ys]
+        if normalize:  # each target on its own: the targets are normalised apart, then accumulated side by side
+            X, ys = l2_normalize_rows(X), [l2_normalize_rows(y) for y in ys]
+        joined = np.hstack(ys)
+        folds = [SufficientStats.from_arrays(X[fold == f], joined[fold == f]) for f in range(k)]
+        for stats in folds:
+            stats.normalize = normalize  # the rows were normalised above
+        total = _sum(folds)
+        trains = [_sum(folds[:i] + folds[i + 1 :]) for i in range(k)]
+        quads = [shifted_source_quad(val, t.mean_x, t.source_eigh()[1]) for t, val in zip(trains, folds, strict=True)]
+        fitted, start = [], 0
+        for y in ys:
+            cols = slice(start, start + y.shape[1])
+            start = cols.stop
+            splits = [CVSplit(t.target_columns(cols), v.target_columns(cols), q)
+                      for t, v, q in zip(trains, folds, quads, strict=True)]  # fmt: skip
+            fitted.append(type(self)(**self.get_params()).fit_splits(total.target_columns(cols), splits))
+        return fitted
+
+    def _row_folds(self, n: int, k: int, groups: object) -> np.ndarray:
+        """(n,) validation split of each row: the groups dealt by :func:`group_folds`, or ``KFold``'s consecutive
+        blocks without groups."""
         if groups is None:
             if n < k:
                 raise InvalidInputError(f"{type(self).__name__}: n_splits={k} needs at least {k} rows (n_samples={n})")
-            fold = np.repeat(np.arange(k), [n // k + (i < n % k) for i in range(k)])
-        else:
-            labels = np.asarray(groups)
-            if labels.shape != (n,):
-                raise InvalidInputError(f"groups must have one label per row, shape ({n},), got {labels.shape}")
-            _, inverse = np.unique(labels, return_inverse=True)
-            fold = self.assign_folds(np.bincount(inverse))[inverse]
-        folds = [SufficientStats.from_arrays(X[fold == f], y[fold == f], normalize=normalize) for f in range(k)]
-        return self.fit_fold_stats(folds)
+            return np.repeat(np.arange(k), [n // k + (i < n % k) for i in range(k)])
+        labels = np.asarray(groups)
+        if labels.shape != (n,):
+            raise InvalidInputError(f"groups must have one label per row, shape ({n},), got {labels.shape}")
+        _, inverse = np.unique(labels, return_inverse=True)
+        return self.assign_folds(np.bincount(inverse))[inverse]
 
     def assign_folds(self, sizes: Sequence[int]) -> np.ndarray:
         """(len(sizes),) validation split of each group, from the groups' row counts in sorted group order: how

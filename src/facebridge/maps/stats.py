@@ -211,6 +211,21 @@ class SufficientStats:
         self._eigh_source = source
         return self
 
+    def target_columns(self, cols: slice) -> SufficientStats:
+        """The same rows' statistics against the target columns ``cols`` only (one of several targets accumulated side
+        by side); its source eigendecomposition is this object's, computed once for all such parts."""
+        part = SufficientStats(
+            self.n,
+            self.sum_x.copy(),
+            self.sum_y[cols].copy(),
+            self.xtx.copy(),
+            self.xty[:, cols].copy(),
+            self.ssq_y[cols].copy(),
+            None if self.yty is None else self.yty[cols, cols].copy(),
+            self.normalize,
+        )
+        return part.with_source_eigh(lambda centered: self.source_eigh(centered=centered))
+
     def source_eigh(self, *, centered: bool = True) -> Eigh:
         """``psd_eigh`` of the source scatter (centred or raw), computed once per statistics."""
         if centered not in self._eigh:

@@ -62,9 +62,11 @@ def save_figure(draw: Callable[[], Any], stem: Path) -> tuple[Path, Path]:
 
 
 def penalty_norm(rows: Sequence[Record], bound: float, key: str = "penalty_vs_plain") -> tuple[float, float]:
-    """Shared colour limits for every heatmap: at least [0, 2 x bound], so ``bound`` is the colormap's centre."""
+    """Shared colour limits for every heatmap: at least [0, 2 x bound], so ``bound`` is the colormap's centre, and
+    strictly around ``bound`` even when it is <= 0 (a centre at the median of costs that are all zero)."""
     values = [r[key] for r in rows] or [0.0]
-    return min(0.0, min(values)) - 1e-9, max(2.0 * bound, max(values))
+    low, high = min(0.0, min(values), bound) - 1e-9, max(2.0 * bound, max(values))
+    return low, high if high > bound else bound + 1e-9
 
 
 def penalty_heatmap(
@@ -75,9 +77,11 @@ def penalty_heatmap(
     limits: tuple[float, float],
     bound: float,
     key: str = "penalty_vs_plain",
+    label: str | None = None,
 ) -> Any:
     """Penalty ``key`` of one method's maps: source rows x target columns, annotated; the diverging colormap is
-    centred on ``bound`` (yellow), green below, red above. Cells with no map (the diagonal) are grey with a dash."""
+    centred on ``bound`` (yellow), green below, red above. Cells with no map (the diagonal) are grey with a dash.
+    ``label``: the colour bar's (default: the penalty and the study bound); any per-pair cost in points fits."""
     colors = _mpl(".colors")
     n = len(models)
     grid = np.full((n, n), np.nan)
@@ -101,7 +105,7 @@ def penalty_heatmap(
     ax.spines[:].set_visible(False)
     bar = fig.colorbar(image, ax=ax, shrink=0.9)
     bar.ax.axhline(bound, color="black", linewidth=1.5)
-    bar.set_label(f"penalty vs plain native (points)\nblack line: study bound {bound:.1f}")
+    bar.set_label(label or f"penalty vs plain native (points)\nblack line: study bound {bound:.1f}")
     return fig
 
 

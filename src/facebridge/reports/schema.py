@@ -171,6 +171,9 @@ def results_problem(results: Any) -> str:
         problem = _missing(privacy, ("meta", "pairs", "defences"), "privacy") if isinstance(privacy, dict) else (
             "privacy must be an audit results dict or null"
         )
+    upgrade = results.get("upgrade") if isinstance(results, dict) else None
+    if not problem and upgrade is not None:
+        problem = _missing(upgrade, ("split", "pairs"), "upgrade")
     if problem or results["ytf"] is None:
         return problem
     return _part_problem(results["ytf"], "ytf.")

@@ -1,117 +1,200 @@
 """The "Model upgrade" report section: 1:N identification with a migrated gallery (self vs cross test) and the
 FAR drift of the operator's threshold before and after calibration, rendered from an upgrade study's results
-(:func:`facebridge.experiments.upgrade.upgrade_study`)."""
+(:func:`facebridge.experiments.upgrade.upgrade_study`, with ``meta`` when ``reproduce`` ran it)."""
 
 from __future__ import annotations
 
+import math
 import os
 import statistics
+from functools import partial
 from pathlib import Path
 from typing import Any
 
-from facebridge.reports.document import Block, Bullets, Heading, Paragraph, Table, render_markdown
-from facebridge.reports.numbers import fmt, fmt_sig, fmt_signed
+from facebridge.reports import figures
+from facebridge.reports.document import Block, Bullets, Figure, Heading, Paragraph, Table, render_markdown
+from facebridge.reports.numbers import fmt, fmt_sig, fmt_signed, fmt_value
+from facebridge.reports.summary import pair_name, unique
 from facebridge.storage import atomic_write
 
 Record = dict[str, Any]
+#: The FAR whose drift the summary states, as the results key it is stored under.
+SUMMARY_FAR = "0.001"
+#: "Within a factor of 2": a realised FAR between target / 2 and target x 2.
+FACTOR = 2.0
 
 
 def _pct(x: float) -> str:
     return fmt(100 * x, 1)
 
 
-def _pair(run: Record) -> str:
-    return f"{run['source']} → {run['target']}"
-
-
-def _rank1_loss(run: Record) -> float:
-    s = run["summary"]
-    return 100 * (s["self"]["rank1"] - s["migrated_gallery"]["rank1"])
+def rank1_losses(runs: list[Record]) -> list[Record]:
+    """Per pair: ``rank1_loss``, the re-enrolled native B rank-1 minus the migrated-gallery rank-1 (points, mean over
+    folds); the heatmap and the table both read these."""
+    return [
+        {
+            "source": r["source"],
+            "target": r["target"],
+            "rank1_loss": 100 * (r["summary"]["self"]["rank1"] - r["summary"]["migrated_gallery"]["rank1"]),
+        }
+        for r in runs
+    ]
 
 
 def _identification_table(runs: list[Record]) -> Table:
     rows = []
-    for run in runs:
+    for run, loss in zip(runs, rank1_losses(runs), strict=True):
         s = run["summary"]
         rows.append(
             (
-                _pair(run),
-                run["method"],
+                pair_name(run),
                 *(_pct(s[k]["rank1"]) for k in ("self", "migrated_gallery", "mapped_probes", "old")),
-                fmt_signed(-_rank1_loss(run), 1),
+                fmt_signed(-loss["rank1_loss"], 1),
                 _pct(s["self"]["dir_open@0.01"]),
                 _pct(s["migrated_gallery"]["dir_open@0.01"]),
             )
         )
     header = (
-        "source → target", "method", "rank-1 self (B/B)", "rank-1 migrated A gallery / B probes",
+        "source → target", "rank-1 self (B/B)", "rank-1 migrated A gallery / B probes",
         "rank-1 B gallery / mapped A probes", "rank-1 old (A/A)", "migrated − self (points)",
         "open-set DIR@FPIR 1e-2 self", "open-set DIR@FPIR 1e-2 migrated",
     )  # fmt: skip
-    return Table(header, tuple(rows), caption="Mean over folds, in percent.")
+    return Table(header, tuple(rows), caption="Rank-1 and DIR per pair, mean over folds, in percent.")
 
 
 def _drift_table(runs: list[Record]) -> Table:
+    """One row per pair: for each target FAR, the realised FAR (÷ target) and TAR of native B, of the migrated
+    gallery at the native threshold, and of the migrated gallery at the calibrated threshold."""
+    fars = list(runs[0]["thresholds"])
     rows = []
     for run in runs:
-        for far, modes in run["thresholds"].items():
-            n, u, c = modes["native"], modes["uncalibrated"], modes["calibrated"]
-            rows.append(
-                (
-                    _pair(run),
-                    fmt_sig(float(far)),
-                    f"{fmt_sig(n['far'])} / {_pct(n['tar'])}",
-                    f"{fmt_sig(u['far'])} / {_pct(u['tar'])}",
-                    f"{fmt_sig(c['far'])} / {_pct(c['tar'])}",
-                    fmt(u["far"] / float(far), 2),
-                    fmt(c["far"] / float(far), 2),
-                    str(c["n_impostor"]),
-                )
-            )
-    header = (
-        "source → target", "target FAR", "native B: FAR / TAR %", "migrated, native threshold: FAR / TAR %",
-        "migrated, calibrated: FAR / TAR %", "FAR ÷ target before", "FAR ÷ target after", "impostor pairs",
-    )  # fmt: skip
-    return Table(header, tuple(rows), caption="Pooled over the held-out folds.")
+        cells = [pair_name(run)]
+        for far in fars:
+            for mode in ("native", "uncalibrated", "calibrated"):
+                m = run["thresholds"][far][mode]
+                cells.append(f"{fmt_sig(m['far'])} (×{fmt(m['far'] / float(far), 2)}) / {_pct(m['tar'])}")
+        cells.append(str(run["thresholds"][fars[0]]["calibrated"]["n_impostor"]))
+        rows.append(tuple(cells))
+    header = ["source → target"]
+    for far in fars:
+        t = fmt_sig(float(far))
+        header += [f"FAR {t}: native B", f"FAR {t}: migrated, native threshold", f"FAR {t}: migrated, calibrated"]
+    caption = (
+        "Realised FAR (× target) / TAR % at each target FAR, pooled over the held-out folds; impostor pairs per pair "
+        "in the last column."
+    )
+    return Table((*header, "impostor pairs"), tuple(rows), caption=caption)
 
 
-def upgrade_section(upgrade: Record | None, level: int = 2) -> list[Block]:
-    """The section's blocks; none when the study has no upgrade results."""
-    if not upgrade or not upgrade.get("pairs"):
-        return []
+def _ratio_off(far: float, target: float) -> float:
+    """How far a realised FAR is from its target, as a factor >= 1 either way (inf for no false accept)."""
+    if far == 0:
+        return math.inf
+    return max(far / target, target / far)
+
+
+def _far_summary(runs: list[Record], mode: str) -> tuple[float, str, float, int]:
+    """(median FAR, the pair farthest from the target by ratio, its FAR, pairs within FACTOR) at SUMMARY_FAR."""
+    target = float(SUMMARY_FAR)
+    fars = [(r["thresholds"][SUMMARY_FAR][mode]["far"], pair_name(r)) for r in runs]
+    worst_far, worst_pair = max(fars, key=lambda fp: _ratio_off(fp[0], target))
+    within = sum(_ratio_off(f, target) <= FACTOR for f, _ in fars)
+    return statistics.median(f for f, _ in fars), worst_pair, worst_far, within
+
+
+def _summary(runs: list[Record]) -> Bullets:
+    losses = sorted(((r["rank1_loss"], pair_name(r)) for r in rank1_losses(runs)), reverse=True)
+    items = [
+        f"Rank-1 lost by migrating the gallery instead of re-enrolling with B: median "
+        f"{fmt(statistics.median(x for x, _ in losses), 2)} points over {len(runs)} pairs; worst {losses[0][1]} "
+        f"({fmt(losses[0][0], 2)} points)."
+    ]
+    if all(SUMMARY_FAR in r["thresholds"] for r in runs):
+        t = fmt_sig(float(SUMMARY_FAR))
+        median, pair, far, _ = _far_summary(runs, "uncalibrated")
+        items.append(
+            f"FAR realised at the {t} target with the operator's native-B threshold (before calibration): median "
+            f"{fmt_sig(median)}; farthest from the target {pair} ({fmt_sig(far)})."
+        )
+        median, pair, far, within = _far_summary(runs, "calibrated")
+        items.append(
+            f"After calibration on the training folds: median {fmt_sig(median)}; farthest from the target {pair} "
+            f"({fmt_sig(far)}); {within} of {len(runs)} pairs within a factor of {FACTOR:g} of {t}."
+        )
+    return Bullets(tuple(items))
+
+
+def _heatmap(runs: list[Record], prefix: str) -> Figure:
+    losses = rank1_losses(runs)
+    models = unique(m for r in runs for m in (r["source"], r["target"]))
+    centre = statistics.median(r["rank1_loss"] for r in losses)
+    limits = figures.penalty_norm(losses, centre, key="rank1_loss")
+    label = f"rank-1 loss (points)\nblack line: median {fmt(centre, 2)}"
+    draw = partial(figures.penalty_heatmap, losses, models, title="Rank-1 lost by migrating the gallery",
+                   limits=limits, bound=centre, key="rank1_loss", label=label)  # fmt: skip
+    caption = (
+        "Rank-1 loss (points): re-enrolled native B rank-1 minus migrated A gallery + B probes rank-1, per source "
+        "(rows) and target (columns), mean over folds. Colour centred on the median over pairs: greener below it, "
+        "redder above it; grey with a dash: no pair."
+    )
+    return Figure(f"{prefix}upgrade_rank1_loss", caption, draw)
+
+
+def _setup(upgrade: Record) -> str:
     split, runs = upgrade["split"], upgrade["pairs"]
     fold = split["per_fold"][0]
-    losses = sorted(((_rank1_loss(r), _pair(r)) for r in runs), reverse=True)
-    worst_far = max(
-        ((m["calibrated"]["far"] / float(f), _pair(r), f) for r in runs for f, m in r["thresholds"].items())
+    alphas = [f["map_params"]["alpha"] for r in runs for f in r["folds"] if "alpha" in f.get("map_params", {})]
+    chosen = f" (alpha chosen per fold, {fmt_value(min(alphas))} to {fmt_value(max(alphas))})" if alphas else ""
+    return (
+        f"1:N identification on {split['n_images']} images in {split['n_folds']} people-disjoint folds (seed "
+        f"{split['seed']}): per fold one enrolled image per person plus the people with one image as distractors "
+        f"(fold 1: {fold['gallery']} enrolled, {fold['distractor']} distractors), the other images as mated "
+        f"probes ({fold['mated']}), and a share {split['open_fraction']:g} of the people not enrolled as "
+        f"non-mated probes ({fold['nonmated']}). Map: {', '.join(unique(r['method'] for r in runs))}{chosen}, "
+        "each fold's fitted on the other folds' people only. Open-set DIR follows bob.measure; the operator's "
+        "threshold gives the target FAR on native B scores of the training folds, the calibrated one the same FAR "
+        "on cross scores of the training folds."
     )
+
+
+def _quick_note(upgrade: Record) -> list[Block]:
+    meta = upgrade.get("meta", {})
+    if meta.get("all_pairs", True):
+        return []
+    runs = upgrade["pairs"]
+    models = unique(m for r in runs for m in (r["source"], r["target"]))
+    return [
+        Paragraph(
+            f"Quick run: {upgrade['split']['n_folds']} folds and only the pairs from and to {models[0]} ({len(runs)} "
+            f"of {len(models) * (len(models) - 1)} ordered pairs); the numbers are indicative only."
+        )
+    ]
+
+
+def upgrade_section(upgrade: Record | None, level: int = 2, prefix: str = "") -> list[Block]:
+    """The section's blocks; none when the study has no upgrade results. ``prefix``: of the heatmap's file name."""
+    if not upgrade or not upgrade.get("pairs"):
+        return []
+    runs = upgrade["pairs"]
     return [
         Heading(level, "Model upgrade"),
-        Paragraph(
-            f"1:N identification on {split['n_images']} images in {split['n_folds']} people-disjoint folds (seed "
-            f"{split['seed']}): per fold one enrolled image per person plus the people with one image as distractors "
-            f"(fold 1: {fold['gallery']} enrolled, {fold['distractor']} distractors), the other images as mated "
-            f"probes ({fold['mated']}), and a share {split['open_fraction']:g} of the people not enrolled as "
-            f"non-mated probes ({fold['nonmated']}). Each fold's map is fitted on the other folds' people only. "
-            "Open-set DIR follows bob.measure; the operator's threshold gives the target FAR on native B scores of "
-            "the training folds, the calibrated one the same FAR on cross scores of the training folds."
-        ),
+        Paragraph(_setup(upgrade)),
+        *_quick_note(upgrade),
+        _summary(runs),
+        _heatmap(runs, prefix),
         _identification_table(runs),
         _drift_table(runs),
-        Bullets(
-            (
-                f"Rank-1 lost by migrating the gallery: median {fmt(statistics.median(x for x, _ in losses), 2)} "
-                f"points over {len(runs)} pairs; worst {losses[0][1]} ({fmt(losses[0][0], 2)} points).",
-                f"After calibration the worst realised FAR is {fmt(worst_far[0], 2)}× its target "
-                f"({worst_far[1]}, target {worst_far[2]}).",
-            )
-        ),
     ]
 
 
 def write_upgrade_report(upgrade: Record, out_dir: str | os.PathLike[str]) -> Path:
-    """Write the section alone as ``upgrade.md`` in ``out_dir``; returns its path."""
-    path = Path(out_dir) / "upgrade.md"
-    text = render_markdown(upgrade_section(upgrade, level=1))
+    """Write the section alone as ``upgrade.md`` in ``out_dir``, its heatmap under ``figures/``; returns its path."""
+    out_dir = Path(out_dir)
+    blocks = upgrade_section(upgrade, level=1)
+    for block in blocks:
+        if isinstance(block, Figure):
+            figures.save_figure(block.draw, out_dir / "figures" / block.name)
+    path = out_dir / "upgrade.md"
+    text = render_markdown(blocks)
     atomic_write(path, lambda tmp: tmp.write_text(text, encoding="utf-8"))
     return path
