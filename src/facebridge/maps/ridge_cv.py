@@ -16,10 +16,11 @@ from typing import Any, Self
 import numpy as np
 
 from facebridge.errors import InvalidInputError
-from facebridge.maps._checks import as_matrix, check_alphas, l2_normalize_rows
+from facebridge.maps._checks import as_matrix, check_alphas
 from facebridge.maps._solve import eigen_solve, intercept_for
 from facebridge.maps.base import LinearMap
 from facebridge.maps.stats import SufficientStats
+from facebridge.vectors import l2_normalize_rows
 
 #: Penalty grid for L2-normalised embeddings: 1e-4 .. 1e3 in half decades (the centred scatter of thousands of unit
 #: rows has eigenvalues from ~1e-3 to ~1e3, so the grid spans "no penalty" to "most directions shrunk away").
