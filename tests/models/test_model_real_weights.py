@@ -60,6 +60,8 @@ def test_real_model(name: str, lfw_crops: tuple[np.ndarray, dict[str, np.ndarray
     np.testing.assert_array_equal(model.embed(crops), emb)  # deterministic
     single = np.concatenate([model.embed(crops[i : i + 1]) for i in (0, 9, 17)])  # batching changes nothing
     np.testing.assert_allclose(single, emb[[0, 9, 17]], rtol=1e-4, atol=1e-4 * np.abs(emb).max())
+    unit = lambda v: v / np.linalg.norm(v, axis=1, keepdims=True)  # noqa: E731
+    assert (np.einsum("ij,ij->i", unit(single), unit(emb[[0, 9, 17]])) >= 0.9999).all()
 
     sim = _cosine(emb)
     upper = np.triu(np.ones_like(sim, dtype=bool), k=1)
