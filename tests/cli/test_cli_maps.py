@@ -54,6 +54,16 @@ def test_affine_chooses_alpha_by_cv_by_default(sets, capsys) -> None:
     assert fixed.estimator.method == "affine" and fixed.estimator.alpha == 0.5
 
 
+def test_fit_warns_when_cv_picks_an_edge_of_the_alpha_grid(sets, capsys) -> None:
+    out = sets["dir"] / "edge.fbmap"
+    code, _, err = run(capsys, "fit", "--source", sets["a"], "--target", sets["b"], "--out", out, "--method", "affine",
+                       "--param", "alphas=[100, 1000]")  # fmt: skip
+    assert code == 0 and load_map(out).estimator.alpha_ == 100
+    assert "alpha 100 is the smallest of the grid tried" in " ".join(err.split())
+    code, _, err = run(capsys, "fit", "--source", sets["a"], "--target", sets["b"], "--out", out, "--force")
+    assert code == 0 and "grid tried" not in err  # no CV, no warning
+
+
 def test_transform_equals_the_estimator_and_carries_the_target_space(sets, capsys) -> None:
     map_path = fit_map(capsys, sets, "--method", "ridge", "--dataset", "toy")
     out = sets["dir"] / "a_as_b.parquet"

@@ -146,6 +146,14 @@ def fit(
     provenance = Provenance(n_ids, n_people, dataset if dataset is not None else source.parent.name)
     save_map(estimator, out, source=src_fp, target=tgt_fp, provenance=provenance, view=carried)
     chosen = f" (alpha chosen in fit: {estimator.alpha_:g})" if hasattr(estimator, "alpha_") else ""
+    alphas = estimator.get_params().get("alphas")
+    if hasattr(estimator, "alpha_") and alphas and estimator.alpha_ in (min(alphas), max(alphas)):
+        edge = "smallest" if estimator.alpha_ == min(alphas) else "largest"
+        Console(stderr=True).print(
+            f"warning: alpha {estimator.alpha_:g} is the {edge} of the grid tried; the best penalty may lie beyond "
+            "it (widen the grid, e.g. --param 'alphas=[1e-6, 1e-5, 1e-4, 1e-3]')",
+            highlight=False,
+        )
     console.print(
         f"fitted {family}{chosen} {src_fp.model} ({src_dim}-d) -> {tgt_fp.model} ({tgt_dim}-d) "
         f"on {n_ids} pairs of {n_people} people; wrote {out}",
