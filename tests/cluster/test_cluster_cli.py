@@ -98,3 +98,25 @@ print(sorted(m for m in sys.modules if m.split('.')[0] in ('dask', 'distributed'
     env = {k: v for k, v in os.environ.items() if k != "FACEBRIDGE_SCHEDULER"} | {"PYTHONPATH": str(SRC)}
     done = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True)
     assert done.stdout.strip().splitlines()[-1] == "[]"
+
+
+def test_reproduce_sends_its_embedding_tasks_to_the_scheduler(client, monkeypatch, tmp_path, capsys) -> None:
+    """``reproduce --scheduler``: the inputs carry the cluster's executor (``embed_folder`` runs its tasks there, as
+    ``test_cluster_embed`` checks) and the worker count; absolute paths, since workers may run elsewhere."""
+    from facebridge.errors import InvalidInputError
+    from facebridge.experiments import reproduce as reproduce_module
+
+    seen = {}
+
+    def stop(inputs, **kwargs):
+        seen["inputs"] = inputs
+        raise InvalidInputError("stopped by the test")
+
+    monkeypatch.setattr(reproduce_module, "reproduce", stop)
+    code = main(["reproduce", "--out", str(tmp_path / "r"), "--store", "store-rel", "--scheduler",
+                 client.scheduler.address])  # fmt: skip
+    assert code == 2 and "stopped by the test" in capsys.readouterr().err
+    inputs = seen["inputs"]
+    assert inputs.executor is not None and inputs.workers == 2 and inputs.store.is_absolute()
+    main(["reproduce", "--out", str(tmp_path / "r")])
+    assert seen["inputs"].executor is None  # without --scheduler: local processes, as before

@@ -357,12 +357,20 @@ def reproduce(
     upgrade: Annotated[
         bool, typer.Option(help="Also run the model-upgrade study of every ordered pair (1:N search, FAR drift).")
     ] = True,
+    scheduler: SchedulerOpt = None,
 ) -> None:
     """Reproduce the study: native accuracy, penalty matrix, sample size, rank, modes, privacy, model upgrade;
     writes a report."""
     import time
 
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        TextColumn,
+        TimeElapsedColumn,
+        TimeRemainingColumn,
+    )
 
     from facebridge.embeddings.extract import model_names
     from facebridge.experiments.reproduce import ReproduceInputs
@@ -374,12 +382,27 @@ def reproduce(
     started = time.perf_counter()
     target = out or Path("reports") / ("lfw-study-quick" if quick else "lfw-study")
     checkpoint = target / "privacy" / "checkpoint"
-    inputs = ReproduceInputs(
-        default_data_dir(data), store, models_dir, ytf, None, workers, checkpoint, target / "upgrade" / "checkpoint"
-    )
     names = model_names(models) if models else None  # spec files are registered here
-    columns = (TextColumn("{task.description:>12}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
-    with Progress(*columns, console=console, transient=False) as bar:
+    columns = (
+        TextColumn("{task.description:>12}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        TextColumn("eta"),
+        TimeRemainingColumn(),
+    )
+    with ExitStack() as stack:
+        executor = None
+        if scheduler is not None:  # the embedding tasks on the cluster; the study itself runs here
+            client = stack.enter_context(cluster_client(scheduler))
+            executor, workers = client.get_executor(), max(1, len(client.scheduler_info()["workers"]))
+            store, data = store.resolve(), default_data_dir(data).resolve()
+            models_dir = models_dir.resolve() if models_dir is not None else None
+        upgrade_checkpoint = target / "upgrade" / "checkpoint"
+        inputs = ReproduceInputs(
+            default_data_dir(data), store, models_dir, ytf, None, workers, checkpoint, upgrade_checkpoint, executor
+        )
+        bar = stack.enter_context(Progress(*columns, console=console, transient=False))
         tasks: dict[str, int] = {}
 
         def progress(stage: str, done: float, total: float) -> None:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable, Mapping, Sequence
+from concurrent.futures import Executor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -34,7 +35,8 @@ Progress = Callable[[str, float, float], None]
 
 @dataclass(frozen=True)
 class ReproduceInputs:
-    """Where the study reads from and writes embeddings to."""
+    """Where the study reads from and writes embeddings to; ``executor`` (e.g. a Dask client's) runs the embedding
+    tasks instead of ``workers`` local processes."""
 
     data: Path
     store: Path
@@ -44,6 +46,7 @@ class ReproduceInputs:
     workers: int = 2
     audit_checkpoint: Path | None = None
     upgrade_checkpoint: Path | None = None
+    executor: Executor | None = None
 
 
 #: The privacy audit run with the study: every ordered pair; the defences on the first pair.
@@ -108,7 +111,14 @@ def _embed(
             progress(stage, totals[stage], totals["images"])
 
     return embed_folder(
-        store, names, root, models_dir=inputs.models_dir, workers=inputs.workers, on_start=on_start, progress=advance
+        store,
+        names,
+        root,
+        models_dir=inputs.models_dir,
+        workers=inputs.workers,
+        executor=inputs.executor,
+        on_start=on_start,
+        progress=advance,
     )
 
 
