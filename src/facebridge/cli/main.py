@@ -83,6 +83,7 @@ def main(argv: list[str] | None = None) -> int:
         commands,
         map_commands,
         model_commands,
+        pipeline_commands,
         upgrade_commands,
     )
 

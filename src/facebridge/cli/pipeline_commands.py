@@ -1,0 +1,209 @@
+"""The pipeline's commands: ``embed`` (images -> a store of embeddings) and ``reproduce`` (the whole study from
+images to its report)."""
+
+from __future__ import annotations
+
+import json
+import os
+from contextlib import ExitStack
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from facebridge.cli.cluster_options import SchedulerOpt, cluster_client
+from facebridge.cli.commands import DataOpt, ModelsDirOpt, console
+from facebridge.cli.main import app
+from facebridge.cli.outputs import nonempty_path
+from facebridge.errors import InvalidInputError
+
+
+class NoFace(StrEnum):
+    centre = "centre"
+    skip = "skip"
+    error = "error"
+
+
+ModelsOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--model",
+        "--models",
+        help="Model name(s) or spec file(s) (.toml), comma-separated, or 'all' (see 'facebridge models').",
+    ),
+]
+
+
+@app.command()
+def embed(
+    out: Annotated[Path, typer.Option(parser=nonempty_path, help="Store folder: one Parquet embedding set per model.")],
+    model: ModelsOpt = None,
+    images: Annotated[
+        Path | None, typer.Option(help="Folder of images; an image's id is its path relative to it: Person/x.jpg.")
+    ] = None,
+    dataset: Annotated[str | None, typer.Option(help="A known dataset instead of --images: lfw.")] = None,
+    data: DataOpt = None,
+    detector: Annotated[
+        str, typer.Option(help="Face detector: yunet, dlib-hog, or a fallback chain such as dlib-hog+yunet.")
+    ] = "yunet",
+    no_face: Annotated[
+        NoFace | None,
+        typer.Option(help="No face found: embed the centre region, skip the image, or stop. [default: centre for "
+                     "--dataset lfw, skip for --images]"),
+    ] = None,
+    min_face: Annotated[
+        int | None, typer.Option(min=1, help="Ignore faces smaller than this many pixels (box's shorter side).")
+    ] = None,
+    models_dir: ModelsDirOpt = None,
+    chunk_size: Annotated[int, typer.Option(min=1, help="Images per atomic chunk.")] = 256,
+    limit: Annotated[int | None, typer.Option(min=1, help="Only the first N images (sorted).")] = None,
+    workers: Annotated[int, typer.Option(min=1, help="Processes for embedding (default: CPU count).")] = (
+        os.cpu_count() or 1
+    ),
+    json_out: Annotated[Path | None, typer.Option("--json", help="Also write the run's summary to this JSON file.")] = (
+        None
+    ),
+    wait: Annotated[bool, typer.Option(help="Wait for another run on the same store instead of stopping.")] = False,
+    repair: Annotated[bool, typer.Option(help="Drop unreadable store files (truncated parts) and redo their work.")] = (
+        False
+    ),
+    scheduler: SchedulerOpt = None,
+) -> None:
+    """Detect, align and embed images with one or more models into a resumable store.
+
+    Of several faces in an image the largest, most central one is used; see --no-face for images with none.
+    """
+    from facebridge.cli.embed_progress import EmbedProgress, summary_line
+    from facebridge.embeddings.extract import embed_folder, model_names
+    from facebridge.paths import default_data_dir
+    from facebridge.storage import atomic_write, check_output_file
+
+    if json_out is not None:
+        check_output_file(json_out)
+    if (images is None) == (dataset is None):
+        raise InvalidInputError("give exactly one of --images DIR or --dataset lfw")
+    if dataset is not None and dataset != "lfw":
+        raise InvalidInputError(f"unknown dataset {dataset!r}; known: lfw (or use --images DIR)")
+    names = model_names(model or "all")  # checked before any progress bar is drawn
+    if model is None:
+        console.print(f"no --model given: embedding with all {len(names)} models ({', '.join(names)})", highlight=False)
+    root = images if images is not None else default_data_dir(data) / "lfw" / "images"
+    rule = no_face or (NoFace.centre if dataset is not None else NoFace.skip)
+    with ExitStack() as stack:
+        executor = None
+        if scheduler is not None:  # workers read the images and write the parts: absolute paths, shared storage
+            client = stack.enter_context(cluster_client(scheduler))
+            executor, workers = client.get_executor(), max(1, len(client.scheduler_info()["workers"]))
+            out, root = out.resolve(), root.resolve()
+            models_dir = models_dir.resolve() if models_dir is not None else None
+        bar = stack.enter_context(EmbedProgress(console))
+        summary = embed_folder(
+            out,
+            names,
+            root,
+            detector=detector,
+            models_dir=models_dir,
+            chunk_size=chunk_size,
+            workers=workers,
+            limit=limit,
+            no_face=rule.value,
+            min_face=min_face,
+            wait=wait,
+            repair=repair,
+            executor=executor,
+            on_start=bar.start,
+            progress=bar.advance,
+        )
+    console.print(summary_line(summary, rule.value), highlight=False)
+    if json_out is not None:
+        payload = json.dumps(summary.to_dict(), indent=2)
+        atomic_write(json_out, lambda tmp: tmp.write_text(payload))
+
+
+@app.command()
+def reproduce(
+    data: DataOpt = None,
+    models: Annotated[
+        str | None, typer.Option("--model", "--models", help="Comma-separated models (default: every model found).")
+    ] = None,
+    quick: Annotated[bool, typer.Option(help="Fewer sizes, draws and ranks: a few minutes once embeddings exist.")] = (
+        False
+    ),
+    out: Annotated[Path | None, typer.Option(help="Report folder (default: reports/lfw-study[-quick]).")] = None,
+    store: Annotated[Path, typer.Option(help="Embedding store, reused and completed.")] = Path("store/lfw-yunet"),
+    ytf: Annotated[
+        Path | None, typer.Option(help="YouTube Faces aligned_images_DB (or its parent): adds the YTF tables.")
+    ] = None,
+    seed: Annotated[
+        int, typer.Option(help="Seed for sample-size draws, seeded methods and the upgrade's identification split.")
+    ] = 0,
+    models_dir: ModelsDirOpt = None,
+    workers: Annotated[int, typer.Option(min=1, help="Processes for embedding.")] = os.cpu_count() or 1,
+    privacy: Annotated[
+        bool, typer.Option(help="Also run the privacy audit of every pair (a section and OUT/privacy/).")
+    ] = True,
+    upgrade: Annotated[
+        bool, typer.Option(help="Also run the model-upgrade study of every ordered pair (1:N search, FAR drift).")
+    ] = True,
+    scheduler: SchedulerOpt = None,
+) -> None:
+    """Reproduce the study: native accuracy, penalty matrix, sample size, rank, modes, privacy, model upgrade;
+    writes a report."""
+    import time
+
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        TextColumn,
+        TimeElapsedColumn,
+        TimeRemainingColumn,
+    )
+
+    from facebridge.embeddings.extract import model_names
+    from facebridge.experiments.reproduce import ReproduceInputs
+    from facebridge.experiments.reproduce import reproduce as run_reproduce
+    from facebridge.paths import default_data_dir
+    from facebridge.reports import write_study_report
+    from facebridge.reports.privacy import write_audit_report
+
+    started = time.perf_counter()
+    target = out or Path("reports") / ("lfw-study-quick" if quick else "lfw-study")
+    checkpoint = target / "privacy" / "checkpoint"
+    names = model_names(models) if models else None  # spec files are registered here
+    columns = (
+        TextColumn("{task.description:>12}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        TextColumn("eta"),
+        TimeRemainingColumn(),
+    )
+    with ExitStack() as stack:
+        executor = None
+        if scheduler is not None:  # the embedding tasks on the cluster; the study itself runs here
+            client = stack.enter_context(cluster_client(scheduler))
+            executor, workers = client.get_executor(), max(1, len(client.scheduler_info()["workers"]))
+            store, data = store.resolve(), default_data_dir(data).resolve()
+            models_dir = models_dir.resolve() if models_dir is not None else None
+        upgrade_checkpoint = target / "upgrade" / "checkpoint"
+        inputs = ReproduceInputs(
+            default_data_dir(data), store, models_dir, ytf, None, workers, checkpoint, upgrade_checkpoint, executor
+        )
+        bar = stack.enter_context(Progress(*columns, console=console, transient=False))
+        tasks: dict[str, int] = {}
+
+        def progress(stage: str, done: float, total: float) -> None:
+            if stage not in tasks:
+                tasks[stage] = bar.add_task(stage, total=total)
+            bar.update(tasks[stage], completed=done, total=total)
+
+        results = run_reproduce(
+            inputs, models=names, quick=quick, seed=seed, privacy=privacy, upgrade=upgrade, progress=progress
+        )
+    written = write_study_report(results.to_dict(), target)
+    if results.privacy is not None:
+        written |= {f"privacy/{k}": v for k, v in write_audit_report(results.privacy, target / "privacy").items()}
+    console.print(f"report: {target / 'report.html'} and {target / 'report.md'} ({len(written)} files)")
+    console.print(f"reproduce took {time.perf_counter() - started:.0f} s")
