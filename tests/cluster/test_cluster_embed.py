@@ -4,8 +4,6 @@ killed mid-chunk."""
 
 from __future__ import annotations
 
-import os
-import signal
 from pathlib import Path
 
 import numpy as np
@@ -13,27 +11,14 @@ import pytest
 
 pytest.importorskip("distributed")
 
-from distributed.diagnostics.plugin import WorkerPlugin
-
 from facebridge.cli.main import main
 from facebridge.embeddings import read_embeddings
 from facebridge.embeddings.extract import embed_folder
+from tests.cluster.test_cluster_transform import KillOnce
 from tests.embeddings.test_extract import lfw_copy
 
 pytestmark = pytest.mark.models
 MODELS = ["edgeface-xxs", "mobilefacenet-ncnn"]
-
-
-class KillOnEmbed(WorkerPlugin):
-    """SIGKILLs the worker process as it starts its first embedding chunk (once, for every worker: ``marker``)."""
-
-    def __init__(self, marker: str) -> None:
-        self.marker = marker
-
-    def transition(self, key, start: str, finish: str, **kwargs) -> None:
-        if finish == "executing" and "embed_chunk" in str(key) and not os.path.exists(self.marker):
-            Path(self.marker).write_text(str(os.getpid()))
-            os.kill(os.getpid(), signal.SIGKILL)
 
 
 @pytest.fixture(scope="module")
@@ -65,7 +50,7 @@ def test_embed_on_the_cluster_equals_one_process(client, reference, tmp_path, ca
 def test_a_worker_killed_mid_chunk_loses_and_duplicates_nothing(client, reference, tmp_path) -> None:
     root, expected = reference
     marker = tmp_path / "killed"
-    client.register_plugin(KillOnEmbed(str(marker)), name="kill-on-embed")
+    client.register_plugin(KillOnce(str(marker), task="embed_chunk"), name="kill-on-embed")
     try:
         embed_folder(tmp_path / "store", MODELS, root, chunk_size=4, workers=2, executor=client.get_executor())
     finally:

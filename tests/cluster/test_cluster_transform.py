@@ -79,13 +79,15 @@ def test_a_local_run_interrupted_resumes_on_the_cluster(client, sets, expected, 
 
 
 class KillOnce(WorkerPlugin):
-    """SIGKILLs the worker process as it starts its first chunk (once: ``marker`` records it for every worker)."""
+    """SIGKILLs the worker process as it starts its first task whose key names ``task`` (once: ``marker`` records
+    it for every worker)."""
 
-    def __init__(self, marker: str) -> None:
+    def __init__(self, marker: str, task: str = "_map_chunk") -> None:
         self.marker = marker
+        self.task = task
 
     def transition(self, key, start: str, finish: str, **kwargs) -> None:
-        if finish == "executing" and "_map_chunk" in str(key) and not os.path.exists(self.marker):
+        if finish == "executing" and self.task in str(key) and not os.path.exists(self.marker):
             Path(self.marker).write_text(str(os.getpid()))
             os.kill(os.getpid(), signal.SIGKILL)
 
