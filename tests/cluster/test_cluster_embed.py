@@ -4,6 +4,7 @@ killed mid-chunk."""
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import numpy as np
@@ -39,10 +40,13 @@ def assert_same_store(store: Path, expected: dict) -> None:
         assert got.fingerprint == want.fingerprint
 
 
-def test_embed_on_the_cluster_equals_one_process(client, reference, tmp_path, capsys) -> None:
+def test_embed_on_the_cluster_equals_one_process(client, reference, tmp_path, capsys, monkeypatch) -> None:
+    """Relative paths, from a working folder the workers do not share: the tasks must get absolute ones."""
     root, expected = reference
-    code = main(["embed", "--images", str(root), "--model", ",".join(MODELS), "--out", str(tmp_path / "store"),
-                 "--chunk-size", "4", "--scheduler", client.scheduler.address])  # fmt: skip
+    monkeypatch.chdir(tmp_path)
+    images = os.path.relpath(root, tmp_path)
+    code = main(["embed", "--images", images, "--model", ",".join(MODELS), "--out", "store", "--chunk-size", "4",
+                 "--scheduler", client.scheduler.address])  # fmt: skip
     assert code == 0, capsys.readouterr().err
     assert_same_store(tmp_path / "store", expected)
 

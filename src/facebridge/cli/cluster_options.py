@@ -22,6 +22,17 @@ SchedulerOpt = Annotated[
 
 
 @contextmanager
+def cluster_executor(address: str | None) -> Iterator[tuple[Any | None, int | None]]:
+    """The ``concurrent.futures`` executor of the cluster ``--scheduler`` names and its worker count, for the
+    commands that hand their tasks to an executor (``embed``, ``reproduce``); ``(None, None)`` without one."""
+    if address is None:
+        yield None, None
+        return
+    with cluster_client(address) as client:
+        yield client.get_executor(), max(1, len(client.scheduler_info()["workers"]))
+
+
+@contextmanager
 def cluster_client(address: str) -> Iterator[Any]:
     """The Dask client for ``--scheduler address``; prints the dashboard's link on stderr."""
     from facebridge.cluster import connect

@@ -5,14 +5,13 @@ from __future__ import annotations
 
 import json
 import os
-from contextlib import ExitStack
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
-from facebridge.cli.cluster_options import SchedulerOpt, cluster_client
+from facebridge.cli.cluster_options import SchedulerOpt, cluster_executor
 from facebridge.cli.commands import DataOpt, ModelsDirOpt, console
 from facebridge.cli.main import app
 from facebridge.cli.outputs import nonempty_path
@@ -90,14 +89,7 @@ def embed(
         console.print(f"no --model given: embedding with all {len(names)} models ({', '.join(names)})", highlight=False)
     root = images if images is not None else default_data_dir(data) / "lfw" / "images"
     rule = no_face or (NoFace.centre if dataset is not None else NoFace.skip)
-    with ExitStack() as stack:
-        executor = None
-        if scheduler is not None:  # workers read the images and write the parts: absolute paths, shared storage
-            client = stack.enter_context(cluster_client(scheduler))
-            executor, workers = client.get_executor(), max(1, len(client.scheduler_info()["workers"]))
-            out, root = out.resolve(), root.resolve()
-            models_dir = models_dir.resolve() if models_dir is not None else None
-        bar = stack.enter_context(EmbedProgress(console))
+    with cluster_executor(scheduler) as (executor, n_workers), EmbedProgress(console) as bar:
         summary = embed_folder(
             out,
             names,
@@ -105,7 +97,7 @@ def embed(
             detector=detector,
             models_dir=models_dir,
             chunk_size=chunk_size,
-            workers=workers,
+            workers=n_workers or workers,
             limit=limit,
             no_face=rule.value,
             min_face=min_face,
@@ -180,18 +172,13 @@ def reproduce(
         TextColumn("eta"),
         TimeRemainingColumn(),
     )
-    with ExitStack() as stack:
-        executor = None
-        if scheduler is not None:  # the embedding tasks on the cluster; the study itself runs here
-            client = stack.enter_context(cluster_client(scheduler))
-            executor, workers = client.get_executor(), max(1, len(client.scheduler_info()["workers"]))
-            store, data = store.resolve(), default_data_dir(data).resolve()
-            models_dir = models_dir.resolve() if models_dir is not None else None
-        upgrade_checkpoint = target / "upgrade" / "checkpoint"
+    upgrade_checkpoint = target / "upgrade" / "checkpoint"
+    # with --scheduler, the embedding tasks run on the cluster; the study itself runs here
+    with cluster_executor(scheduler) as (executor, n_workers), Progress(*columns, console=console) as bar:
         inputs = ReproduceInputs(
-            default_data_dir(data), store, models_dir, ytf, None, workers, checkpoint, upgrade_checkpoint, executor
-        )
-        bar = stack.enter_context(Progress(*columns, console=console, transient=False))
+            default_data_dir(data), store, models_dir, ytf, None, n_workers or workers, checkpoint,
+            upgrade_checkpoint, executor,
+        )  # fmt: skip
         tasks: dict[str, int] = {}
 
         def progress(stage: str, done: float, total: float) -> None:

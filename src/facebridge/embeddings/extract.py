@@ -278,6 +278,9 @@ def extract(
         one model's share of a chunk).
     """
     started = time.perf_counter()
+    # Tasks may run in other processes or on other machines (``executor``) whose working folder is another: they get
+    # absolute paths.
+    root, out, models_dir = root.resolve(), out.resolve(), models_dir.resolve()
     if no_face not in NO_FACE:
         raise InvalidInputError(f"no_face must be one of {', '.join(NO_FACE)}, got {no_face!r}")
     out.mkdir(parents=True, exist_ok=True)
