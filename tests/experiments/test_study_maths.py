@@ -11,9 +11,10 @@ from hypothesis import strategies as st
 from facebridge.experiments.curves import smallest_within
 from facebridge.experiments.data import study_data
 from facebridge.experiments.methods import INNER_SPLITS, QUICK_LANDMARKS, WHITEN_SHRINK, get_method
-from facebridge.experiments.moments import GroupMoments
+from facebridge.experiments.moments import GroupMoments, GrowingMoments
 from facebridge.experiments.rank import _rank_predictions
-from facebridge.experiments.sample_size import draw_subsets
+from facebridge.experiments.sample_size import draw_subsets, run_sample_size
+from facebridge.experiments.scoring import FoldScores, scores_against, unit_view
 from facebridge.experiments.task import FoldTask
 from facebridge.maps import (
     ALPHAS,
@@ -29,6 +30,7 @@ from facebridge.maps import (
     SufficientStats,
     TargetView,
 )
+from facebridge.maps.kernel import kernel_features
 from facebridge.maps.ridge_cv import validation_sse
 from tests.experiments.toy_studies import toy_study
 
@@ -194,3 +196,75 @@ def test_study_fold_maps_equal_library_fits_on_the_same_pool(moments: GroupMomen
     np.testing.assert_allclose(kernel.transform(x[:20]), ref.transform(x[:20]), atol=1e-9)
     view = get_method("affine_whitened").view(FoldTask(moments, "m2", "m2", k))
     np.testing.assert_allclose(view.projection_, TargetView("whitened", shrink=WHITEN_SHRINK).fit(y).projection_)
+
+
+@pytest.mark.parametrize("centered", [True, False])
+def test_spectrum_from_statistics_equals_the_rows_spectrum(centered: bool) -> None:
+    rng = np.random.default_rng(3)
+    X, Y = rng.normal(size=(60, 12)) + 0.5, rng.normal(size=(60, 5)) - 0.2
+    rows, summed = (
+        Spectrum.of(X, centered=centered),
+        Spectrum.of_stats(SufficientStats.from_arrays(X, Y), centered=centered),
+    )
+    assert not rows.dual and summed.n == rows.n == 60
+    probe = rng.normal(size=(7, 12))
+    for alpha in (None, 0.3):  # GCV's choice, then a fixed penalty
+        g, mean_y, chosen = rows.solve(Y, alpha)
+        g2, mean_y2, chosen2 = summed.solve_scatter(SufficientStats.from_arrays(X, Y), alpha)
+        assert chosen2 == chosen
+        np.testing.assert_allclose(summed.project(probe) @ g2 + mean_y2, rows.project(probe) @ g + mean_y, atol=1e-10)
+
+
+def test_growing_moments_equal_a_pass_over_the_rows(moments: GroupMoments) -> None:
+    data = moments.data
+    grown = GrowingMoments(data)
+    order = np.random.default_rng(1).permutation(data.n)
+    for n in (5, 30, 100):
+        grown.add(order[grown.n : n])
+        want = SufficientStats.from_arrays(data.vectors["m2"][order[:n]], data.vectors["m0"][order[:n]])
+        got = grown.stats("m2", "m0")
+        assert got.n == n
+        for name in ("sum_x", "sum_y", "xtx", "xty", "ssq_y"):
+            np.testing.assert_allclose(getattr(got, name), getattr(want, name), atol=1e-10)
+
+
+def test_sample_size_curves_equal_fresh_fits_on_each_subset(moments: GroupMoments) -> None:
+    """The sweep reads nested subsets' statistics off one growing sum; each point must equal a fit on its rows."""
+    data, sizes, draws = moments.data, (5, 10, 40), 2  # below and above every model's dims (8..16)
+    views = {
+        (m, t, k): (None if m == "ridge_study" else get_method("affine_whitened").view(FoldTask(moments, t, t, k)))
+        for m in ("ridge_study", "affine_whitened")
+        for t in data.models
+        for k in data.fold_ids
+    }
+    rules = {"ridge_study": (False, 1.0), "affine_whitened": (True, None)}
+    got = {
+        (p.source, p.target, p.method, p.n): p.accuracies
+        for p in run_sample_size(moments, views, rules, sizes, draws, 3)
+    }
+    subsets = draw_subsets({k: data.allowed(frozenset({k})) for k in data.fold_ids}, sizes, draws, 3)
+    for source, target in (("m0", "m1"), ("m2", "m0")):
+        for method, (centred, alpha) in rules.items():
+            for n in sizes:
+                accuracies = []
+                for d in range(draws):
+                    scores = FoldScores(data.pairs)
+                    for k in data.fold_ids:
+                        rows, test = subsets[(d, k, n)], data.pairs.fold == k
+                        spec = Spectrum.of(data.vectors[source][rows], centered=centred)
+                        g, mean_y, _ = spec.solve(data.vectors[target][rows], alpha)
+                        mapped = spec.project(data.vectors[source][data.row_a[test]]) @ g + mean_y
+                        native = unit_view(data.vectors[target][data.row_b[test]], views[(method, target, k)])
+                        scores.put(k, scores_against(mapped, native, views[(method, target, k)]))
+                    accuracies.append(100 * scores.result().mean)
+                np.testing.assert_allclose(got[(source, target, method, n)], accuracies, atol=1e-9)
+
+
+def test_kernel_transform_is_the_same_in_either_product_order() -> None:
+    rng = np.random.default_rng(5)
+    X, Y = rng.normal(size=(80, 6)), rng.normal(size=(80, 3))
+    fitted = NystroemKernelMap(n_landmarks=20).fit(X, Y)
+    phi = kernel_features(X / np.linalg.norm(X, axis=1, keepdims=True), fitted.landmarks_, fitted.gamma, True)
+    want = (phi - fitted.feature_mean_) @ fitted.projection_ @ fitted.weights_ + fitted.target_mean_
+    np.testing.assert_allclose(fitted.transform(X), want, atol=1e-10)  # 80 rows > 3 outputs: factors folded first
+    np.testing.assert_allclose(fitted.transform(X[:2]), want[:2], atol=1e-10)

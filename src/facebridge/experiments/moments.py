@@ -23,8 +23,62 @@ T = TypeVar("T")
 # Row blocks of this many images keep the (rows, D) float64 buffer small while the product stays a large gemm.
 _BLOCK_ROWS = 4096
 # Memoised results kept at once: small ones (eigen-decompositions of up to 1024 x 1024: at most ~0.5 GB) and large
-# ones (a fold's kernel features over the whole pool, ~100 MB each).
-_MEMO_SIZE = {False: 64, True: 2}
+# ones (a fold's kernel features over the whole pool, up to ~0.25 GB each: one, since the penalty matrix finishes a
+# source and fold before the next).
+_MEMO_SIZE = {False: 64, True: 1}
+
+
+def model_offsets(data: StudyData) -> tuple[dict[str, slice], int]:
+    """Each model's columns in ``[1 | Z]`` (column 0 is the constant), and the width ``1 + D``."""
+    offset, start = {}, 1
+    for m in data.models:
+        offset[m] = slice(start, start + data.dim(m))
+        start += data.dim(m)
+    return offset, start
+
+
+def joint_moments(data: StudyData, offset: dict[str, slice], rows: np.ndarray, width: int) -> np.ndarray:
+    """``[1 | Z]^T [1 | Z]`` (width, width) over the images ``rows``, in row blocks."""
+    out = np.zeros((width, width))
+    for s in range(0, len(rows), _BLOCK_ROWS):
+        block = np.empty((len(rows[s : s + _BLOCK_ROWS]), width))
+        block[:, 0] = 1.0
+        for m in data.models:
+            block[:, offset[m]] = data.vectors[m][rows[s : s + _BLOCK_ROWS]]
+        # Two distinct arrays: numpy would call syrk on ``block.T @ block``, several times slower than gemm.
+        out += block.T @ block.copy()
+    return out
+
+
+class GrowingMoments:
+    """``[1 | Z]^T [1 | Z]`` of all models over a set of images that only grows: nested samples (the sample-size
+    draws) pay for their new images only, and every (source, target) pair reads its statistics off it."""
+
+    def __init__(self, data: StudyData) -> None:
+        self.data = data
+        self._offset, self._width = model_offsets(data)
+        self._moment = np.zeros((self._width, self._width))
+
+    @property
+    def n(self) -> int:
+        return round(float(self._moment[0, 0]))
+
+    def add(self, rows: np.ndarray) -> None:
+        """Add the images ``rows`` (each at most once over the object's life)."""
+        self._moment += joint_moments(self.data, self._offset, rows, self._width)
+
+    def stats(self, source: str, target: str) -> SufficientStats:
+        """Statistics of the (source, target) rows of every image added so far."""
+        xs, ys, m = self._offset[source], self._offset[target], self._moment
+        return SufficientStats(
+            n=self.n,
+            sum_x=m[0, xs].copy(),
+            sum_y=m[0, ys].copy(),
+            xtx=m[xs, xs].copy(),
+            xty=m[xs, ys].copy(),
+            ssq_y=np.diagonal(m[ys, ys]).copy(),
+            normalize=True,
+        )
 
 
 class GroupMoments:
@@ -36,25 +90,12 @@ class GroupMoments:
 
     def __init__(self, data: StudyData) -> None:
         self.data = data
-        self._offset: dict[str, slice] = {}
-        start = 1
-        for m in data.models:
-            self._offset[m] = slice(start, start + data.dim(m))
-            start += data.dim(m)
-        self._moments = [self._group_moments(np.flatnonzero(data.group == g), start) for g in range(len(data.groups))]
+        self._offset, width = model_offsets(data)
+        self._moments = [
+            joint_moments(data, self._offset, np.flatnonzero(data.group == g), width) for g in range(len(data.groups))
+        ]
         self._total = np.sum(self._moments, axis=0)
         self._memo: dict[bool, dict[Hashable, object]] = {False: {}, True: {}}
-
-    def _group_moments(self, rows: np.ndarray, width: int) -> np.ndarray:
-        out = np.zeros((width, width))
-        for s in range(0, len(rows), _BLOCK_ROWS):
-            block = np.empty((len(rows[s : s + _BLOCK_ROWS]), width))
-            block[:, 0] = 1.0
-            for m in self.data.models:
-                block[:, self._offset[m]] = self.data.vectors[m][rows[s : s + _BLOCK_ROWS]]
-            # Two distinct arrays: numpy would call syrk on ``block.T @ block``, several times slower than gemm.
-            out += block.T @ block.copy()
-        return out
 
     def _sum(self, keep: list[bool], rows: slice | int, cols: slice) -> np.ndarray:
         """Block ``[rows, cols]`` summed over the kept groups, as the total minus the others when that is shorter."""

@@ -10,12 +10,12 @@ needs no paired images). The curve ends at "all": the penalty matrix's own full-
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
 
-from facebridge.experiments.moments import GroupMoments
+from facebridge.experiments.moments import GroupMoments, GrowingMoments
 from facebridge.experiments.penalty import Progress
 from facebridge.experiments.scoring import FoldScores, scores_against, unit_view
 from facebridge.maps import Spectrum, TargetView
@@ -85,26 +85,69 @@ def run_sample_size(
     }
     scores: dict[tuple[str, str, str, int, int], FoldScores] = {}
     done, total = 0, len(data.models) * len(subsets)
-    for source in data.models:
-        for (d, k, n), rows in subsets.items():
+    for d in range(n_draws):
+        for k in folds:
             test = data.pairs.fold == k
-            xa = data.vectors[source][data.row_a[test]]
-            x = data.vectors[source][rows]
-            for method, (centred, alpha) in rules.items():
-                spec = Spectrum.of(x, centered=centred)
-                proj = spec.project(xa)
-                for target in data.models:
-                    if target == source:
-                        continue
-                    g, mean_y, _ = spec.solve(data.vectors[target][rows], alpha)
-                    fs = scores.setdefault((source, target, method, n, d), FoldScores(data.pairs))
-                    fs.put(
-                        k, scores_against(proj @ g + mean_y, gallery[(method, target, k)], views[(method, target, k)])
-                    )
-            done += 1
-            if progress:
-                progress("sample_size", done, total)
+            grown = GrowingMoments(data)
+            for n in sorted(n for dd, kk, n in subsets if (dd, kk) == (d, k)):
+                rows = subsets[(d, k, n)]
+                grown.add(rows[grown.n :])  # nested in n: only the new images
+                for source in data.models:
+                    xa = data.vectors[source][data.row_a[test]]
+                    for method, (centred, alpha) in rules.items():
+                        in_view = {t: views[(method, t, k)] for t in data.models}
+                        for target, viewed in _mapped(grown, source, rows, xa, centred, alpha, in_view):
+                            fs = scores.setdefault((source, target, method, n, d), FoldScores(data.pairs))
+                            fs.put(k, scores_against(viewed, gallery[(method, target, k)]))
+                    done += 1
+                    if progress:
+                        progress("sample_size", done, total)
     grouped: dict[tuple[str, str, str, int], list[float]] = {}
     for (s, t, m, n, _), fs in scores.items():
         grouped.setdefault((s, t, m, n), []).append(100 * fs.result().mean)
-    return [SizePoint(s, t, m, n, tuple(acc)) for (s, t, m, n), acc in grouped.items()]
+    models, methods = list(data.models), list(rules)
+
+    def order(key: tuple[str, str, str, int]) -> tuple[int, int, int, int]:  # source, n, method, target
+        s, t, m, n = key
+        return models.index(s), n, methods.index(m), models.index(t)
+
+    return [SizePoint(s, t, m, n, tuple(grouped[(s, t, m, n)])) for s, t, m, n in sorted(grouped, key=order)]
+
+
+def _mapped(
+    grown: GrowingMoments,
+    source: str,
+    rows: np.ndarray,
+    xa: np.ndarray,
+    centred: bool,
+    alpha: float | None,
+    views: Mapping[str, TargetView | None],
+) -> Iterator[tuple[str, np.ndarray]]:
+    """(target, ``views[target]`` of the mapped ``xa``) for every other model: ridge (bias on centred rows when
+    ``centred``; ``alpha``, or by GCV when None) fitted on the images ``rows``, which ``grown`` holds. Fewer images
+    than dimensions: from the rows' dual spectrum; more: from ``grown``'s statistics (one d x d eigenproblem, no pass
+    over the rows per target). A view's projection is folded into the weights when those have fewer rows than
+    ``xa``."""
+    data = grown.data
+    primal = len(rows) > data.dim(source)
+    spec = (
+        Spectrum.of_stats(grown.stats(source, source), centered=centred)
+        if primal
+        else Spectrum.of(data.vectors[source][rows], centered=centred)
+    )
+    proj = spec.project(xa)
+    for target in data.models:
+        if target == source:
+            continue
+        if primal:
+            g, mean_y, _ = spec.solve_scatter(grown.stats(source, target), alpha)
+        else:
+            g, mean_y, _ = spec.solve(data.vectors[target][rows], alpha)
+        centre, projection = (None, None) if views[target] is None else views[target].parts()
+        shift = mean_y if centre is None else mean_y - centre
+        if projection is None:
+            yield target, proj @ g + shift
+        elif len(g) < len(proj):
+            yield target, proj @ (g @ projection) + shift @ projection
+        else:
+            yield target, (proj @ g + shift) @ projection

@@ -150,8 +150,11 @@ class NystroemKernelMap(MapEstimator):
         X = self._input(X).astype(np.float64, copy=False)
         if self.normalize:
             X = l2_normalize_rows(X)
-        phi = kernel_features(X, self.landmarks_, float(self.gamma), bool(self.normalize))
-        return (phi - self.feature_mean_) @ self.projection_ @ self.weights_ + self.target_mean_
+        centred = kernel_features(X, self.landmarks_, float(self.gamma), bool(self.normalize)) - self.feature_mean_
+        # Cheaper order: more rows than output dims fold the two factors first ((dx + m) r dy once, not n (dx + m) r).
+        if len(X) > self.weights_.shape[1]:
+            return centred @ (self.projection_ @ self.weights_) + self.target_mean_
+        return centred @ self.projection_ @ self.weights_ + self.target_mean_
 
     def onnx_graph(self) -> Any:
         """ONNX graph of ``transform``."""

@@ -9,7 +9,15 @@ from dataclasses import dataclass
 import numpy as np
 from scipy import linalg
 
+from facebridge.errors import InvalidInputError
 from facebridge.maps.ridge_cv import ALPHAS, best_alpha
+from facebridge.maps.stats import SufficientStats
+
+
+def _kept(s2: np.ndarray, vecs: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The eigenpairs above the numerical rank cut (relative 1e-10 of the largest)."""
+    keep = s2 > 1e-10 * max(float(s2.max(initial=0.0)), 1e-300)
+    return s2[keep], vecs[:, keep]
 
 
 @dataclass(frozen=True, eq=False)
@@ -20,15 +28,19 @@ class Spectrum:
     With the thin SVD ``Xc = U S V^T`` (``r`` kept components, ``s2 = S^2``), ridge with penalty ``alpha`` maps rows
     ``X'`` to ``project(X') @ G + mean_y``, ``project(X') = (X' - mean_x) V S`` and ``G = U^T Yc / (s2 + alpha)``.
     ``centered=False`` keeps the rows as they are (no bias): the study's ridge.
+
+    ``of_stats`` builds the primal spectrum from summed statistics instead of rows (``xc`` is then None): targets are
+    then solved from their cross-scatter (``solve_scatter``), so nested or shared samples never revisit their rows.
     """
 
     s2: np.ndarray
     b: np.ndarray
     mean_x: np.ndarray
-    xc: np.ndarray
+    xc: np.ndarray | None
     left: np.ndarray
     dual: bool
     centered: bool
+    n_rows: int
 
     @classmethod
     def of(cls, X: np.ndarray, *, centered: bool = True) -> Spectrum:
@@ -36,21 +48,31 @@ class Spectrum:
         xc = X - mean_x
         n, d = xc.shape
         dual = n <= d
-        s2, vecs = linalg.eigh(xc @ xc.T if dual else xc.T @ xc)
-        keep = s2 > 1e-10 * max(float(s2.max(initial=0.0)), 1e-300)
-        s2, vecs = s2[keep], vecs[:, keep]
+        s2, vecs = _kept(*linalg.eigh(xc @ xc.T if dual else xc.T @ xc))
         b = xc.T @ vecs if dual else vecs * np.sqrt(s2)  # V S either way
-        return cls(s2, b, mean_x, xc, vecs, dual, centered)
+        return cls(s2, b, mean_x, xc, vecs, dual, centered, n)
+
+    @classmethod
+    def of_stats(cls, stats: SufficientStats, *, centered: bool = True) -> Spectrum:
+        """The primal spectrum of the source rows summed in ``stats`` (as ``of`` on those rows, up to rounding):
+        one d x d eigenproblem however many rows; solve targets with ``solve_scatter``."""
+        mean_x = stats.mean_x if centered else np.zeros(stats.dx)
+        s2, vecs = _kept(*linalg.eigh(stats.scatter(centered=centered).xx))
+        return cls(s2, vecs * np.sqrt(s2), mean_x, None, vecs, False, centered, stats.n)
 
     @property
     def n(self) -> int:
-        return len(self.xc)
+        return self.n_rows
+
+    def _cross(self, sxy: np.ndarray) -> np.ndarray:
+        """(r, dy) ``U^T Yc`` of the primal case from the cross-scatter ``Xc^T Yc``: ``U = Xc V / S``, never formed."""
+        return (self.left.T @ sxy) / np.sqrt(self.s2)[:, None]
 
     def _uty(self, yc: np.ndarray) -> np.ndarray:
-        """(r, dy) ``U^T Yc``; in the primal case ``U = Xc V / S``, applied without forming U."""
+        """(r, dy) ``U^T Yc``."""
         if self.dual:
             return self.left.T @ yc
-        return (self.left.T @ (self.xc.T @ yc)) / np.sqrt(self.s2)[:, None]
+        return self._cross(self.xc.T @ yc)
 
     def _gcv(self, uty: np.ndarray, total: float, alphas: Sequence[float]) -> np.ndarray:
         c = (uty**2).sum(axis=1)
@@ -76,10 +98,24 @@ class Spectrum:
         spectrum was built with ``centered=False``."""
         mean_y = Y.mean(axis=0) if self.centered else np.zeros(Y.shape[1])
         yc = Y - mean_y
-        uty = self._uty(yc)
+        return self._weights(self._uty(yc), float((yc**2).sum()), mean_y, alpha, alphas)
+
+    def solve_scatter(
+        self, stats: SufficientStats, alpha: float | None = None, *, alphas: Sequence[float] = ALPHAS
+    ) -> tuple[np.ndarray, np.ndarray, float]:
+        """As ``solve``, for the targets summed in ``stats`` (the same rows as the spectrum's, from ``of_stats``)."""
+        if self.dual or stats.n != self.n_rows:
+            raise InvalidInputError(f"solve_scatter needs a primal spectrum of the same {stats.n} rows")
+        xy = stats.scatter(centered=self.centered).xy
+        mean_y = stats.mean_y if self.centered else np.zeros(stats.dy)
+        total = float(stats.ssq_y.sum() - stats.n * (mean_y**2).sum())
+        return self._weights(self._cross(xy), total, mean_y, alpha, alphas)
+
+    def _weights(
+        self, uty: np.ndarray, total: float, mean_y: np.ndarray, alpha: float | None, alphas: Sequence[float]
+    ) -> tuple[np.ndarray, np.ndarray, float]:
         if alpha is None:
-            scores = self._gcv(uty, float((yc**2).sum()), alphas)
-            alpha = best_alpha(alphas, scores)
+            alpha = best_alpha(alphas, self._gcv(uty, total, alphas))
         return uty / (self.s2 + alpha)[:, None], mean_y, float(alpha)
 
     def project(self, X: np.ndarray) -> np.ndarray:
