@@ -20,7 +20,8 @@ def toy_reproduce(monkeypatch: pytest.MonkeyPatch, tmp_path: Path):
     sets, pairs = toy_study(n_people=64, rotation=True)
     monkeypatch.setattr(reproduce_module, "available_models", lambda names, models_dir: (list(sets), []))
     monkeypatch.setattr(reproduce_module, "parse_lfw_pairs", lambda path: pairs)
-    monkeypatch.setattr(reproduce_module, "_embed", lambda *args: type("S", (), {"to_dict": lambda self: {}})())
+    summary = type("S", (), {"to_dict": lambda self: {}, "seconds": 1.5})()
+    monkeypatch.setattr(reproduce_module, "_embed", lambda *args: summary)
     monkeypatch.setattr(reproduce_module, "read_embeddings", lambda path: sets[Path(path).stem])
     monkeypatch.setattr(reproduce_module, "PRIVACY_QUICK", TINY)
     inputs = ReproduceInputs(

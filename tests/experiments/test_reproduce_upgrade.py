@@ -108,3 +108,16 @@ def test_on_the_reproduce_path_calibration_never_reads_its_test_fold(
     results = reproduce(inputs, quick=True, privacy=False)
     assert results.upgrade is not None and checked["reads"] > 0
     assert not leaks
+
+
+def test_the_report_setup_has_the_run_s_stage_table(toy_reproduce, tmp_path: Path) -> None:
+    _, inputs = toy_reproduce
+    results = reproduce(inputs, quick=True, privacy=False)
+    stages = results.meta["stages_s"]
+    assert list(stages) == ["embed", "moments", "penalty", "rank", "sample_size", "upgrade"]
+    assert stages["embed"] == 1.5 and stages["upgrade"] == results.upgrade["meta"]["duration_s"]
+    assert stages["penalty"] == results.meta["timings_s"]["penalty"]
+    write_study_report(results.to_dict(), tmp_path / "report")
+    md = (tmp_path / "report" / "report.md").read_text()
+    setup = md[md.index("## Setup") : md.index("## Methods")]
+    assert "Where the run's time went" in setup and f"| all | {sum(stages.values()):.1f} |" in setup

@@ -60,7 +60,7 @@ def _setup(meta: Record) -> list[Block]:
     if meta["quick"]:
         items.append("Quick run: reduced grids and draws; the numbers are indicative only.")
     items += [f"Note: {note}" for note in meta["notes"]]
-    return [Bullets(tuple(items))]
+    return [Bullets(tuple(items)), *([tables.stages_table(meta["stages_s"])] if meta.get("stages_s") else [])]
 
 
 def _methods(meta: Record) -> list[Block]:

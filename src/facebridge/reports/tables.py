@@ -194,6 +194,13 @@ def claims_table(claims: Sequence[Claim], methods: dict[str, Record]) -> Table:
     return Table(("study's claim", "method", "baseline", "this run", "verdict", "fails on"), rows)
 
 
+def stages_table(stages: Record) -> Table:
+    """Wall time of each stage of the run that wrote the results (``meta.stages_s``), and their sum."""
+    rows = tuple((stage, f"{seconds:.1f}") for stage, seconds in stages.items())
+    total = sum(stages.values())
+    return Table(("stage", "wall s"), (*rows, ("all", f"{total:.1f}")), caption="Where the run's time went")
+
+
 def methods_table(meta: Record) -> Table:
     """Every method: key, label, family, description and parameters (values to three significant digits)."""
     rows = tuple(
