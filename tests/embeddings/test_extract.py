@@ -13,10 +13,12 @@ from pathlib import Path
 import numpy as np
 import pyarrow.parquet as pq
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 from PIL import Image
 
 from facebridge.embeddings import read_embeddings
-from facebridge.embeddings.extract import embed_folder
+from facebridge.embeddings.extract import MIN_TASK, embed_folder, task_bounds
 from facebridge.protocols import pair_scores, person_of
 from tests.helpers import LFW_IMAGES, SHARED, jpeg_bytes, png_bytes, require_shared, uniform_gray_jpeg
 
@@ -133,3 +135,15 @@ def test_parts_from_another_model_version_are_refused_not_mixed(tmp_path) -> Non
     with pytest.raises(MismatchError, match="weights or preprocessing changed"):
         embed_folder(out, MODELS[:1], root, workers=1)
     assert (out / "parts" / MODELS[0] / "part-old-00000.parquet").is_file()  # nothing deleted
+
+
+@given(st.integers(0, 20000), st.integers(1, 512), st.integers(1, 16))
+def test_tasks_cover_every_image_once_and_shrink_towards_the_end(n: int, chunk_size: int, workers: int) -> None:
+    bounds = task_bounds(n, chunk_size, workers)
+    assert [b[0] for b in bounds[1:]] == [b[1] for b in bounds[:-1]] and (not bounds or bounds[-1][1] == n)
+    sizes = [stop - start for start, stop in bounds]
+    assert all(0 < s <= chunk_size for s in sizes)
+    assert sizes[:-1] == sorted(sizes[:-1], reverse=True)  # shrinking; only the last may be a remainder
+    assert len(bounds) >= min(n, 2 * workers)  # a small run still gives every worker a share
+    if n > 64 * chunk_size * workers:
+        assert sizes[0] == chunk_size and sizes[-2] <= MIN_TASK  # full chunks first, a short tail

@@ -247,6 +247,24 @@ def embed_chunk(
     return written
 
 
+#: The smallest task the tail of a run is cut into (smaller ones would cost more in model calls than they balance).
+MIN_TASK = 8
+
+
+def task_bounds(n: int, chunk_size: int, workers: int) -> list[tuple[int, int]]:
+    """``(start, stop)`` of each task over ``n`` pending images: guided scheduling, each task a quarter of what is
+    left per worker, capped at ``chunk_size`` and at least ``MIN_TASK``. Early tasks are full chunks; the tasks shrink
+    towards the end, so the last one to finish is short and no worker waits long for the others. A small run is
+    cut into at least 4 tasks a worker, so that every worker gets a share."""
+    bounds, start = [], 0
+    floor = max(1, min(MIN_TASK, chunk_size, -(-n // (4 * workers))))
+    while start < n:
+        size = max(floor, min(chunk_size, -(-(n - start) // (4 * workers))))
+        bounds.append((start, min(n, start + size)))
+        start += size
+    return bounds
+
+
 def extract(
     image_ids: Sequence[str],
     root: Path,
@@ -307,11 +325,8 @@ def extract(
         todo[name] = {i for i in embeddable if i not in done}
     tasks = []
     pending = [i for i in embeddable if any(i in t for t in todo.values())]
-    # at most chunk_size images a task, and at least 4 tasks a worker when there is little work, so that every
-    # worker gets a share of a small run
-    size = max(1, min(chunk_size, -(-len(pending) // (4 * workers))))
-    for c, start in enumerate(range(0, len(pending), size)):
-        chunk = pending[start : start + size]
+    for c, (start, stop) in enumerate(task_bounds(len(pending), chunk_size, workers)):
+        chunk = pending[start:stop]
         wanted = {n: [i for i in chunk if i in todo[n]] for n in names}
         wanted = {n: ids for n, ids in wanted.items() if ids}
         parts = {n: out / "parts" / n / f"part-{run}-{c:05d}.parquet" for n in wanted}
