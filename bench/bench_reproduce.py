@@ -21,6 +21,7 @@ Run: ``.venv/bin/python bench/bench_reproduce.py [--images 500 --workers 2 --sto
 from __future__ import annotations
 
 import argparse
+import json
 import logging
 import os
 import resource
@@ -108,9 +109,11 @@ def study_phase(args: argparse.Namespace, names: list[str]) -> None:
     sets = {n: read_embeddings(args.store / f"{n}.parquet") for n in names}
     pairs = parse_lfw_pairs(default_data_dir(args.data) / "lfw" / "pairs.txt")
     wall, cpu = time.perf_counter(), cpu_seconds()
-    results = run_study(sets, pairs, quick=args.quick, seed=0)
+    results = run_study(sets, pairs, quick=args.quick, seed=0, blas_threads=args.blas_threads)
     wall, cpu = time.perf_counter() - wall, cpu_seconds() - cpu
     peak_gb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 2**20
+    if args.results:
+        args.results.write_text(json.dumps(results.to_dict(), indent=1, default=str))
     goal = STUDY_GOAL_S[args.quick]
     stages = ", ".join(f"{k} {v:.1f} s" for k, v in results.meta["timings_s"].items())
     print(f"study phase ({'quick' if args.quick else 'full'}, {len(names)} models, {results.meta['n_pool_images']} "
@@ -130,6 +133,8 @@ def main() -> None:
     parser.add_argument("--data", type=Path, default=None)
     parser.add_argument("--store", type=Path, default=Path("store/lfw-yunet"), help="store for the study phase")
     parser.add_argument("--quick", action="store_true", help="the study's --quick grids")
+    parser.add_argument("--results", type=Path, default=None, help="write the study results JSON here")
+    parser.add_argument("--blas-threads", type=int, default=1, help="BLAS threads of the study (its default: 1)")
     parser.add_argument("--skip-embed", action="store_true")
     parser.add_argument("--skip-study", action="store_true")
     args = parser.parse_args()

@@ -1,0 +1,70 @@
+"""Benchmark: each model's time per image against the batch size it is called with, one runtime thread.
+
+The extraction sends every chunk to a model in batches of ``batch_size`` crops (default 32,
+``facebridge.models.load_model``). This measures, per model, ms/image at each batch size of ``--sizes`` on the
+same ``--images`` LFW crops (decoded, detected and aligned beforehand, so only inference is timed; best of
+``--repeats``), and prints each size's ratio to batch 1 and to the default, so that the default is a measured choice.
+Fixed-batch graphs run at their own batch whatever is asked.
+
+Run: ``.venv/bin/python bench/bench_batch.py [--images 64 --sizes 1,8,16,32,64 --repeats 3]``
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import tempfile
+from pathlib import Path
+
+import numpy as np
+
+from bench_pipeline import best_of
+from facebridge.embeddings.extract import detect_images, make_detector, model_names
+from facebridge.faces import DetectionCache, align
+from facebridge.images import list_images, load_image
+from facebridge.models import get_spec, load_model, resolve_models_dir
+from facebridge.paths import default_data_dir
+
+DEFAULT_BATCH = 32
+
+
+def crops_for(name: str, ids: list[str], root: Path, cache: DetectionCache) -> np.ndarray:
+    spec = get_spec(name)
+    return np.stack(
+        [align(load_image(root / i).rgb, cache.get(i), spec.alignment, **spec.alignment_params).crop for i in ids]
+    )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--images", type=int, default=64, help="first N LFW images by sorted id")
+    parser.add_argument("--sizes", default="1,8,16,32,64")
+    parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--models", default="all")
+    parser.add_argument("--data", type=Path, default=None)
+    args = parser.parse_args()
+    sizes = [int(s) for s in args.sizes.split(",")]
+    models_dir = resolve_models_dir(None)
+    root = default_data_dir(args.data) / "lfw" / "images"
+    ids = list_images(root)[: args.images]
+    print(f"{os.cpu_count()} CPUs, load {', '.join(f'{x:.1f}' for x in os.getloadavg())}; {len(ids)} images")
+    with tempfile.TemporaryDirectory(prefix="bench_batch_") as tmp:
+        detect_images(ids, root, make_detector("yunet", models_dir), Path(tmp), chunk_size=256, fallback=True)
+        cache = DetectionCache.load(Path(tmp) / "detections-yunet.parquet")
+        print(f"{'model':22s} " + " ".join(f"{f'b={b}':>9s}" for b in sizes) + "   best   best vs b=32")
+        for name in model_names(args.models):
+            crops = crops_for(name, ids, root, cache)
+            ms = {}
+            for b in sizes:
+                model = load_model(name, models_dir, num_threads=1, batch_size=b)
+                model.embed(crops[: min(b, len(crops))])  # warm-up
+                ms[b] = 1000 * best_of(lambda m=model, c=crops: m.embed(c), args.repeats).wall / len(crops)
+            best = min(ms, key=ms.get)
+            ref = ms.get(DEFAULT_BATCH)
+            vs = f"{ms[best] / ref:.2f}x" if ref else "-"
+            fixed = " (fixed-batch graph)" if get_spec(name).fixed_batch else ""
+            print(f"{name:22s} " + " ".join(f"{ms[b]:7.2f}ms" for b in sizes) + f"   b={best:<4d} {vs}{fixed}")
+
+
+if __name__ == "__main__":
+    main()
