@@ -68,6 +68,23 @@ def test_calibration_never_reads_the_test_fold() -> None:
         np.testing.assert_array_equal(base[key], other[key])
 
 
+def _assert_close(got: object, want: object) -> None:
+    """Equal counts and keys; thresholds equal to float32 score precision (a joint fit and a lone one round
+    differently in the last bits, so a threshold between two float32 scores can move by ~1e-7)."""
+    if isinstance(want, dict):
+        assert isinstance(got, dict) and got.keys() == want.keys()
+        for key in want:
+            _assert_close(got[key], want[key])
+    elif isinstance(want, list | tuple):
+        assert isinstance(got, list | tuple) and len(got) == len(want)
+        for g, w in zip(got, want, strict=True):
+            _assert_close(g, w)
+    elif isinstance(want, float):
+        assert got == pytest.approx(want, abs=1e-6)
+    else:
+        assert got == want
+
+
 def test_fitting_a_sources_targets_together_gives_each_pairs_own_results() -> None:
     sets, _ = toy_study(n_people=48)
 
@@ -80,4 +97,4 @@ def test_fitting_a_sources_targets_together_gives_each_pairs_own_results() -> No
         assert [f["map_params"] for f in shared["folds"]] == [f["map_params"] for f in own["folds"]]
         for scenario, values in own["summary"].items():
             assert shared["summary"][scenario] == pytest.approx(values, abs=1e-12)
-        assert shared["thresholds"] == own["thresholds"]
+        _assert_close(shared["thresholds"], own["thresholds"])
