@@ -22,6 +22,7 @@ import logging
 import multiprocessing
 import os
 import time
+import uuid
 from collections.abc import Callable, Sequence
 from concurrent.futures import Executor, ProcessPoolExecutor, as_completed
 from dataclasses import dataclass
@@ -317,7 +318,9 @@ def extract(
         )
     cache_path = out / f"detections-{detector.name}.parquet"
     embeddable = [i for i in image_ids if rows[i][0] in ("ok", FALLBACK)]
-    run = f"{time.strftime('%Y%m%d%H%M%S')}{os.getpid() % 100000:05d}"
+    # Unique per run, not just per second and process: a second run in the same second and process (a library
+    # caller, or the CLI called twice in one process) would otherwise reuse part names and replace finished parts.
+    run = f"{time.strftime('%Y%m%d%H%M%S')}{os.getpid() % 100000:05d}{uuid.uuid4().hex[:8]}"
     todo = {}
     for name in names:
         (out / "parts" / name).mkdir(parents=True, exist_ok=True)
