@@ -1,10 +1,10 @@
 """Benchmark: each model's time per image against the batch size it is called with, one runtime thread.
 
 The extraction sends every chunk to a model in batches of ``batch_size`` crops (default 32,
-``facebridge.models.load_model``). This measures, per model, ms/image at each batch size of ``--sizes`` on the
-same ``--images`` LFW crops (decoded, detected and aligned beforehand, so only inference is timed; best of
-``--repeats``), and prints each size's ratio to batch 1 and to the default, so that the default is a measured choice.
-Fixed-batch graphs run at their own batch whatever is asked.
+``facebridge.models.load_model``; a spec's ``batch_size`` overrides it). This measures, per model, ms/image at each
+batch size of ``--sizes`` on the same ``--images`` LFW crops (decoded, detected and aligned beforehand, so only
+inference is timed; best of ``--repeats``), and prints the best size against 32, so that a spec's batch size is a
+measured choice. Fixed-batch graphs run at their own batch whatever is asked.
 
 Run: ``.venv/bin/python bench/bench_batch.py [--images 64 --sizes 1,8,16,32,64 --repeats 3]``
 """
@@ -23,9 +23,8 @@ from facebridge.embeddings.extract import detect_images, make_detector, model_na
 from facebridge.faces import DetectionCache, align
 from facebridge.images import list_images, load_image
 from facebridge.models import get_spec, load_model, resolve_models_dir
+from facebridge.models.loader import DEFAULT_BATCH
 from facebridge.paths import default_data_dir
-
-DEFAULT_BATCH = 32
 
 
 def crops_for(name: str, ids: list[str], root: Path, cache: DetectionCache) -> np.ndarray:

@@ -7,6 +7,7 @@ import pytest
 
 from facebridge.embeddings import Fingerprint
 from facebridge.models import get_spec, list_specs, load_model
+from facebridge.models.loader import DEFAULT_BATCH
 
 from .conftest import MODELS_DIR, require_models
 
@@ -84,3 +85,11 @@ def test_openvino_runs_in_float32_on_every_cpu() -> None:
     model = load_model("openvino-reid-0095", MODELS_DIR, num_threads=1)
     compiled = model._request.get_compiled_model()
     assert compiled.get_property("INFERENCE_PRECISION_HINT") == ov.Type.f32
+
+
+def test_a_spec_batch_size_is_the_default_and_an_explicit_one_wins() -> None:
+    require_models()
+    assert get_spec("hse-faceres").batch_size == 1  # measured fastest by bench/bench_batch.py
+    assert load_model("hse-faceres", MODELS_DIR, num_threads=1).batch_size == 1
+    assert load_model("hse-faceres", MODELS_DIR, num_threads=1, batch_size=8).batch_size == 8
+    assert load_model("edgeface-xs", MODELS_DIR, num_threads=1).batch_size == DEFAULT_BATCH

@@ -96,6 +96,8 @@ class ModelSpec:
     dtype : ``float32`` (normalised tensor) or ``uint8`` (raw pixels; the runtime or graph does the scaling).
     input_name, output_name : tensor (or blob/layer) names; empty means the network's only one.
     fixed_batch : batch size the graph is frozen to (e.g. 1), or None when any batch works.
+    batch_size : crops per runtime call when the caller asks for none: the size ``bench/bench_batch.py`` measured
+        fastest for this model on one thread, or None for the loader's default (32).
     metric : ``cosine`` or ``euclidean``, the comparison the model was trained for.
     published_lfw, reference_lfw : LFW accuracy (%) as published, and as measured with the reference pipeline.
     reference_lfw_by_detector : the reference pipeline's LFW accuracy (%) per detector it was run with
@@ -120,6 +122,7 @@ class ModelSpec:
     input_name: str = ""
     output_name: str = ""
     fixed_batch: int | None = None
+    batch_size: int | None = None
     metric: str = "cosine"
     published_lfw: float | None = None
     reference_lfw: float | None = None
@@ -281,6 +284,7 @@ _CHECKERS: dict[str, Callable[[object], Any]] = {
     "input_name": _str,
     "output_name": _str,
     "fixed_batch": _int,
+    "batch_size": _int,
     "metric": _choice("cosine", "euclidean"),
     "published_lfw": _percent,
     "reference_lfw": _percent,
