@@ -50,6 +50,28 @@ def joint_moments(data: StudyData, offset: dict[str, slice], rows: np.ndarray, w
     return out
 
 
+def block_stats(
+    block: Callable[[slice | int, slice], np.ndarray],
+    xs: slice,
+    ys: slice,
+    ssq_y: np.ndarray,
+    yty: np.ndarray | None = None,
+) -> SufficientStats:
+    """The (source ``xs``, target ``ys``) statistics held in the blocks of a ``[1 | Z]^T [1 | Z]`` sum, read with
+    ``block(rows, cols)`` (a new array each call); ``ssq_y`` and ``yty`` are passed in, since a sum of several
+    moments gets the diagonal more cheaply than the whole ``Y^T Y`` block."""
+    return SufficientStats(
+        n=round(float(block(0, slice(0, 1))[0])),
+        sum_x=block(0, xs),
+        sum_y=block(0, ys),
+        xtx=block(xs, xs),
+        xty=block(xs, ys),
+        ssq_y=ssq_y,
+        yty=yty,
+        normalize=True,
+    )
+
+
 class GrowingMoments:
     """``[1 | Z]^T [1 | Z]`` of all models over a set of images that only grows: nested samples (the sample-size
     draws) pay for their new images only, and every (source, target) pair reads its statistics off it."""
@@ -69,16 +91,8 @@ class GrowingMoments:
 
     def stats(self, source: str, target: str) -> SufficientStats:
         """Statistics of the (source, target) rows of every image added so far."""
-        xs, ys, m = self._offset[source], self._offset[target], self._moment
-        return SufficientStats(
-            n=self.n,
-            sum_x=m[0, xs].copy(),
-            sum_y=m[0, ys].copy(),
-            xtx=m[xs, xs].copy(),
-            xty=m[xs, ys].copy(),
-            ssq_y=np.diagonal(m[ys, ys]).copy(),
-            normalize=True,
-        )
+        ys, m = self._offset[target], self._moment
+        return block_stats(lambda r, c: m[r, c].copy(), self._offset[source], ys, np.diagonal(m[ys, ys]).copy())
 
 
 class GroupMoments:
@@ -122,16 +136,7 @@ class GroupMoments:
         for m, k in zip(self._moments, kept, strict=True):
             if k:
                 ssq += np.diagonal(m[ys, ys])
-        return SufficientStats(
-            n=round(float(self._sum(kept, 0, slice(0, 1))[0])),
-            sum_x=self._sum(kept, 0, xs),
-            sum_y=self._sum(kept, 0, ys),
-            xtx=self._sum(kept, xs, xs),
-            xty=self._sum(kept, xs, ys),
-            ssq_y=ssq,
-            yty=yy,
-            normalize=True,
-        )
+        return block_stats(lambda r, c: self._sum(kept, r, c), xs, ys, ssq, yy)
 
     def pool_stats(
         self, source: str, target: str, exclude: frozenset[int], *, track_yy: bool = False

@@ -84,7 +84,7 @@ def score_fold(
     fitted = method.fit(task)
     x = data.vectors[task.source]
     both = fitted.transform(np.vstack([x[data.row_a[rows]], x[data.row_b[rows]]]))  # one call: one pass per map
-    mapped_a, mapped_b = unit_view(both[: int(rows.sum())], view), both[int(rows.sum()) :]
+    mapped_a, mapped_b = unit_view(both[: len(gallery)], view), both[len(gallery) :]
     return scores_against(mapped_a, gallery), scores_against(mapped_b, mapped_a, view), chosen_params(fitted)
 
 

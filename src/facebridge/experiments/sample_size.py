@@ -85,17 +85,18 @@ def run_sample_size(
     }
     scores: dict[tuple[str, str, str, int, int], FoldScores] = {}
     done, total = 0, len(data.models) * len(subsets)
+    probes = {(s, k): data.vectors[s][data.row_a[data.pairs.fold == k]] for s in data.models for k in folds}
+    fold_views = {(m, k): {t: views[(m, t, k)] for t in data.models} for m in rules for k in folds}
     for d in range(n_draws):
         for k in folds:
-            test = data.pairs.fold == k
             grown = GrowingMoments(data)
-            for n in sorted(n for dd, kk, n in subsets if (dd, kk) == (d, k)):
+            for n in sorted(n for n in sizes if (d, k, n) in subsets):
                 rows = subsets[(d, k, n)]
                 grown.add(rows[grown.n :])  # nested in n: only the new images
                 for source in data.models:
-                    xa = data.vectors[source][data.row_a[test]]
+                    xa = probes[(source, k)]
                     for method, (centred, alpha) in rules.items():
-                        in_view = {t: views[(method, t, k)] for t in data.models}
+                        in_view = fold_views[(method, k)]
                         for target, viewed in _mapped(grown, source, rows, xa, centred, alpha, in_view):
                             fs = scores.setdefault((source, target, method, n, d), FoldScores(data.pairs))
                             fs.put(k, scores_against(viewed, gallery[(method, target, k)]))
