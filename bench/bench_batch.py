@@ -16,22 +16,13 @@ import os
 import tempfile
 from pathlib import Path
 
-import numpy as np
-
-from bench_pipeline import best_of
+from bench_pipeline import aligned_crops, best_of
 from facebridge.embeddings.extract import detect_images, make_detector, model_names
-from facebridge.faces import DetectionCache, align
-from facebridge.images import list_images, load_image
+from facebridge.faces import DetectionCache
+from facebridge.images import list_images
 from facebridge.models import get_spec, load_model, resolve_models_dir
 from facebridge.models.loader import DEFAULT_BATCH
 from facebridge.paths import default_data_dir
-
-
-def crops_for(name: str, ids: list[str], root: Path, cache: DetectionCache) -> np.ndarray:
-    spec = get_spec(name)
-    return np.stack(
-        [align(load_image(root / i).rgb, cache.get(i), spec.alignment, **spec.alignment_params).crop for i in ids]
-    )
 
 
 def main() -> None:
@@ -52,7 +43,7 @@ def main() -> None:
         cache = DetectionCache.load(Path(tmp) / "detections-yunet.parquet")
         print(f"{'model':22s} " + " ".join(f"{f'b={b}':>9s}" for b in sizes) + "   best   best vs b=32")
         for name in model_names(args.models):
-            crops = crops_for(name, ids, root, cache)
+            crops = aligned_crops(name, ids, root, cache)
             ms = {}
             for b in sizes:
                 model = load_model(name, models_dir, num_threads=1, batch_size=b)

@@ -114,13 +114,17 @@ def time_pipeline(
     return best_of(run, repeats)
 
 
-def time_bare(name: str, ids: list[str], root: Path, detected: Path, models_dir: Path, repeats: int) -> Timing:
-    """``model.embed`` alone on crops made beforehand (model loaded and warmed up first)."""
+def aligned_crops(name: str, ids: list[str], root: Path, cache: DetectionCache) -> np.ndarray:
+    """(n, h, w, 3) the model ``name``'s crops of the images ``ids`` under ``root``, from detections in ``cache``."""
     spec = get_spec(name)
-    cache = DetectionCache.load(detected / "detections-yunet.parquet")
-    crops = np.stack(
+    return np.stack(
         [align(load_image(root / i).rgb, cache.get(i), spec.alignment, **spec.alignment_params).crop for i in ids]
     )
+
+
+def time_bare(name: str, ids: list[str], root: Path, detected: Path, models_dir: Path, repeats: int) -> Timing:
+    """``model.embed`` alone on crops made beforehand (model loaded and warmed up first)."""
+    crops = aligned_crops(name, ids, root, DetectionCache.load(detected / "detections-yunet.parquet"))
     model = load_model(name, models_dir, num_threads=2)
     model.embed(crops[:8])
     return best_of(lambda: model.embed(crops), repeats)
