@@ -4,7 +4,9 @@ The extraction sends every chunk to a model in batches of ``batch_size`` crops (
 ``facebridge.models.load_model``; a spec's ``batch_size`` overrides it). This measures, per model, ms/image at each
 batch size of ``--sizes`` on the same ``--images`` LFW crops (decoded, detected and aligned beforehand, so only
 inference is timed; best of ``--repeats``), and prints the best size against 32, so that a spec's batch size is a
-measured choice. Fixed-batch graphs run at their own batch whatever is asked.
+measured choice. Fixed-batch graphs run at their own batch whatever is asked. Then, for each ONNX Runtime model at
+its spec's batch size, ms/image at each graph optimisation level (the ``graph_optimization`` option) against the
+spec's own, so that this option is a measured choice too.
 
 Run: ``.venv/bin/python bench/bench_batch.py [--images 64 --sizes 1,8,16,32,64 --repeats 3]``
 """
@@ -22,6 +24,7 @@ from facebridge.faces import DetectionCache
 from facebridge.images import list_images
 from facebridge.models import get_spec, load_model, resolve_models_dir
 from facebridge.models.loader import DEFAULT_BATCH
+from facebridge.models.ort_model import GRAPH_OPTIMIZATION
 from facebridge.paths import default_data_dir
 
 
@@ -54,6 +57,19 @@ def main() -> None:
             vs = f"{ms[best] / ref:.2f}x" if ref else "-"
             fixed = " (fixed-batch graph)" if get_spec(name).fixed_batch else ""
             print(f"{name:22s} " + " ".join(f"{ms[b]:7.2f}ms" for b in sizes) + f"   b={best:<4d} {vs}{fixed}")
+        ort_models = [n for n in model_names(args.models) if get_spec(n).runtime == "onnxruntime"]
+        print(f"\n{'onnxruntime model':22s} " + " ".join(f"{lv:>9s}" for lv in GRAPH_OPTIMIZATION) + "   spec's")
+        for name in ort_models:
+            crops = aligned_crops(name, ids, root, cache)
+            ms = {}
+            for level in GRAPH_OPTIMIZATION:
+                model = load_model(name, models_dir, num_threads=1, graph_optimization=level)
+                model.embed(crops[:8])  # warm-up
+                ms[level] = 1000 * best_of(lambda m=model, c=crops: m.embed(c), args.repeats).wall / len(crops)
+            own = get_spec(name).options.get("graph_optimization", "all")
+            best = min(ms, key=ms.get)
+            print(f"{name:22s} " + " ".join(f"{ms[lv]:7.2f}ms" for lv in GRAPH_OPTIMIZATION) + f"   {own}: "
+                  f"{ms[own] / ms[best]:.2f}x the best ({best})")
 
 
 if __name__ == "__main__":

@@ -7,16 +7,34 @@ from pathlib import Path
 import numpy as np
 import onnxruntime as ort
 
+from facebridge.errors import InvalidInputError
 from facebridge.models.base import EmbeddingModel, pick_name
+
+#: The ``graph_optimization`` option: ONNX Runtime's graph optimisation level. ``all`` (the default) adds layout
+#: changes (NCHWc convolutions) that are faster for most networks but can be several times slower for some (on
+#: one CPU, faceplugin-512 took 65 ms per image with ``all`` and 21 with ``extended``: ``bench/bench_batch.py``).
+GRAPH_OPTIMIZATION = {
+    "basic": ort.GraphOptimizationLevel.ORT_ENABLE_BASIC,
+    "extended": ort.GraphOptimizationLevel.ORT_ENABLE_EXTENDED,
+    "all": ort.GraphOptimizationLevel.ORT_ENABLE_ALL,
+}
 
 
 class OrtModel(EmbeddingModel):
-    """One ``.onnx`` file on the CPU execution provider, ``num_threads`` intra-op threads."""
+    """One ``.onnx`` file on the CPU execution provider, ``num_threads`` intra-op threads, the graph optimised at
+    the level of the ``graph_optimization`` option (default ``all``)."""
 
     def _load(self, paths: list[Path]) -> None:
+        level = self.options.get("graph_optimization", "all")
+        if level not in GRAPH_OPTIMIZATION:
+            raise InvalidInputError(
+                f"{self.spec.name}: option graph_optimization must be one of {', '.join(GRAPH_OPTIMIZATION)}, "
+                f"got {level!r}"
+            )
         opts = ort.SessionOptions()
         opts.intra_op_num_threads = self.num_threads
         opts.inter_op_num_threads = 1
+        opts.graph_optimization_level = GRAPH_OPTIMIZATION[level]
         opts.log_severity_level = 3
         self._session = ort.InferenceSession(str(paths[0]), opts, providers=["CPUExecutionProvider"])
         name = self.spec.name

@@ -31,7 +31,9 @@ class Runtime:
 
 
 RUNTIMES: dict[str, Runtime] = {
-    "onnxruntime": Runtime("facebridge.models.ort_model:OrtModel", ("onnxruntime",), "onnxruntime"),
+    "onnxruntime": Runtime(
+        "facebridge.models.ort_model:OrtModel", ("onnxruntime",), "onnxruntime", ("graph_optimization",)
+    ),
     "openvino": Runtime("facebridge.models.openvino_model:OpenVinoModel", ("openvino",), "openvino"),
     "ncnn": Runtime("facebridge.models.ncnn_model:NcnnModel", ("ncnn",), "ncnn"),
     "opencv-dnn": Runtime("facebridge.models.opencv_model:OpenCvModel", ("cv2",), "'opencv-python-headless<5'"),
