@@ -25,7 +25,7 @@ def _used_rows(task: FoldTask, name: str, args: tuple) -> np.ndarray:
     inner = args[0] if args else frozenset()
     if name == "validation_stats":
         return np.array([bool(g & inner) and task.fold not in g for g in groups])
-    if name == "train_rows" or name == "train_arrays":
+    if name == "train_rows":
         inner = frozenset()
     return np.array([not (g & (inner | {task.fold})) for g in groups])
 
@@ -35,7 +35,7 @@ def _spy_fold_tasks(monkeypatch: pytest.MonkeyPatch, data: StudyData) -> list[tu
     returns the (accessor, fold, images read) calls seen, filled as they happen."""
     seen: list[tuple] = []
     # Eigendecompositions ride on the statistics train_stats returns, and the scoring views read train_stats too.
-    for name in ("train_stats", "validation_stats", "train_rows", "train_arrays"):
+    for name in ("train_stats", "validation_stats", "train_rows"):
         original = getattr(FoldTask, name)
 
         def spy(self: FoldTask, *args: object, _name: str = name, _original: object = original, **kwargs: object):
@@ -93,7 +93,7 @@ def test_every_fit_reads_only_people_outside_its_fold(monkeypatch: pytest.Monkey
     seen = _spy_fold_tasks(monkeypatch, data)
     run_penalty(GroupMoments(data), [get_method(k) for k in DEFAULT_METHODS])
     names = {s[0] for s in seen}
-    assert {"train_stats", "validation_stats", "train_arrays"} <= names
+    assert {"train_stats", "validation_stats", "train_rows"} <= names
     assert {s[1] for s in seen} == set(data.fold_ids)
     validation = [s for s in seen if s[0] == "validation_stats"]
     assert validation and all(0 < n < data.n for _, _, n in validation)
@@ -132,10 +132,11 @@ def test_selection_never_scores_a_view2_pair_and_fits_outside_its_fold(monkeypat
 
     monkeypatch.setattr(selection, "study_data", spy_data)
     seen = _spy_fold_tasks(monkeypatch, data)
-    record = selection.select_constants(sets, view1, grids=selection.Grids(shrinks=(1.0, 0.1), gammas=(0.5,),
-                                                                           landmarks=(16,), start_landmarks=16))
+    record = selection.select_constants(
+        sets, view1, grids=selection.Grids(shrinks=(1.0, 0.1), gammas=(0.5,), landmarks=(16,), start_landmarks=16)
+    )
     assert received == [view1] and record["WHITEN_SHRINK"]["value"] in (1.0, 0.1)
-    assert {s[1] for s in seen} == {0, 1} and {"train_arrays", "view", "validation_stats"} <= {s[0] for s in seen}
+    assert {s[1] for s in seen} == {0, 1} and {"train_rows", "view", "validation_stats"} <= {s[0] for s in seen}
 
 
 def test_inner_splits_never_hold_the_test_fold() -> None:

@@ -10,6 +10,7 @@ from hypothesis import strategies as st
 
 from facebridge.experiments.curves import smallest_within
 from facebridge.experiments.data import study_data
+from facebridge.experiments.kernel_moments import KernelMoments
 from facebridge.experiments.methods import INNER_SPLITS, QUICK_LANDMARKS, WHITEN_SHRINK, get_method
 from facebridge.experiments.moments import GroupMoments, GrowingMoments
 from facebridge.experiments.rank import _rank_predictions
@@ -21,6 +22,7 @@ from facebridge.maps import (
     AffineMap,
     AffineRidgeCV,
     CVSplit,
+    KernelBasis,
     NystroemKernelMap,
     PCARidgeMap,
     ProcrustesMap,
@@ -44,6 +46,12 @@ def moments() -> GroupMoments:
 def _rows(moments: GroupMoments, keep: np.ndarray, source: str, target: str) -> tuple[np.ndarray, np.ndarray]:
     data = moments.data
     return data.vectors[source][keep], data.vectors[target][keep]
+
+
+def _pool_arrays(task: FoldTask) -> tuple[np.ndarray, np.ndarray]:
+    """The normalised source and target rows of ``task``'s pool."""
+    rows = task.train_rows()
+    return task.data.vectors[task.source][rows], task.data.vectors[task.target][rows]
 
 
 def test_pool_statistics_equal_a_pass_over_the_allowed_rows(moments: GroupMoments) -> None:
@@ -70,7 +78,7 @@ def test_people_in_no_pair_are_in_every_pool(moments: GroupMoments) -> None:
 def test_shared_eigenbasis_ridge_equals_a_fresh_fit(moments: GroupMoments) -> None:
     task = FoldTask(moments, "m0", "m1", 2)
     shared = AffineMap(alpha=0.3).fit_stats(task.train_stats())
-    x, y = task.train_arrays()
+    x, y = _pool_arrays(task)
     ref = AffineMap(alpha=0.3).fit_stats(SufficientStats.from_arrays(x, y, normalize=True))
     np.testing.assert_allclose(shared.coef_, ref.coef_, atol=1e-10)
     np.testing.assert_allclose(shared.intercept_, ref.intercept_, atol=1e-10)
@@ -174,7 +182,7 @@ def test_subsets_are_nested_leak_free_and_seeded() -> None:
 def test_study_fold_maps_equal_library_fits_on_the_same_pool(moments: GroupMoments) -> None:
     data, k = moments.data, 1
     task = FoldTask(moments, "m0", "m2", k)
-    x, y = task.train_arrays()
+    x, y = _pool_arrays(task)
     splits = []
     for inner in task.inner_splits(INNER_SPLITS):
         train = data.allowed(frozenset({k}) | inner)
@@ -192,7 +200,9 @@ def test_study_fold_maps_equal_library_fits_on_the_same_pool(moments: GroupMomen
     for key, ref in (("ridge_study", RidgeMap(alpha=1.0)), ("procrustes", ProcrustesMap())):
         np.testing.assert_allclose(get_method(key).fit(task).coef_, ref.fit(x, y).coef_, atol=1e-10)
     kernel = get_method("kernel_whitened", quick=True).fit(task)
-    ref = NystroemKernelMap(n_landmarks=QUICK_LANDMARKS, random_state=kernel.random_state).fit(x, y)
+    ref = NystroemKernelMap(n_landmarks=QUICK_LANDMARKS, random_state=kernel.random_state)
+    ref.fit_basis(KernelBasis.of_rows(x, kernel.landmarks_, ref.gamma, True), y)
+    assert ref.alpha_ == kernel.alpha_
     np.testing.assert_allclose(kernel.transform(x[:20]), ref.transform(x[:20]), atol=1e-9)
     view = get_method("affine_whitened").view(FoldTask(moments, "m2", "m2", k))
     np.testing.assert_allclose(view.projection_, TargetView("whitened", shrink=WHITEN_SHRINK).fit(y).projection_)
@@ -268,3 +278,23 @@ def test_kernel_transform_is_the_same_in_either_product_order() -> None:
     want = (phi - fitted.feature_mean_) @ fitted.projection_ @ fitted.weights_ + fitted.target_mean_
     np.testing.assert_allclose(fitted.transform(X), want, atol=1e-10)  # 80 rows > 3 outputs: factors folded first
     np.testing.assert_allclose(fitted.transform(X[:2]), want[:2], atol=1e-10)
+
+
+def test_kernel_folds_draw_landmarks_from_their_pool_and_equal_fits_on_the_pool_rows(moments: GroupMoments) -> None:
+    data, m = moments.data, 48
+    shared = KernelMoments(moments, "m0", m, 0.25, seed=5)
+    sizes = []
+    for k in data.fold_ids:  # every fold and two targets: the shared moments move from fold to fold
+        pool = FoldTask(moments, "m0", "m0", k).train_rows()
+        assert set(shared.chosen[k]) <= set(pool) and len(shared.chosen[k]) == min(m, len(pool))
+        sizes.append(len(shared.chosen[k]))
+        for target in ("m1", "m2"):
+            task = FoldTask(moments, "m0", target, k)
+            x, y = _pool_arrays(task)
+            fitted = shared.fit(task, NystroemKernelMap(n_landmarks=m, random_state=5))
+            np.testing.assert_array_equal(fitted.landmarks_, data.vectors["m0"][shared.chosen[k]])
+            ref = NystroemKernelMap(n_landmarks=m).fit_basis(KernelBasis.of_rows(x, fitted.landmarks_, 0.25, True), y)
+            assert fitted.alpha_ == ref.alpha_ and fitted.n_samples_seen_ == len(x)
+            probe = data.vectors["m0"][~data.allowed(frozenset({k}))]  # the fold's own images, as scored
+            np.testing.assert_allclose(fitted.transform(probe), ref.transform(probe), atol=1e-9)
+    assert len(shared.union) < sum(sizes)  # the folds share landmarks: their features are computed once

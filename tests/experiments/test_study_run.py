@@ -21,7 +21,7 @@ FAST = ["ridge_study", "affine_cv", "procrustes", "affine_centred", "affine_whit
 @pytest.fixture(scope="module")
 def toy() -> tuple[dict, object, StudyResults]:
     sets, pairs = toy_study()
-    return sets, pairs, run_study(sets, pairs, quick=True, seed=3, methods=[*FAST, "kernel_whitened"])
+    return sets, pairs, run_study(sets, pairs, quick=True, seed=3, methods=[*FAST, "kernel_whitened"], workers=2)
 
 
 def _row(rows: list[dict], **match: object) -> dict:
@@ -127,10 +127,11 @@ def test_results_follow_the_contract(toy: tuple) -> None:
     assert d["targets"]["worst_penalty_points"] == 1.0
 
 
-def test_same_seed_same_results_and_seed_matters(toy: tuple) -> None:
+def test_same_seed_same_results_whatever_the_threads_and_seed_matters(toy: tuple) -> None:
     sets, pairs, results = toy
-    again = run_study(sets, pairs, quick=True, seed=3, methods=[*FAST, "kernel_whitened"]).to_dict()
+    again = run_study(sets, pairs, quick=True, seed=3, methods=[*FAST, "kernel_whitened"], workers=1).to_dict()
     first = results.to_dict()
+    assert (results.meta["threads"], again["meta"]["threads"]) == (2, 1)
     for key in ("native", "penalty", "modes", "sample_size", "rank", "rank_summary", "sample_size_summary"):
         assert again[key] == first[key]
     other = run_study(sets, pairs, quick=True, seed=4, methods=["ridge_study", "affine_whitened"]).to_dict()
@@ -145,6 +146,8 @@ def test_bad_requests_fail_with_a_clear_message() -> None:
         run_study(sets, pairs, quick=True, methods=["ridge"])
     with pytest.raises(InvalidInputError, match="at least two models"):
         run_study({"m0": sets["m0"]}, pairs, quick=True)
+    with pytest.raises(InvalidInputError, match="workers must be an integer >= 1, got 0"):
+        run_study(sets, pairs, quick=True, workers=0)
     with pytest.raises(InvalidInputError, match="curve_method must be an affine ridge method"):
         run_study(sets, pairs, quick=True, methods=["ridge_study"], curve_method="procrustes")
     assert set(STUDY_METHODS) == {"ridge_study", "affine_cv", "procrustes"}

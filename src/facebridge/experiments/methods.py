@@ -16,13 +16,13 @@ from typing import Any
 import numpy as np
 
 from facebridge.errors import NotFoundError
+from facebridge.experiments.kernel_moments import KernelMoments
 from facebridge.experiments.task import FoldTask
 from facebridge.maps import (
     ALPHAS,
     KERNEL_DEFAULTS,
     AffineRidgeCV,
     CVSplit,
-    KernelBasis,
     MapEstimator,
     NystroemKernelMap,
     ProcrustesMap,
@@ -185,7 +185,8 @@ class KernelWhitened(StudyMethod):
         "kernel-feature ridge, whitened cosine (beyond linear)",
         "nonlinear",
         "nonlinear: affine ridge on [x, exp(-gamma |x - l_j|^2)] for landmarks l_j drawn (seeded) from the fold's "
-        "training pool (a Nystroem-style kernel ridge), alpha chosen by GCV on the pool; scored like "
+        "training pool (a Nystroem-style kernel ridge; the first landmarks-many pool images of one seeded order of "
+        "all images per source, so folds share most landmarks), alpha chosen by GCV on the pool; scored like "
         "affine_whitened",
         {**KERNEL_DEFAULTS, "alphas": list(ALPHAS), "view": "centred and whitened", "shrink": WHITEN_SHRINK},
     )
@@ -196,17 +197,14 @@ class KernelWhitened(StudyMethod):
         self.info = replace(type(self).info, params={**type(self).info.params, **self.options})
 
     def fit(self, task: FoldTask) -> MapEstimator:
-        models = task.data.models
-        seed = int(np.random.SeedSequence([self.seed, models.index(task.source), task.fold]).generate_state(1)[0])
-        estimator = NystroemKernelMap(
-            n_landmarks=self.options["landmarks"], gamma=self.options["gamma"], random_state=seed
-        )
+        seed = int(np.random.SeedSequence([self.seed, task.data.models.index(task.source)]).generate_state(1)[0])
+        m, gamma = self.options["landmarks"], self.options["gamma"]
 
-        def basis() -> KernelBasis:
-            return estimator.basis(task.train_arrays()[0])
+        def shared() -> KernelMoments:
+            return KernelMoments(task.moments, task.source, m, gamma, seed)
 
-        key = ("kernel", task.source, task.fold, seed, self.options["landmarks"], self.options["gamma"])
-        return estimator.fit_basis(task.moments.cached(key, basis, large=True), task.train_arrays()[1])
+        moments = task.moments.cached(("kernel", task.source, seed, m, gamma), shared, large=True)
+        return moments.fit(task, NystroemKernelMap(n_landmarks=m, gamma=gamma, random_state=seed))
 
     def view(self, task: FoldTask) -> TargetView:
         return target_view(task, "whitened", WHITEN_SHRINK)

@@ -9,7 +9,8 @@ for the inner folds of a cross-validation. One O(n D^2) product replaces 56 maps
 
 from __future__ import annotations
 
-from collections.abc import Callable, Hashable
+import threading
+from collections.abc import Callable, Hashable, Iterator
 from typing import TypeVar
 
 import numpy as np
@@ -23,8 +24,7 @@ T = TypeVar("T")
 # Row blocks of this many images keep the (rows, D) float64 buffer small while the product stays a large gemm.
 _BLOCK_ROWS = 4096
 # Memoised results kept at once: small ones (eigen-decompositions of up to 1024 x 1024: at most ~0.5 GB) and large
-# ones (a fold's kernel features over the whole pool, up to ~0.25 GB each: one, since the penalty matrix finishes a
-# source and fold before the next).
+# ones (a source's kernel moments, ~0.1 GB each: one, since the penalty matrix finishes a source before the next).
 _MEMO_SIZE = {False: 64, True: 1}
 
 
@@ -37,14 +37,23 @@ def model_offsets(data: StudyData) -> tuple[dict[str, slice], int]:
     return offset, start
 
 
+def joint_blocks(
+    data: StudyData, offset: dict[str, slice], rows: np.ndarray, width: int
+) -> Iterator[tuple[np.ndarray, np.ndarray]]:
+    """(block's rows, ``[1 | Z]`` (len, width) over them): the images ``rows`` in blocks of a bounded size."""
+    for s in range(0, len(rows), _BLOCK_ROWS):
+        part = rows[s : s + _BLOCK_ROWS]
+        block = np.empty((len(part), width))
+        block[:, 0] = 1.0
+        for m in data.models:
+            block[:, offset[m]] = data.vectors[m][part]
+        yield part, block
+
+
 def joint_moments(data: StudyData, offset: dict[str, slice], rows: np.ndarray, width: int) -> np.ndarray:
     """``[1 | Z]^T [1 | Z]`` (width, width) over the images ``rows``, in row blocks."""
     out = np.zeros((width, width))
-    for s in range(0, len(rows), _BLOCK_ROWS):
-        block = np.empty((len(rows[s : s + _BLOCK_ROWS]), width))
-        block[:, 0] = 1.0
-        for m in data.models:
-            block[:, offset[m]] = data.vectors[m][rows[s : s + _BLOCK_ROWS]]
+    for _, block in joint_blocks(data, offset, rows, width):
         # Two distinct arrays: numpy would call syrk on ``block.T @ block``, several times slower than gemm.
         out += block.T @ block.copy()
     return out
@@ -102,8 +111,10 @@ class GroupMoments:
     (3,200 for the study's eight models: 12 x 82 MB). Also memoises what many fits share (``cached``).
     """
 
-    def __init__(self, data: StudyData) -> None:
+    def __init__(self, data: StudyData, *, threads: int = 1) -> None:
         self.data = data
+        self._sizes = {False: _MEMO_SIZE[False], True: _MEMO_SIZE[True] * threads}  # a large entry per thread
+        self._lock = threading.Lock()
         self._offset, width = model_offsets(data)
         self._moments = [
             joint_moments(data, self._offset, np.flatnonzero(data.group == g), width) for g in range(len(data.groups))
@@ -153,13 +164,17 @@ class GroupMoments:
 
     def cached(self, key: Hashable, compute: Callable[[], T], *, large: bool = False) -> T:
         """``compute()``, memoised under ``key``; the oldest entries are dropped beyond a fixed count, which is
-        small for ``large`` results."""
+        small for ``large`` results. Safe from several threads (two may compute the same entry once each)."""
         memo = self._memo[large]
-        if key not in memo:
-            if len(memo) >= _MEMO_SIZE[large]:
+        with self._lock:
+            if key in memo:
+                return memo[key]  # type: ignore[return-value]
+        value = compute()
+        with self._lock:
+            while len(memo) >= self._sizes[large]:
                 del memo[next(iter(memo))]
-            memo[key] = compute()
-        return memo[key]  # type: ignore[return-value]
+            memo[key] = value
+        return value
 
     def source_eigh(self, source: str, exclude: frozenset[int], *, centered: bool = True) -> Eigh:
         """Eigenvalues (d,) ascending, clipped at 0, and eigenvectors (d, d) of the source's scatter (centred or raw)

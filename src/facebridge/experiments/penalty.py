@@ -2,19 +2,21 @@
 the both-mode accuracy, and the target's native accuracy in the same scoring view.
 
 Work is ordered source, fold, target, method so that what a source and a fold share (the eigen-decompositions of
-the source's scatter over each training pool, the mapped test images) is computed once.
+the source's scatter over each training pool, the kernel map's moments) is computed once; sources run on threads.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 
+from facebridge.experiments.data import StudyData
 from facebridge.experiments.methods import StudyMethod, chosen_params
 from facebridge.experiments.moments import GroupMoments
+from facebridge.experiments.parallel import Ticker, map_threads
 from facebridge.experiments.scoring import FoldScores, scores_against, unit_view, view_scores
 from facebridge.experiments.task import FoldTask
 from facebridge.maps import TargetView
@@ -88,49 +90,55 @@ def score_fold(
     return scores_against(mapped_a, gallery), scores_against(mapped_b, mapped_a, view), chosen_params(fitted)
 
 
+def fold_galleries(
+    data: StudyData, views: Mapping[tuple[str, str, int], TargetView | None]
+) -> dict[tuple[str, str, int], np.ndarray]:
+    """(method key, target, fold) -> ``unit_view`` of the target's ``id_b`` vectors of the fold in that view;
+    methods that share a view (the same object, or plain cosine) share one array."""
+    shared: dict[tuple[str, int, int], np.ndarray] = {}
+    out = {}
+    for (method, target, k), view in views.items():
+        key = (target, k, id(view))
+        if key not in shared:
+            shared[key] = unit_view(data.vectors[target][data.row_b[data.pairs.fold == k]], view)
+        out[(method, target, k)] = shared[key]
+    return out
+
+
 def run_penalty(
-    moments: GroupMoments, methods: Sequence[StudyMethod], progress: Progress | None = None
+    moments: GroupMoments, methods: Sequence[StudyMethod], progress: Progress | None = None, workers: int = 1
 ) -> list[MapResult]:
-    """Fit every method for every ordered model pair and fold, and score cross and both modes.
+    """Fit every method for every ordered model pair and fold, and score cross and both modes; each source's work
+    on one of ``workers`` threads.
 
     Returns one MapResult per (source, target, method), in source, target, method order.
     """
     data = moments.data
     views = target_views(moments, methods)
     natives = native_in_views(moments, methods, views)
-    galleries = {
-        key: unit_view(data.vectors[key[1]][data.row_b[data.pairs.fold == key[2]]], view) for key, view in views.items()
-    }
-    keys = [(s, t, m) for s in data.models for t in data.models if t != s for m in methods]
-    cross = {(s, t, m.info.key): FoldScores(data.pairs) for s, t, m in keys}
-    both = {(s, t, m.info.key): FoldScores(data.pairs) for s, t, m in keys}
-    params: dict[tuple[str, str, str], list[dict[str, Any]]] = {(s, t, m.info.key): [] for s, t, m in keys}
-    total, done = len(data.models) * len(data.fold_ids), 0
-    for source in data.models:
+    galleries = fold_galleries(data, views)
+    tick = Ticker(progress, "penalty", len(data.models) * len(data.fold_ids))
+
+    def _pairs(source: str) -> list[tuple[str, StudyMethod]]:
+        return [(t, m) for t in data.models if t != source for m in methods]
+
+    def one_source(source: str) -> dict[tuple[str, str, str], tuple[FoldScores, FoldScores, list[dict[str, Any]]]]:
+        out = {(source, t, m.info.key): (FoldScores(data.pairs), FoldScores(data.pairs), []) for t, m in _pairs(source)}
         for k in data.fold_ids:
-            for target in data.models:
-                if target == source:
-                    continue
-                task = FoldTask(moments, source, target, k)
-                for method in methods:
-                    key = (source, target, method.info.key)
-                    view = views[(method.info.key, target, k)]
-                    c, b, p = score_fold(task, method, view, galleries[(method.info.key, target, k)])
-                    cross[key].put(k, c)
-                    both[key].put(k, b)
-                    params[key].append(p)
-            done += 1
-            if progress:
-                progress("penalty", done, total)
+            for target, method in _pairs(source):
+                view = views[(method.info.key, target, k)]
+                c, b, p = score_fold(
+                    FoldTask(moments, source, target, k), method, view, galleries[(method.info.key, target, k)]
+                )
+                cross, both, params = out[(source, target, method.info.key)]
+                cross.put(k, c)
+                both.put(k, b)
+                params.append(p)
+            tick()
+        return out
+
+    merged = {key: v for part in map_threads(one_source, data.models, workers) for key, v in part.items()}
     return [
-        MapResult(
-            s,
-            t,
-            m.info.key,
-            cross[(s, t, m.info.key)].result(),
-            both[(s, t, m.info.key)].result(),
-            natives[(m.info.key, t)],
-            params[(s, t, m.info.key)],
-        )
-        for s, t, m in keys
+        MapResult(s, t, m, cross.result(), both.result(), natives[(m, t)], params)
+        for (s, t, m), (cross, both, params) in merged.items()
     ]

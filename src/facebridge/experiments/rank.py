@@ -14,6 +14,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from facebridge.experiments.moments import GroupMoments
+from facebridge.experiments.parallel import Ticker, map_threads
 from facebridge.experiments.penalty import Progress
 from facebridge.experiments.scoring import FoldScores, scores_against, unit_view
 from facebridge.experiments.task import FoldTask
@@ -66,8 +67,9 @@ def run_rank(
     views: Mapping[tuple[str, int], TargetView | None],
     ranks: Sequence[int] = RANKS,
     progress: Progress | None = None,
+    workers: int = 1,
 ) -> list[RankPoint]:
-    """Rank curves of every ordered model pair.
+    """Rank curves of every ordered model pair, each source's on one of ``workers`` threads.
 
     Parameters
     ----------
@@ -82,24 +84,28 @@ def run_rank(
         for t in data.models
         for k in folds
     }
-    scores: dict[tuple[str, str, str, int | None], FoldScores] = {}
-    done, total = 0, len(data.models) * len(folds)
-    for source in data.models:
+    tick = Ticker(progress, "rank", len(data.models) * len(folds))
+
+    def one_source(source: str) -> dict[tuple[str, str, str, int | None], FoldScores]:
+        scores: dict[tuple[str, str, str, int | None], FoldScores] = {}
         for i, k in enumerate(folds):
-            rows = data.pairs.fold == k
-            xa = data.vectors[source][data.row_a[rows]]
+            xa = data.vectors[source][data.row_a[data.pairs.fold == k]]
             for target in data.models:
                 if target == source:
                     continue
                 task = FoldTask(moments, source, target, k)
-                view = views[(target, k)]
                 gallery = galleries[(target, k)]
                 for (method, r), viewed in _rank_predictions(
-                    task, alphas[(source, target)][i], xa, ranks, view
+                    task, alphas[(source, target)][i], xa, ranks, views[(target, k)]
                 ).items():
-                    key = (source, target, method, r)
-                    scores.setdefault(key, FoldScores(data.pairs)).put(k, scores_against(viewed, gallery))
-            done += 1
-            if progress:
-                progress("rank", done, total)
-    return [RankPoint(s, t, m, r, 100 * fs.result().mean) for (s, t, m, r), fs in scores.items()]
+                    scores.setdefault((source, target, method, r), FoldScores(data.pairs)).put(
+                        k, scores_against(viewed, gallery)
+                    )
+            tick()
+        return scores
+
+    return [
+        RankPoint(s, t, m, r, 100 * fs.result().mean)
+        for part in map_threads(one_source, data.models, workers)
+        for (s, t, m, r), fs in part.items()
+    ]

@@ -16,8 +16,9 @@ from dataclasses import dataclass
 import numpy as np
 
 from facebridge.experiments.moments import GroupMoments, GrowingMoments
-from facebridge.experiments.penalty import Progress
-from facebridge.experiments.scoring import FoldScores, scores_against, unit_view
+from facebridge.experiments.parallel import Ticker, map_threads
+from facebridge.experiments.penalty import Progress, fold_galleries
+from facebridge.experiments.scoring import FoldScores, scores_against
 from facebridge.maps import Spectrum, TargetView
 
 SIZES: tuple[int, ...] = (10, 20, 50, 100, 200, 500, 1000, 2000)
@@ -67,42 +68,45 @@ def run_sample_size(
     n_draws: int = 5,
     seed: int = 0,
     progress: Progress | None = None,
+    workers: int = 1,
 ) -> list[SizePoint]:
     """Sample-size curves of every ordered model pair for each fitting rule, without the ``ALL`` point (the caller
     has it: the full-data map of the penalty matrix).
 
     ``views``: (method key, target, fold) -> scoring view, for the keys of ``rules``. Each ``n`` of ``sizes`` is tried
-    ``n_draws`` times, with subsets from ``draw_subsets(seed)``.
+    ``n_draws`` times, with subsets from ``draw_subsets(seed)``; each (draw, fold) runs on one of ``workers``
+    threads.
     """
     data = moments.data
     folds = data.fold_ids
     subsets = draw_subsets({k: data.allowed(frozenset({k})) for k in folds}, sizes, n_draws, seed)
-    gallery = {
-        (m, t, k): unit_view(data.vectors[t][data.row_b[data.pairs.fold == k]], views[(m, t, k)])
-        for m in rules
-        for t in data.models
-        for k in folds
-    }
-    scores: dict[tuple[str, str, str, int, int], FoldScores] = {}
-    done, total = 0, len(data.models) * len(subsets)
+    gallery = fold_galleries(data, {(m, t, k): views[(m, t, k)] for m in rules for t in data.models for k in folds})
     probes = {(s, k): data.vectors[s][data.row_a[data.pairs.fold == k]] for s in data.models for k in folds}
     fold_views = {(m, k): {t: views[(m, t, k)] for t in data.models} for m in rules for k in folds}
-    for d in range(n_draws):
-        for k in folds:
-            grown = GrowingMoments(data)
-            for n in sorted(n for n in sizes if (d, k, n) in subsets):
-                rows = subsets[(d, k, n)]
-                grown.add(rows[grown.n :])  # nested in n: only the new images
-                for source in data.models:
-                    xa = probes[(source, k)]
-                    for method, (centred, alpha) in rules.items():
-                        in_view = fold_views[(method, k)]
-                        for target, viewed in _mapped(grown, source, rows, xa, centred, alpha, in_view):
-                            fs = scores.setdefault((source, target, method, n, d), FoldScores(data.pairs))
-                            fs.put(k, scores_against(viewed, gallery[(method, target, k)]))
-                    done += 1
-                    if progress:
-                        progress("sample_size", done, total)
+    tick = Ticker(progress, "sample_size", len(data.models) * len(subsets))
+
+    def one_fold(unit: tuple[int, int]) -> list[tuple[tuple[str, str, str, int, int], np.ndarray]]:
+        """Scores of draw ``d``'s subsets of fold ``k``, grown in n: ((source, target, method, n, d), scores)."""
+        d, k = unit
+        out = []
+        grown = GrowingMoments(data)
+        for n in sorted(n for n in sizes if (d, k, n) in subsets):
+            rows = subsets[(d, k, n)]
+            grown.add(rows[grown.n :])  # nested in n: only the new images
+            for source in data.models:
+                xa = probes[(source, k)]
+                for method, (centred, alpha) in rules.items():
+                    for target, viewed in _mapped(grown, source, rows, xa, centred, alpha, fold_views[(method, k)]):
+                        fold_scores = scores_against(viewed, gallery[(method, target, k)])
+                        out.append(((source, target, method, n, d), fold_scores))
+                tick()
+        return out
+
+    units = [(d, k) for d in range(n_draws) for k in folds]
+    scores: dict[tuple[str, str, str, int, int], FoldScores] = {}
+    for (_, k), part in zip(units, map_threads(one_fold, units, workers), strict=True):
+        for key, fold_scores in part:
+            scores.setdefault(key, FoldScores(data.pairs)).put(k, fold_scores)
     grouped: dict[tuple[str, str, str, int], list[float]] = {}
     for (s, t, m, n, _), fs in scores.items():
         grouped.setdefault((s, t, m, n), []).append(100 * fs.result().mean)

@@ -29,6 +29,7 @@ from facebridge.errors import InvalidInputError
 from facebridge.experiments.data import study_data
 from facebridge.experiments.methods import CURVE_METHODS, StudyMethod, get_method, target_view
 from facebridge.experiments.moments import GroupMoments
+from facebridge.experiments.parallel import check_workers
 from facebridge.experiments.penalty import run_penalty
 from facebridge.experiments.tables import native_rows
 from facebridge.experiments.task import FoldTask
@@ -150,9 +151,10 @@ def _entry(values: Sequence[Any], scores: Sequence[Score], order: str, used_by: 
 class Selector:
     """Scores candidate methods on one View 1 study (memoised by key); ``progress(stage)`` after each run."""
 
-    def __init__(self, sets: Mapping[str, EmbeddingSet], pairs: PairList, seed: int = 0) -> None:
+    def __init__(self, sets: Mapping[str, EmbeddingSet], pairs: PairList, seed: int = 0, workers: int = 1) -> None:
         self.data = study_data(sets, pairs)
-        self.moments = GroupMoments(self.data)
+        self.moments = GroupMoments(self.data, threads=workers)
+        self.workers = workers
         self.plain = {r["model"]: r["mean"] for r in native_rows(self.data)}
         self.seed = seed
         self.scores: dict[str, Score] = {}
@@ -160,7 +162,7 @@ class Selector:
     def score(self, methods: Sequence[StudyMethod]) -> list[Score]:
         todo = [m for m in methods if m.info.key not in self.scores]
         if todo:
-            for key, rows in _by_method(run_penalty(self.moments, todo)).items():
+            for key, rows in _by_method(run_penalty(self.moments, todo, workers=self.workers)).items():
                 pen = np.array([self.plain[r.target] - 100 * r.cross.mean for r in rows])
                 cross = np.array([100 * r.cross.mean for r in rows])
                 worst = rows[int(np.argmax(pen))]
@@ -189,6 +191,7 @@ def select_constants(
     grids: Grids = FULL_GRIDS,
     seed: int = 0,
     progress: Callable[[str], None] | None = None,
+    workers: int | None = None,
 ) -> dict[str, Any]:
     """Choose ``WHITEN_SHRINK``, the kernel's ``gamma`` and ``landmarks``, ``CURVE_METHOD`` and the headline method
     on ``pairs`` (View 1, see ``view1_pairs``) with ``sets`` (model -> embeddings of its images and the pool).
@@ -196,7 +199,7 @@ def select_constants(
     Returns the selection record: name -> entry (value, chosen_on, criterion, candidates and their scores), the
     form of the study results' ``meta.selection``.
     """
-    sel = Selector(sets, pairs, seed)
+    sel = Selector(sets, pairs, seed, check_workers(workers))
     say = progress or (lambda stage: None)
     out: dict[str, Any] = {}
 
@@ -254,12 +257,12 @@ RECORD_PATH = Path(__file__).with_name("selection_lfw_view1.json")
 
 def view1_record(
     sets: Mapping[str, EmbeddingSet], lfw_dir: Path, *, command: str, grids: Grids = FULL_GRIDS, seed: int = 0,
-    progress: Callable[[str], None] | None = None,
+    progress: Callable[[str], None] | None = None, workers: int | None = None,
 ) -> dict[str, Any]:  # fmt: skip
     """Select on LFW View 1 from ``lfw_dir`` and describe the run: the JSON record ``RECORD_PATH`` holds."""
     start = time.perf_counter()
     pairs = read_view1(lfw_dir)
-    entries = select_constants(sets, pairs, grids=grids, seed=seed, progress=progress)
+    entries = select_constants(sets, pairs, grids=grids, seed=seed, progress=progress, workers=workers)
     view1 = set(pairs.ids())
     view2 = set(parse_lfw_pairs(lfw_dir / "pairs.txt").ids()) if (lfw_dir / "pairs.txt").exists() else set()
     n_models = len(sets)

@@ -27,6 +27,7 @@ from facebridge.experiments.methods import (
     get_method,
 )
 from facebridge.experiments.moments import GroupMoments
+from facebridge.experiments.parallel import check_workers
 from facebridge.experiments.penalty import Progress, run_penalty, target_views
 from facebridge.experiments.rank import RANKS, run_rank
 from facebridge.experiments.sample_size import AFFINE_GCV, ALL, SIZES, STUDY_RULE, SizePoint, run_sample_size
@@ -129,6 +130,7 @@ def run_study(
     curve_method: str = CURVE_METHOD,
     progress: Progress | None = None,
     blas_threads: int | None = 1,
+    workers: int | None = None,
 ) -> StudyResults:
     """Run every experiment of the study on ``sets`` (model name -> embeddings of the pairs' images and the pool).
 
@@ -144,9 +146,12 @@ def run_study(
         sample-size sweep scores its affine maps in (it must choose an ``alpha`` per fold).
     progress : ``progress(stage, done, total)``.
     blas_threads : BLAS threads while running (default 1, see ``facebridge.experiments.threads``); None: unchanged.
+    workers : threads running the study's independent units (sources; draws and folds), each with ``blas_threads``
+        BLAS threads (default: the CPUs this process may use). The results do not depend on it.
     """
+    workers = check_workers(workers)
     with limit_blas(blas_threads):
-        return _run_study(sets, pairs, quick, seed, methods, curve_method, progress)
+        return _run_study(sets, pairs, quick, seed, methods, curve_method, progress, workers)
 
 
 def _run_study(
@@ -157,6 +162,7 @@ def _run_study(
     methods: Sequence[str] | None,
     curve_method: str,
     progress: Progress | None,
+    workers: int,
 ) -> StudyResults:
     start = t = time.perf_counter()
     settings = QUICK if quick else FULL
@@ -170,22 +176,27 @@ def _run_study(
     chosen: list[StudyMethod] = [get_method(k, seed, quick=quick) for k in keys]
     timings: dict[str, float] = {}
     data = study_data(sets, pairs)
-    moments = GroupMoments(data)
+    moments = GroupMoments(data, threads=workers)
     t = _timed(timings, "moments", t)
     native = native_rows(data)
     plain = {r["model"]: r["mean"] for r in native}
-    results = run_penalty(moments, chosen, progress)
+    results = run_penalty(moments, chosen, progress, workers)
     t = _timed(timings, "penalty", t)
     by_key = {(r.source, r.target, r.method): r for r in results}
     alphas = {(s, tg): [p["alpha"] for p in by_key[(s, tg, curve_method)].params] for s, tg, _ in by_key}
     curve = get_method(curve_method, seed)
     views = target_views(moments, [curve, get_method("ridge_study", seed)])
     rank_points = run_rank(
-        moments, alphas, {(tg, k): views[(curve_method, tg, k)] for _, tg, k in views}, settings.ranks, progress
+        moments,
+        alphas,
+        {(tg, k): views[(curve_method, tg, k)] for _, tg, k in views},
+        settings.ranks,
+        progress,
+        workers,
     )
     t = _timed(timings, "rank", t)
     rules = {**STUDY_RULE, curve_method: AFFINE_GCV}
-    size_points = run_sample_size(moments, views, rules, settings.sizes, settings.n_draws, seed, progress)
+    size_points = run_sample_size(moments, views, rules, settings.sizes, settings.n_draws, seed, progress, workers)
     size_points += [
         SizePoint(r.source, r.target, r.method, ALL, (100 * r.cross.mean,)) for r in results if r.method in rules
     ]
@@ -205,6 +216,7 @@ def _run_study(
         "n_pool_images": data.n,
         "duration_s": round(time.perf_counter() - start, 2),
         "timings_s": timings,
+        "threads": workers,
         "facebridge_version": facebridge.__version__,
         "methods": {m.info.key: m.info.to_dict() for m in chosen},
         "settings": {"sizes": list(settings.sizes), "draws": settings.n_draws, "ranks": list(settings.ranks)},

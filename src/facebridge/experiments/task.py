@@ -48,10 +48,5 @@ class FoldTask:
         return [frozenset(others[i::n_splits]) for i in range(n_splits)]
 
     def train_rows(self) -> np.ndarray:
-        """Row indices (into ``data.ids``) of the pool, for fits that need the images themselves."""
+        """Row indices (into ``data.ids``) of the pool, for fits that pick images themselves (kernel landmarks)."""
         return np.flatnonzero(self.data.allowed(frozenset({self.fold})))
-
-    def train_arrays(self) -> tuple[np.ndarray, np.ndarray]:
-        """The pool's normalised source (n, dx) and target (n, dy) rows."""
-        rows = self.train_rows()
-        return self.data.vectors[self.source][rows], self.data.vectors[self.target][rows]

@@ -30,15 +30,20 @@ from facebridge.vectors import l2_normalize_rows
 KERNEL_DEFAULTS: dict[str, Any] = {"landmarks": 1024, "gamma": 0.25}
 
 
-def kernel_features(X: np.ndarray, landmarks: np.ndarray, gamma: float, unit: bool) -> np.ndarray:
-    """(n, dx + m) ``[X, exp(-gamma |x - l|^2)]`` for rows ``X`` (n, dx) and landmarks (m, dx); ``unit`` rows use
+def kernel_columns(X: np.ndarray, landmarks: np.ndarray, gamma: float, unit: bool) -> np.ndarray:
+    """(n, m) ``exp(-gamma |x - l|^2)`` for rows ``X`` (n, dx) and landmarks (m, dx); ``unit`` rows use
     ``|x - l|^2 = 2 - 2 x.l``."""
     cross = X @ landmarks.T
     if unit:
         sq = 2.0 - 2.0 * cross
     else:
         sq = (X**2).sum(axis=1)[:, None] + (landmarks**2).sum(axis=1)[None, :] - 2.0 * cross
-    return np.hstack([X, np.exp(-gamma * np.clip(sq, 0.0, None))])
+    return np.exp(-gamma * np.clip(sq, 0.0, None))
+
+
+def kernel_features(X: np.ndarray, landmarks: np.ndarray, gamma: float, unit: bool) -> np.ndarray:
+    """(n, dx + m) ``phi(X) = [X, kernel_columns(X, landmarks)]``."""
+    return np.hstack([X, kernel_columns(X, landmarks, gamma, unit)])
 
 
 @dataclass(frozen=True, eq=False)
@@ -49,6 +54,21 @@ class KernelBasis:
     gamma: float
     unit: bool
     spectrum: Spectrum
+
+    @classmethod
+    def of_rows(cls, X: np.ndarray, landmarks: np.ndarray, gamma: float, unit: bool) -> KernelBasis:
+        """The basis of rows ``X`` (n, dx) with the given landmarks (m, dx): the spectrum of their features."""
+        return cls(landmarks, gamma, unit, Spectrum.of(kernel_features(X, landmarks, gamma, unit)))
+
+    @classmethod
+    def of_stats(cls, stats: SufficientStats, landmarks: np.ndarray, gamma: float, unit: bool) -> KernelBasis:
+        """The basis from the summed statistics of the rows' features (``stats.x`` is ``phi``, as ``of_rows`` on
+        those rows up to rounding): one eigenproblem however many rows, and no pass over them; fit targets with
+        ``NystroemKernelMap.fit_basis_stats``."""
+        if stats.dx != landmarks.shape[1] + len(landmarks):
+            raise MismatchError(f"stats have {stats.dx} features, {len(landmarks)} landmarks need dx + m")
+        check_source_varies(stats, "NystroemKernelMap")
+        return cls(landmarks, gamma, unit, Spectrum.of_stats(stats))
 
 
 class NystroemKernelMap(MapEstimator):
@@ -113,7 +133,7 @@ class NystroemKernelMap(MapEstimator):
         check_source_varies(SufficientStats.from_arrays(X, X[:, :1]), type(self).__name__)
         rng = np.random.default_rng(seed)
         chosen = X[np.sort(rng.choice(len(X), size=min(m, len(X)), replace=False))]
-        return KernelBasis(chosen, gamma, normalize, Spectrum.of(kernel_features(X, chosen, gamma, normalize)))
+        return KernelBasis.of_rows(X, chosen, gamma, normalize)
 
     def fit(self, X: object, y: object) -> Self:
         """Fit on rows ``X`` (n, dx) and their targets ``y`` (n, dy)."""
@@ -123,15 +143,31 @@ class NystroemKernelMap(MapEstimator):
 
     def fit_basis(self, basis: KernelBasis, y: object) -> Self:
         """Fit the targets ``y`` (n, dy) of the rows ``basis`` was built from (``basis(X)``, shared across targets)."""
-        _, gamma, alphas, _, normalize = self._checked()
-        if (basis.gamma, basis.unit) != (gamma, normalize):
-            raise MismatchError(f"basis has gamma={basis.gamma}, normalize={basis.unit}; this map {gamma}, {normalize}")
+        alphas, normalize = self._matching(basis)
         Y = self._rows(y, "y", normalize)
         if len(Y) != basis.spectrum.n:
             raise InvalidInputError(f"y has {len(Y)} rows but the basis was built from {basis.spectrum.n}")
-        self.weights_, self.target_mean_, self.alpha_ = basis.spectrum.solve(Y, alphas=alphas)
+        return self._set(basis, basis.spectrum.solve(Y, alphas=alphas))
+
+    def fit_basis_stats(self, basis: KernelBasis, stats: SufficientStats) -> Self:
+        """Fit the targets summed in ``stats`` (``phi`` of the basis's rows against their targets) on a basis built
+        by ``KernelBasis.of_stats`` from those rows: the same map as ``fit_basis`` on them, up to rounding."""
+        alphas, normalize = self._matching(basis)
+        if stats.normalize != normalize:
+            raise MismatchError(f"stats have normalize={stats.normalize}, this map {normalize}")
+        return self._set(basis, basis.spectrum.solve_scatter(stats, alphas=alphas))
+
+    def _matching(self, basis: KernelBasis) -> tuple[tuple[float, ...], bool]:
+        """This map's penalties and ``normalize``, checked against the basis's kernel."""
+        _, gamma, alphas, _, normalize = self._checked()
+        if (basis.gamma, basis.unit) != (gamma, normalize):
+            raise MismatchError(f"basis has gamma={basis.gamma}, normalize={basis.unit}; this map {gamma}, {normalize}")
+        return alphas, normalize
+
+    def _set(self, basis: KernelBasis, solved: tuple[np.ndarray, np.ndarray, float]) -> Self:
+        self.weights_, self.target_mean_, self.alpha_ = solved
         self.landmarks_, self.feature_mean_, self.projection_ = basis.landmarks, basis.spectrum.mean_x, basis.spectrum.b
-        self.n_features_in_, self.n_samples_seen_ = basis.landmarks.shape[1], len(Y)
+        self.n_features_in_, self.n_samples_seen_ = basis.landmarks.shape[1], basis.spectrum.n
         return self
 
     def _expected_shapes(self, arrays: dict[str, np.ndarray]) -> dict[str, tuple[int, ...]]:
