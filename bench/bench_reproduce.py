@@ -109,7 +109,9 @@ def study_phase(args: argparse.Namespace, names: list[str]) -> None:
     sets = {n: read_embeddings(args.store / f"{n}.parquet") for n in names}
     pairs = parse_lfw_pairs(default_data_dir(args.data) / "lfw" / "pairs.txt")
     wall, cpu = time.perf_counter(), cpu_seconds()
-    results = run_study(sets, pairs, quick=args.quick, seed=0, blas_threads=args.blas_threads)
+    results = run_study(
+        sets, pairs, quick=args.quick, seed=0, blas_threads=args.blas_threads, workers=args.study_threads
+    )
     wall, cpu = time.perf_counter() - wall, cpu_seconds() - cpu
     peak_gb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 2**20
     if args.results:
@@ -117,7 +119,7 @@ def study_phase(args: argparse.Namespace, names: list[str]) -> None:
     goal = STUDY_GOAL_S[args.quick]
     stages = ", ".join(f"{k} {v:.1f} s" for k, v in results.meta["timings_s"].items())
     print(f"study phase ({'quick' if args.quick else 'full'}, {len(names)} models, {results.meta['n_pool_images']} "
-          f"images): {stages}")  # fmt: skip
+          f"images, {results.meta['threads']} threads): {stages}")  # fmt: skip
     print(
         f"study phase: wall {wall:.1f} s (goal < {goal:.0f} s: {'met' if wall < goal else 'NOT met'}), "
         f"CPU {cpu:.1f} s, "
@@ -135,6 +137,7 @@ def main() -> None:
     parser.add_argument("--quick", action="store_true", help="the study's --quick grids")
     parser.add_argument("--results", type=Path, default=None, help="write the study results JSON here")
     parser.add_argument("--blas-threads", type=int, default=1, help="BLAS threads of the study (its default: 1)")
+    parser.add_argument("--study-threads", type=int, default=None, help="study threads (default: usable CPUs)")
     parser.add_argument("--skip-embed", action="store_true")
     parser.add_argument("--skip-study", action="store_true")
     args = parser.parse_args()

@@ -34,7 +34,7 @@ def main() -> None:
     parser.add_argument("--md", type=Path, required=True)
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--landmarks", default=None, help="landmark grid, e.g. 512,1024 (default: the full grid)")
-    parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument("--threads", type=int, default=None, help="threads, one BLAS thread each (default: CPUs)")
     args = parser.parse_args()
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s")
     names = args.models.split(",") if args.models else [
@@ -45,9 +45,10 @@ def main() -> None:
     if args.landmarks:
         grids = Grids(landmarks=tuple(int(x) for x in args.landmarks.split(",")))
     command = "python " + " ".join(["scripts/select_constants.py", *sys.argv[1:]])
-    with blas_threads(args.threads):
+    with blas_threads(1):
         record = view1_record(sets, default_data_dir(args.data) / "lfw", command=command, grids=grids,
-                              seed=args.seed, progress=lambda stage: logging.info("selection: %s", stage))  # fmt: skip
+                              seed=args.seed, progress=lambda stage: logging.info("selection: %s", stage),
+                              workers=args.threads)  # fmt: skip
     atomic_write(args.json, lambda p: p.write_text(json.dumps(record, indent=2) + "\n", encoding="utf-8"))
     markdown = selection_markdown(record)
     atomic_write(args.md, lambda p: p.write_text(markdown, encoding="utf-8"))
