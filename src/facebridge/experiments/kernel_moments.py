@@ -49,7 +49,7 @@ class KernelMoments:
         """``K[:, cols]^T [1 | Z | K]`` (len(cols), width + u) over the images ``rows``."""
         u, width = len(self.union), self._width
         out = np.zeros((len(self.union[cols]), width + u))
-        for _, block in joint_blocks(self.moments.data, self._offset, rows, width):
+        for block in joint_blocks(self.moments.data, self._offset, rows, width):
             k = kernel_columns(block[:, self._offset[self.source]], self._landmarks, self.gamma, True)
             kt = k[:, cols].T
             out[:, :width] += kt @ block

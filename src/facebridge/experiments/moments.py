@@ -24,7 +24,7 @@ T = TypeVar("T")
 # Row blocks of this many images keep the (rows, D) float64 buffer small while the product stays a large gemm.
 _BLOCK_ROWS = 4096
 # Memoised results kept at once: small ones (eigen-decompositions of up to 1024 x 1024: at most ~0.5 GB) and large
-# ones (a source's kernel moments, ~0.1 GB each: one, since the penalty matrix finishes a source before the next).
+# ones (a source's kernel moments, ~0.1 GB each: one per thread, since a thread finishes a source before the next).
 _MEMO_SIZE = {False: 64, True: 1}
 
 
@@ -37,23 +37,21 @@ def model_offsets(data: StudyData) -> tuple[dict[str, slice], int]:
     return offset, start
 
 
-def joint_blocks(
-    data: StudyData, offset: dict[str, slice], rows: np.ndarray, width: int
-) -> Iterator[tuple[np.ndarray, np.ndarray]]:
-    """(block's rows, ``[1 | Z]`` (len, width) over them): the images ``rows`` in blocks of a bounded size."""
+def joint_blocks(data: StudyData, offset: dict[str, slice], rows: np.ndarray, width: int) -> Iterator[np.ndarray]:
+    """``[1 | Z]`` (len, width) over the images ``rows``, in blocks of a bounded number of rows."""
     for s in range(0, len(rows), _BLOCK_ROWS):
         part = rows[s : s + _BLOCK_ROWS]
         block = np.empty((len(part), width))
         block[:, 0] = 1.0
         for m in data.models:
             block[:, offset[m]] = data.vectors[m][part]
-        yield part, block
+        yield block
 
 
 def joint_moments(data: StudyData, offset: dict[str, slice], rows: np.ndarray, width: int) -> np.ndarray:
     """``[1 | Z]^T [1 | Z]`` (width, width) over the images ``rows``, in row blocks."""
     out = np.zeros((width, width))
-    for _, block in joint_blocks(data, offset, rows, width):
+    for block in joint_blocks(data, offset, rows, width):
         # Two distinct arrays: numpy would call syrk on ``block.T @ block``, several times slower than gemm.
         out += block.T @ block.copy()
     return out
@@ -108,7 +106,8 @@ class GroupMoments:
     """Per fold-group moments of all models' normalised vectors, and statistics of any pool read off them.
 
     Memory is ``(len(groups) + 1) (D + 1)^2`` float64 for ``D`` the sum of the models' dims
-    (3,200 for the study's eight models: 12 x 82 MB). Also memoises what many fits share (``cached``).
+    (3,200 for the study's eight models: 12 x 82 MB). Also memoises what many fits share (``cached``), safely
+    for ``threads`` threads at once (the large memo keeps an entry per thread).
     """
 
     def __init__(self, data: StudyData, *, threads: int = 1) -> None:
