@@ -4,6 +4,8 @@ checkpointed per pair, skipped with ``upgrade=False`` / ``--no-upgrade``, and ca
 from __future__ import annotations
 
 import itertools
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -113,6 +115,8 @@ def test_on_the_reproduce_path_calibration_never_reads_its_test_fold(
 def test_the_report_setup_has_the_run_s_stage_table(toy_reproduce, tmp_path: Path) -> None:
     _, inputs = toy_reproduce
     results = reproduce(inputs, quick=True, privacy=False)
+    assert results.meta["threads"] == inputs.workers == inputs.study_threads  # the study's threads: the workers
+    assert replace(inputs, executor=ThreadPoolExecutor(1)).study_threads is None  # a cluster's: the local CPUs
     stages = results.meta["stages_s"]
     assert list(stages) == ["embed", "moments", "penalty", "rank", "sample_size", "upgrade"]
     assert stages["embed"] == 1.5 and stages["upgrade"] == results.upgrade["meta"]["duration_s"]

@@ -131,7 +131,9 @@ def reproduce(
         int, typer.Option(help="Seed for sample-size draws, seeded methods and the upgrade's identification split.")
     ] = 0,
     models_dir: ModelsDirOpt = None,
-    workers: Annotated[int, typer.Option(min=1, help="Processes for embedding.")] = os.cpu_count() or 1,
+    workers: Annotated[
+        int, typer.Option(min=1, help="Processes for embedding, and the study's threads (default: CPU count).")
+    ] = os.cpu_count() or 1,
     privacy: Annotated[
         bool, typer.Option(help="Also run the privacy audit of every pair (a section and OUT/privacy/).")
     ] = True,

@@ -36,7 +36,8 @@ Progress = Callable[[str, float, float], None]
 @dataclass(frozen=True)
 class ReproduceInputs:
     """Where the study reads from and writes embeddings to; ``executor`` (e.g. a Dask client's) runs the embedding
-    tasks instead of ``workers`` local processes."""
+    tasks instead of ``workers`` local processes; the study runs on ``workers`` threads (on the local CPUs when
+    ``executor`` is given)."""
 
     data: Path
     store: Path
@@ -47,6 +48,11 @@ class ReproduceInputs:
     audit_checkpoint: Path | None = None
     upgrade_checkpoint: Path | None = None
     executor: Executor | None = None
+
+    @property
+    def study_threads(self) -> int | None:
+        """The study runs here: ``workers`` threads, or every local CPU when the embedding ran on ``executor``."""
+        return self.workers if self.executor is None else None
 
 
 #: The privacy audit run with the study: every ordered pair; the defences on the first pair.
@@ -141,7 +147,7 @@ def reproduce(
     pairs = parse_lfw_pairs(lfw / "pairs.txt")
     summary = _embed(inputs.store, names, lfw / "images", inputs, progress, {})
     sets = {n: read_embeddings(inputs.store / f"{n}.parquet") for n in names}
-    results = run_study(sets, pairs, quick=quick, seed=seed, progress=progress)
+    results = run_study(sets, pairs, quick=quick, seed=seed, progress=progress, workers=inputs.study_threads)
     results.meta["notes"].extend(notes)
     results.meta["extraction"] = summary.to_dict()
     # wall time per stage, for the report's setup table: each stage's own duration
@@ -210,6 +216,6 @@ def _ytf(
     _embed(store, names, db, inputs, progress, {})
     frames = {n: read_embeddings(store / f"{n}.parquet") for n in names}
     try:
-        return run_ytf_study(frames, pairs, quick=quick, seed=seed)
+        return run_ytf_study(frames, pairs, quick=quick, seed=seed, workers=inputs.study_threads)
     except FacebridgeError as exc:
         raise type(exc)(f"YouTube Faces: {exc}") from None
