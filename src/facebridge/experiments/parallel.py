@@ -34,21 +34,15 @@ def check_workers(workers: int | None) -> int:
     return workers
 
 
-def map_threads(
-    work: Callable[[T], R], items: Iterable[T], workers: int, cost: Callable[[T], float] | None = None
-) -> Iterator[R]:
+def map_threads(work: Callable[[T], R], items: Iterable[T], workers: int) -> Iterator[R]:
     """``work(item)`` for each of ``items`` on ``workers`` threads, yielded in ``items``' order as they finish (so a
-    caller can merge and drop each result while the others run). With ``cost``, the costliest items start first,
-    so that a cheap one, not a long one, is the last to run while the other threads idle."""
+    caller can merge and drop each result while the others run)."""
     items = list(items)
     if workers <= 1 or len(items) <= 1:
         yield from map(work, items)
         return
-    start = sorted(range(len(items)), key=lambda i: -cost(items[i])) if cost else range(len(items))
     with ThreadPoolExecutor(max_workers=min(workers, len(items)), thread_name_prefix="study") as pool:
-        futures = {i: pool.submit(work, items[i]) for i in start}
-        for i in range(len(items)):
-            yield futures[i].result()
+        yield from pool.map(work, items)
 
 
 class Ticker:

@@ -137,7 +137,7 @@ def run_penalty(
             tick()
         return out
 
-    merged = {key: v for part in map_threads(one_source, data.models, workers, data.dim) for key, v in part.items()}
+    merged = {key: v for part in map_threads(one_source, data.models, workers) for key, v in part.items()}
     return [
         MapResult(s, t, m, cross.result(), both.result(), natives[(m, t)], params)
         for (s, t, m), (cross, both, params) in merged.items()

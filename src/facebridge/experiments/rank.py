@@ -106,6 +106,6 @@ def run_rank(
 
     return [
         RankPoint(s, t, m, r, 100 * fs.result().mean)
-        for part in map_threads(one_source, data.models, workers, data.dim)
+        for part in map_threads(one_source, data.models, workers)
         for (s, t, m, r), fs in part.items()
     ]
