@@ -37,10 +37,12 @@ def model_offsets(data: StudyData) -> tuple[dict[str, slice], int]:
     return offset, start
 
 
-def joint_blocks(data: StudyData, offset: dict[str, slice], rows: np.ndarray, width: int) -> Iterator[np.ndarray]:
-    """``[1 | Z]`` (len, width) over the images ``rows``, in blocks of a bounded number of rows."""
-    for s in range(0, len(rows), _BLOCK_ROWS):
-        part = rows[s : s + _BLOCK_ROWS]
+def joint_blocks(
+    data: StudyData, offset: dict[str, slice], rows: np.ndarray, width: int, block_rows: int = _BLOCK_ROWS
+) -> Iterator[np.ndarray]:
+    """``[1 | Z]`` (len, width) over the images ``rows``, in blocks of at most ``block_rows`` rows."""
+    for s in range(0, len(rows), block_rows):
+        part = rows[s : s + block_rows]
         block = np.empty((len(part), width))
         block[:, 0] = 1.0
         for m in data.models:
