@@ -50,9 +50,12 @@ def joint_blocks(
         yield block
 
 
-def joint_moments(data: StudyData, offset: dict[str, slice], rows: np.ndarray, width: int) -> np.ndarray:
-    """``[1 | Z]^T [1 | Z]`` (width, width) over the images ``rows``, in row blocks."""
-    out = np.zeros((width, width))
+def joint_moments(
+    data: StudyData, offset: dict[str, slice], rows: np.ndarray, width: int, out: np.ndarray | None = None
+) -> np.ndarray:
+    """``[1 | Z]^T [1 | Z]`` (width, width) over the images ``rows``, in row blocks, added to ``out`` when given
+    (no second width x width array)."""
+    out = np.zeros((width, width)) if out is None else out
     for block in joint_blocks(data, offset, rows, width):
         # Two distinct arrays: numpy would call syrk on ``block.T @ block``, several times slower than gemm.
         out += block.T @ block.copy()
@@ -96,7 +99,7 @@ class GrowingMoments:
 
     def add(self, rows: np.ndarray) -> None:
         """Add the images ``rows`` (each at most once over the object's life)."""
-        self._moment += joint_moments(self.data, self._offset, rows, self._width)
+        joint_moments(self.data, self._offset, rows, self._width, out=self._moment)
 
     def stats(self, source: str, target: str) -> SufficientStats:
         """Statistics of the (source, target) rows of every image added so far."""
@@ -176,6 +179,11 @@ class GroupMoments:
                 del memo[next(iter(memo))]
             memo[key] = value
         return value
+
+    def forget(self, *, large: bool) -> None:
+        """Drop the memoised large (or small) results: a stage that is done with them frees their memory."""
+        with self._lock:
+            self._memo[large].clear()
 
     def source_eigh(self, source: str, exclude: frozenset[int], *, centered: bool = True) -> Eigh:
         """Eigenvalues (d,) ascending, clipped at 0, and eigenvectors (d, d) of the source's scatter (centred or raw)

@@ -181,6 +181,7 @@ def _run_study(
     native = native_rows(data)
     plain = {r["model"]: r["mean"] for r in native}
     results = run_penalty(moments, chosen, progress, workers)
+    moments.forget(large=True)  # the kernel map's moments: no later stage reads them
     t = _timed(timings, "penalty", t)
     by_key = {(r.source, r.target, r.method): r for r in results}
     alphas = {(s, tg): [p["alpha"] for p in by_key[(s, tg, curve_method)].params] for s, tg, _ in by_key}
