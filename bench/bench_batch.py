@@ -24,7 +24,7 @@ from facebridge.faces import DetectionCache
 from facebridge.images import list_images
 from facebridge.models import get_spec, load_model, resolve_models_dir
 from facebridge.models.loader import DEFAULT_BATCH
-from facebridge.models.ort_model import GRAPH_OPTIMIZATION
+from facebridge.models.ort_model import DEFAULT_GRAPH_OPTIMIZATION, GRAPH_OPTIMIZATION
 from facebridge.paths import default_data_dir
 
 
@@ -66,7 +66,7 @@ def main() -> None:
                 model = load_model(name, models_dir, num_threads=1, graph_optimization=level)
                 model.embed(crops[:8])  # warm-up
                 ms[level] = 1000 * best_of(lambda m=model, c=crops: m.embed(c), args.repeats).wall / len(crops)
-            own = get_spec(name).options.get("graph_optimization", "all")
+            own = get_spec(name).options.get("graph_optimization", DEFAULT_GRAPH_OPTIMIZATION)
             best = min(ms, key=ms.get)
             print(f"{name:22s} " + " ".join(f"{ms[lv]:7.2f}ms" for lv in GRAPH_OPTIMIZATION) + f"   {own}: "
                   f"{ms[own] / ms[best]:.2f}x the best ({best})")

@@ -35,14 +35,15 @@ class KernelMoments:
         data = moments.data
         self.moments, self.source, self.gamma = moments, source, gamma
         order = np.random.default_rng(seed).permutation(data.n)
-        self._pool: dict[int, np.ndarray] = {}
+        self._outside: dict[int, np.ndarray] = {}  # fold -> rows of the images outside its pool
         self.chosen: dict[int, np.ndarray] = {}
         for k in data.fold_ids:
             allowed = np.zeros(data.n, dtype=bool)
             allowed[FoldTask(moments, source, source, k).train_rows()] = True
-            self._pool[k] = allowed
+            self._outside[k] = np.flatnonzero(~allowed)
             self.chosen[k] = np.sort(order[allowed[order]][:n_landmarks])
         self.union = np.unique(np.concatenate(list(self.chosen.values())))
+        self._cols = {k: np.searchsorted(self.union, rows) for k, rows in self.chosen.items()}  # in the union
         self._landmarks = data.vectors[source][self.union]
         self._offset, self._width = model_offsets(data)
         self._total = self._moment(np.arange(data.n))
@@ -64,7 +65,7 @@ class KernelMoments:
         """Fold ``task.fold``'s pool statistics of ``phi`` against ``target``; ``rows`` are its pool moment's rows of
         the fold's landmarks."""
         lin = FoldTask(self.moments, self.source, target, task.fold).train_stats()
-        cols = np.searchsorted(self.union, self.chosen[task.fold])
+        cols = self._cols[task.fold]
         kx = rows[:, self._offset[self.source]]
         return SufficientStats(
             n=lin.n,
@@ -83,9 +84,8 @@ class KernelMoments:
 
     def _fold_basis(self, task: FoldTask) -> tuple[KernelBasis, np.ndarray]:
         if self._fold is None or self._fold[0] != task.fold:
-            outside = ~self._pool[task.fold]
-            cols = np.searchsorted(self.union, self.chosen[task.fold])
-            rows = self._total[cols] - self._moment(np.flatnonzero(outside), cols)
+            cols = self._cols[task.fold]
+            rows = self._total[cols] - self._moment(self._outside[task.fold], cols)
             stats = self._stats(task, rows, self.source)
             basis = KernelBasis.of_stats(stats, self._landmarks[cols], self.gamma, True)
             self._fold = (task.fold, basis, rows)

@@ -18,6 +18,7 @@ GRAPH_OPTIMIZATION = {
     "extended": ort.GraphOptimizationLevel.ORT_ENABLE_EXTENDED,
     "all": ort.GraphOptimizationLevel.ORT_ENABLE_ALL,
 }
+DEFAULT_GRAPH_OPTIMIZATION = "all"
 
 
 class OrtModel(EmbeddingModel):
@@ -25,7 +26,7 @@ class OrtModel(EmbeddingModel):
     the level of the ``graph_optimization`` option (default ``all``)."""
 
     def _load(self, paths: list[Path]) -> None:
-        level = self.options.get("graph_optimization", "all")
+        level = self.options.get("graph_optimization", DEFAULT_GRAPH_OPTIMIZATION)
         if level not in GRAPH_OPTIMIZATION:
             raise InvalidInputError(
                 f"{self.spec.name}: option graph_optimization must be one of {', '.join(GRAPH_OPTIMIZATION)}, "
