@@ -19,7 +19,7 @@ from facebridge.experiments.moments import GroupMoments, GrowingMoments
 from facebridge.experiments.parallel import Ticker, map_threads
 from facebridge.experiments.penalty import Progress, fold_galleries
 from facebridge.experiments.scoring import FoldScores, scores_against
-from facebridge.maps import Spectrum, TargetView
+from facebridge.maps import RidgeFactor, Spectrum, TargetView
 
 SIZES: tuple[int, ...] = (10, 20, 50, 100, 200, 500, 1000, 2000)
 ALL = "all"
@@ -129,30 +129,46 @@ def _mapped(
     views: Mapping[str, TargetView | None],
 ) -> Iterator[tuple[str, np.ndarray]]:
     """(target, ``views[target]`` of the mapped ``xa``) for every other model: ridge (bias on centred rows when
-    ``centred``; ``alpha``, or by GCV when None) fitted on the images ``rows``, which ``grown`` holds. Fewer images
-    than dimensions: from the rows' dual spectrum; more: from ``grown``'s statistics (one d x d eigenproblem, no pass
-    over the rows per target). A view's projection is folded into the weights when those have fewer rows than
-    ``xa``."""
+    ``centred``; ``alpha``, or by GCV when None) fitted on the images ``rows``, which ``grown`` holds.
+
+    A fixed ``alpha`` is solved through a Cholesky factor (``RidgeFactor``), a GCV choice through an
+    eigendecomposition (``Spectrum``). Fewer images than dimensions: from the rows (dual); more: from ``grown``'s
+    statistics (no pass over the rows per target). Either way the mapped rows are ``left @ right + mean_y`` with
+    ``left`` shared by all targets; a view's projection is folded into ``right`` when that has fewer rows than ``xa``.
+    """
     data = grown.data
     primal = len(rows) > data.dim(source)
-    spec = (
-        Spectrum.of_stats(grown.stats(source, source), centered=centred)
-        if primal
-        else Spectrum.of(data.vectors[source][rows], centered=centred)
-    )
-    proj = spec.project(xa)
+    x = data.vectors[source][rows]
+    if alpha is None:
+        spec = (
+            Spectrum.of_stats(grown.stats(source, source), centered=centred)
+            if primal
+            else Spectrum.of(x, centered=centred)
+        )
+        left = spec.project(xa)
+    else:
+        factor = (
+            RidgeFactor.of_stats(grown.stats(source, source), alpha, centered=centred)
+            if primal
+            else RidgeFactor.of(x, alpha, centered=centred)
+        )
+        left = factor.probe(xa)
     for target in data.models:
         if target == source:
             continue
-        if primal:
-            g, mean_y, _ = spec.solve_scatter(grown.stats(source, target), alpha)
+        if alpha is None:
+            right, mean_y, _ = (
+                spec.solve_scatter(grown.stats(source, target)) if primal else spec.solve(data.vectors[target][rows])
+            )
+        elif primal:
+            right, mean_y = factor.targets_scatter(grown.stats(source, target))
         else:
-            g, mean_y, _ = spec.solve(data.vectors[target][rows], alpha)
+            right, mean_y = factor.targets(data.vectors[target][rows])
         centre, projection = (None, None) if views[target] is None else views[target].parts()
         shift = mean_y if centre is None else mean_y - centre
         if projection is None:
-            yield target, proj @ g + shift
-        elif len(g) < len(proj):
-            yield target, proj @ (g @ projection) + shift @ projection
+            yield target, left @ right + shift
+        elif len(right) < len(left):
+            yield target, left @ (right @ projection) + shift @ projection
         else:
-            yield target, (proj @ g + shift) @ projection
+            yield target, (left @ right + shift) @ projection

@@ -14,6 +14,7 @@ from facebridge.maps.procrustes import ProcrustesMap
 from facebridge.maps.registry import METHODS, STATS_METHODS, fit_rows, fit_targets, make_map, map_class
 from facebridge.maps.ridge import RidgeMap
 from facebridge.maps.ridge_cv import ALPHAS, AffineRidgeCV, CVSplit
+from facebridge.maps.ridge_factor import RidgeFactor
 from facebridge.maps.rrr import ReducedRankMap
 from facebridge.maps.spectrum import Spectrum
 from facebridge.maps.stats import Scatter, SufficientStats
@@ -40,6 +41,7 @@ __all__ = [
     "ProcrustesMap",
     "Provenance",
     "ReducedRankMap",
+    "RidgeFactor",
     "RidgeMap",
     "Scatter",
     "Spectrum",
