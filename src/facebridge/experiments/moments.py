@@ -51,15 +51,39 @@ def joint_blocks(
 
 
 def joint_moments(
-    data: StudyData, offset: dict[str, slice], rows: np.ndarray, width: int, out: np.ndarray | None = None
+    data: StudyData,
+    offset: dict[str, slice],
+    rows: np.ndarray,
+    width: int,
+    out: np.ndarray | None = None,
+    *,
+    mirror: bool = True,
 ) -> np.ndarray:
     """``[1 | Z]^T [1 | Z]`` (width, width) over the images ``rows``, in row blocks, added to ``out`` when given
-    (no second width x width array)."""
+    (no second width x width array).
+
+    Only the upper block triangle (every model's columns against the constant, the models before it and itself) is
+    multiplied: the product is symmetric, and that is half the work. ``mirror`` copies it into the lower blocks;
+    without it they hold nothing of this call (read them through ``upper_block``).
+    """
     out = np.zeros((width, width)) if out is None else out
     for block in joint_blocks(data, offset, rows, width):
-        # Two distinct arrays: numpy would call syrk on ``block.T @ block``, several times slower than gemm.
-        out += block.T @ block.copy()
+        out[:1, :1] += block[:, :1].T @ block[:, :1]
+        for cols in offset.values():
+            # Two distinct arrays: numpy would call syrk on ``a.T @ a``, several times slower than gemm.
+            out[: cols.stop, cols] += block[:, : cols.stop].T @ block[:, cols]
+    if mirror:
+        for cols in offset.values():
+            out[cols, : cols.start] = out[: cols.start, cols].T
     return out
+
+
+def upper_block(moment: np.ndarray, rows: slice | int, cols: slice) -> np.ndarray:
+    """A copy of block ``[rows, cols]`` of a symmetric ``joint_moments`` sum kept as its upper block triangle
+    (``mirror=False``): a block below the diagonal is read as the transpose of its mirror image."""
+    if isinstance(rows, slice) and rows.start > cols.start:
+        return moment[cols, rows].T.copy()
+    return moment[rows, cols].copy()
 
 
 def block_stats(
@@ -99,12 +123,12 @@ class GrowingMoments:
 
     def add(self, rows: np.ndarray) -> None:
         """Add the images ``rows`` (each at most once over the object's life)."""
-        joint_moments(self.data, self._offset, rows, self._width, out=self._moment)
+        joint_moments(self.data, self._offset, rows, self._width, out=self._moment, mirror=False)
 
     def stats(self, source: str, target: str) -> SufficientStats:
         """Statistics of the (source, target) rows of every image added so far."""
         ys, m = self._offset[target], self._moment
-        return block_stats(lambda r, c: m[r, c].copy(), self._offset[source], ys, np.diagonal(m[ys, ys]).copy())
+        return block_stats(lambda r, c: upper_block(m, r, c), self._offset[source], ys, np.diagonal(m[ys, ys]).copy())
 
 
 class GroupMoments:
