@@ -278,13 +278,23 @@ def test_kernel_transform_is_the_same_in_either_product_order() -> None:
     want = (phi - fitted.feature_mean_) @ fitted.projection_ @ fitted.weights_ + fitted.target_mean_
     np.testing.assert_allclose(fitted.transform(X), want, atol=1e-10)  # 80 rows > 3 outputs: factors folded first
     np.testing.assert_allclose(fitted.transform(X[:2]), want[:2], atol=1e-10)
+    np.testing.assert_allclose(fitted.from_projected(fitted.project(X)), want, atol=1e-10)  # the study's route
 
 
-def test_kernel_folds_draw_landmarks_from_their_pool_and_equal_fits_on_the_pool_rows(moments: GroupMoments) -> None:
+def test_kernel_folds_draw_landmarks_from_their_pool_and_equal_fits_on_the_pool_rows(
+    moments: GroupMoments, monkeypatch: pytest.MonkeyPatch
+) -> None:
     data, m = moments.data, 48
     shared = KernelMoments(moments, "m0", m, 0.25, seed=5)
-    sizes = []
-    for k in data.fold_ids:  # every fold and two targets: the shared moments move from fold to fold
+    sizes, projections, project = [], [], NystroemKernelMap.project
+
+    def counted(self: NystroemKernelMap, X: np.ndarray) -> np.ndarray:
+        projections[-1] += 1
+        return project(self, X)
+
+    monkeypatch.setattr(NystroemKernelMap, "project", counted)
+    for k in data.fold_ids:
+        projections.append(0)  # every fold and two targets: the shared moments move from fold to fold
         pool = FoldTask(moments, "m0", "m0", k).train_rows()
         assert set(shared.chosen[k]) <= set(pool) and len(shared.chosen[k]) == min(m, len(pool))
         sizes.append(len(shared.chosen[k]))
@@ -297,4 +307,9 @@ def test_kernel_folds_draw_landmarks_from_their_pool_and_equal_fits_on_the_pool_
             assert fitted.alpha_ == ref.alpha_ and fitted.n_samples_seen_ == len(x)
             probe = data.vectors["m0"][~data.allowed(frozenset({k}))]  # the fold's own images, as scored
             np.testing.assert_allclose(fitted.transform(probe), ref.transform(probe), atol=1e-9)
+            rows = np.flatnonzero(~data.allowed(frozenset({k})))
+            np.testing.assert_allclose(shared.transform(fitted, rows), ref.transform(probe), atol=1e-9)
+        np.testing.assert_allclose(shared.transform(fitted, rows[:3]), ref.transform(probe[:3]), atol=1e-9)
+    # The fold's rows are projected once for both targets, and again when the rows change: two per fold.
+    assert projections == [2] * len(data.fold_ids)
     assert len(shared.union) < sum(sizes)  # the folds share landmarks: their features are computed once

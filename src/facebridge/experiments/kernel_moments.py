@@ -47,8 +47,9 @@ class KernelMoments:
         self._landmarks = data.vectors[source][self.union]
         self._offset, self._width = model_offsets(data)
         self._total = self._moment(np.arange(data.n))
-        self._fold: tuple[int, KernelBasis, np.ndarray] | None = None
-        self._lock = threading.Lock()  # the fold kept is shared state: one thread moves it at a time
+        self._fold: tuple[int, KernelBasis, np.ndarray, SufficientStats] | None = None
+        self._probe: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None  # (projection, rows, projected rows)
+        self._lock = threading.Lock()  # the fold and probe kept are shared state: one thread moves them at a time
 
     def _moment(self, rows: np.ndarray, cols: np.ndarray | slice = slice(None)) -> np.ndarray:
         """``K[:, cols]^T [1 | Z | K]`` (len(cols), width + u) over the images ``rows``."""
@@ -61,37 +62,52 @@ class KernelMoments:
             out[:, width:] += kt @ k.copy()  # two arrays: gemm, several times faster here than numpy's syrk
         return out
 
-    def _stats(self, task: FoldTask, rows: np.ndarray, target: str) -> SufficientStats:
+    def _stats(self, task: FoldTask, rows: np.ndarray, target: str, source: SufficientStats | None) -> SufficientStats:
         """Fold ``task.fold``'s pool statistics of ``phi`` against ``target``; ``rows`` are its pool moment's rows of
-        the fold's landmarks."""
+        the fold's landmarks. ``source``: the fold's statistics against any target, whose ``phi`` blocks (the same
+        for every target) are then shared rather than rebuilt."""
         lin = FoldTask(self.moments, self.source, target, task.fold).train_stats()
-        cols = self._cols[task.fold]
-        kx = rows[:, self._offset[self.source]]
+        if source is None:
+            cols = self._cols[task.fold]
+            kx = rows[:, self._offset[self.source]]
+            sum_x = np.concatenate([lin.sum_x, rows[:, 0]])
+            xtx = np.block([[lin.xtx, kx.T], [kx, rows[:, self._width + cols]]])
+        else:
+            sum_x, xtx = source.sum_x, source.xtx
         return SufficientStats(
             n=lin.n,
-            sum_x=np.concatenate([lin.sum_x, rows[:, 0]]),
+            sum_x=sum_x,
             sum_y=lin.sum_y,
-            xtx=np.block([[lin.xtx, kx.T], [kx, rows[:, self._width + cols]]]),
+            xtx=xtx,
             xty=np.vstack([lin.xty, rows[:, self._offset[target]]]),
             ssq_y=lin.ssq_y,
             normalize=True,
         )
 
-    def _basis(self, task: FoldTask) -> tuple[KernelBasis, np.ndarray]:
-        """Fold ``task.fold``'s basis and its landmarks' pool moment rows (the last fold's are kept)."""
+    def _basis(self, task: FoldTask) -> tuple[KernelBasis, np.ndarray, SufficientStats]:
+        """Fold ``task.fold``'s basis, its landmarks' pool moment rows and its source statistics (the last fold's
+        are kept)."""
         with self._lock:
-            return self._fold_basis(task)
-
-    def _fold_basis(self, task: FoldTask) -> tuple[KernelBasis, np.ndarray]:
-        if self._fold is None or self._fold[0] != task.fold:
-            cols = self._cols[task.fold]
-            rows = self._total[cols] - self._moment(self._outside[task.fold], cols)
-            stats = self._stats(task, rows, self.source)
-            basis = KernelBasis.of_stats(stats, self._landmarks[cols], self.gamma, True)
-            self._fold = (task.fold, basis, rows)
-        return self._fold[1], self._fold[2]
+            if self._fold is None or self._fold[0] != task.fold:
+                cols = self._cols[task.fold]
+                rows = self._total[cols] - self._moment(self._outside[task.fold], cols)
+                stats = self._stats(task, rows, self.source, None)
+                basis = KernelBasis.of_stats(stats, self._landmarks[cols], self.gamma, True)
+                self._fold = (task.fold, basis, rows, stats)
+            return self._fold[1:]
 
     def fit(self, task: FoldTask, estimator: NystroemKernelMap) -> NystroemKernelMap:
         """``estimator`` (unfitted, this kernel's gamma, normalising) fitted to fold ``task.fold``'s pool."""
-        basis, rows = self._basis(task)
-        return estimator.fit_basis_stats(basis, self._stats(task, rows, task.target))
+        basis, rows, source = self._basis(task)
+        return estimator.fit_basis_stats(basis, self._stats(task, rows, task.target, source))
+
+    def transform(self, fitted: NystroemKernelMap, rows: np.ndarray) -> np.ndarray:
+        """``fitted.transform`` of the source's vectors of the images ``rows``, for a map from ``fit``: their
+        projection on the fold's basis is computed once and shared by every target's map of that fold (it is
+        recomputed when the basis or the rows change)."""
+        with self._lock:
+            kept = self._probe
+            if kept is None or kept[0] is not fitted.projection_ or not np.array_equal(kept[1], rows):
+                projected = fitted.project(self.moments.data.vectors[self.source][rows])
+                kept = self._probe = (fitted.projection_, rows.copy(), projected)
+        return fitted.from_projected(kept[2])

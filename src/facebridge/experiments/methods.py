@@ -85,6 +85,11 @@ class StudyMethod:
     def fit(self, task: FoldTask) -> MapEstimator:
         raise NotImplementedError
 
+    def transform(self, task: FoldTask, fitted: MapEstimator, rows: np.ndarray) -> np.ndarray:
+        """``fitted`` (this method's map for ``task``) applied to the source's vectors of the images ``rows``; a
+        method may share work across the targets of a source and fold."""
+        return fitted.transform(task.data.vectors[task.source][rows])
+
     def view(self, task: FoldTask) -> TargetView | None:
         """The scoring view of fold ``task.fold`` (None: plain cosine), learnt from the target model's vectors over
         the fold's pool only: it needs no paired images, so native and mapped vectors share it."""
@@ -196,15 +201,25 @@ class KernelWhitened(StudyMethod):
         self.options = {**KERNEL_DEFAULTS, "landmarks": QUICK_LANDMARKS} if quick else dict(KERNEL_DEFAULTS)
         self.info = replace(type(self).info, params={**type(self).info.params, **self.options})
 
-    def fit(self, task: FoldTask) -> MapEstimator:
+    def _moments(self, task: FoldTask) -> tuple[KernelMoments, int]:
+        """The source's shared kernel moments (memoised) and its landmark seed."""
         seed = int(np.random.SeedSequence([self.seed, task.data.models.index(task.source)]).generate_state(1)[0])
         m, gamma = self.options["landmarks"], self.options["gamma"]
 
         def shared() -> KernelMoments:
             return KernelMoments(task.moments, task.source, m, gamma, seed)
 
-        moments = task.moments.cached(("kernel", task.source, seed, m, gamma), shared, large=True)
+        return task.moments.cached(("kernel", task.source, seed, m, gamma), shared, large=True), seed
+
+    def fit(self, task: FoldTask) -> MapEstimator:
+        moments, seed = self._moments(task)
+        m, gamma = self.options["landmarks"], self.options["gamma"]
         return moments.fit(task, NystroemKernelMap(n_landmarks=m, gamma=gamma, random_state=seed))
+
+    def transform(self, task: FoldTask, fitted: MapEstimator, rows: np.ndarray) -> np.ndarray:
+        if not isinstance(fitted, NystroemKernelMap):
+            raise TypeError(f"kernel_whitened transforms its own maps, got {type(fitted).__name__}")
+        return self._moments(task)[0].transform(fitted, rows)
 
     def view(self, task: FoldTask) -> TargetView:
         return target_view(task, "whitened", WHITEN_SHRINK)

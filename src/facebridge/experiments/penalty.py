@@ -84,8 +84,7 @@ def score_fold(
     if gallery is None:
         gallery = unit_view(data.vectors[task.target][data.row_b[rows]], view)
     fitted = method.fit(task)
-    x = data.vectors[task.source]
-    both = fitted.transform(np.vstack([x[data.row_a[rows]], x[data.row_b[rows]]]))  # one call: one pass per map
+    both = method.transform(task, fitted, np.concatenate([data.row_a[rows], data.row_b[rows]]))  # one pass per map
     mapped_a, mapped_b = unit_view(both[: len(gallery)], view), both[len(gallery) :]
     return scores_against(mapped_a, gallery), scores_against(mapped_b, mapped_a, view), chosen_params(fitted)
 

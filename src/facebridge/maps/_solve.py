@@ -37,4 +37,4 @@ def ridge_coef(stats: SufficientStats, alpha: float, fit_intercept: bool) -> np.
     The eigendecomposition of ``Sxx`` comes from ``stats.source_eigh`` (computed once per statistics, or shared by
     the caller that built them)."""
     w, v = stats.source_eigh(centered=fit_intercept)
-    return eigen_solve(w, v, stats.scatter(centered=fit_intercept).xy, alpha)
+    return eigen_solve(w, v, stats.cross_scatter(centered=fit_intercept), alpha)

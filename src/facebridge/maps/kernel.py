@@ -181,16 +181,30 @@ class NystroemKernelMap(MapEstimator):
             "target_mean": (dy,),
         }
 
-    def transform(self, X: object) -> np.ndarray:
-        """Map rows ``X`` (n, dx) to (n, dy) (float64)."""
+    def _centred_features(self, X: object) -> np.ndarray:
         X = self._input(X).astype(np.float64, copy=False)
         if self.normalize:
             X = l2_normalize_rows(X)
-        centred = kernel_features(X, self.landmarks_, float(self.gamma), bool(self.normalize)) - self.feature_mean_
+        return kernel_features(X, self.landmarks_, float(self.gamma), bool(self.normalize)) - self.feature_mean_
+
+    def project(self, X: object) -> np.ndarray:
+        """(n, r) centred features of rows ``X`` (n, dx) times the fitted projection: ``transform`` is
+        ``from_projected(project(X))``. Maps fitted on one basis (``fit_basis``) share it, so their targets can
+        share one projection of the same rows."""
+        return self._centred_features(X) @ self.projection_
+
+    def from_projected(self, projected: np.ndarray) -> np.ndarray:
+        """(n, dy) mapped rows from their ``project`` (n, r) under this map's basis."""
+        self._require_fitted()
+        return projected @ self.weights_ + self.target_mean_
+
+    def transform(self, X: object) -> np.ndarray:
+        """Map rows ``X`` (n, dx) to (n, dy) (float64)."""
+        centred = self._centred_features(X)
         # Cheaper order: more rows than output dims fold the two factors first ((dx + m) r dy once, not n (dx + m) r).
-        if len(X) > self.weights_.shape[1]:
+        if len(centred) > self.weights_.shape[1]:
             return centred @ (self.projection_ @ self.weights_) + self.target_mean_
-        return centred @ self.projection_ @ self.weights_ + self.target_mean_
+        return self.from_projected(centred @ self.projection_)
 
     def onnx_graph(self) -> Any:
         """ONNX graph of ``transform``."""

@@ -88,7 +88,7 @@ class MLPMap(MapEstimator):
         n, dx = X.shape
         dy = Y.shape[1]
         w, v = stats.source_eigh(centered=True)
-        coef = eigen_solve(w, v, stats.scatter(centered=True).xy, alpha * n)
+        coef = eigen_solve(w, v, stats.cross_scatter(centered=True), alpha * n)
         rng = np.random.default_rng(seed)
         std = np.sqrt(max(float(w.sum()) / n, 1e-12))  # the rows' spread about their mean, so tanh is not saturated
         start = [coef, intercept_for(stats, coef, True), rng.normal(0, 1 / (std * np.sqrt(dx)), (dx, hidden))]

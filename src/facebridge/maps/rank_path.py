@@ -50,7 +50,7 @@ class RankPath:
     def fit(cls, stats: SufficientStats, alpha: float, *, fit_intercept: bool = True) -> RankPath:
         """The path on ``stats`` (its ``source_eigh`` is reused when the caller shared one)."""
         w, v = stats.source_eigh(centered=fit_intercept)  # ascending
-        p = (v.T @ stats.scatter(centered=fit_intercept).xy) / _kept(w + alpha)[:, None]  # coef in the eigenbasis
+        p = (v.T @ stats.cross_scatter(centered=fit_intercept)) / _kept(w + alpha)[:, None]  # coef in the eigenbasis
         full = v @ p
         u = fitted_value_axes(np.sqrt(w)[:, None] * p)
         factors = {"rrr": (full @ u, u.T), "pca_ridge": (v[:, ::-1], p[::-1])}

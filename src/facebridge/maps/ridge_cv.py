@@ -61,7 +61,7 @@ def validation_sse(
         quad = shifted_source_quad(val, mx, v)
     xy = val.xty - np.outer(sx, my) - np.outer(mx, sy) + n * np.outer(mx, my)
     ssq = float(val.ssq_y.sum() - 2 * my @ sy + n * my @ my)
-    p = v.T @ train.scatter(centered=True).xy
+    p = v.T @ train.cross_scatter(centered=True)
     cross = np.einsum("ij,ij->i", p, v.T @ xy)
     quad = quad * (p @ p.T)
     out = np.empty(len(alphas))
@@ -244,7 +244,7 @@ class AffineRidgeCV(LinearMap):
 
     def _solve(self, stats: SufficientStats, alphas: tuple[float, ...], n_splits: int) -> tuple[np.ndarray, np.ndarray]:
         w, v = stats.source_eigh(centered=True)
-        coef = eigen_solve(w, v, stats.scatter(centered=True).xy, self.alpha_)
+        coef = eigen_solve(w, v, stats.cross_scatter(centered=True), self.alpha_)
         return coef, intercept_for(stats, coef, fit_intercept=True)
 
     def fitted_attrs(self) -> dict[str, Any]:

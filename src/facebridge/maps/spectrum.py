@@ -106,7 +106,7 @@ class Spectrum:
         """As ``solve``, for the targets summed in ``stats`` (the same rows as the spectrum's, from ``of_stats``)."""
         if self.dual or stats.n != self.n_rows:
             raise InvalidInputError(f"solve_scatter needs a primal spectrum of the same {stats.n} rows")
-        xy = stats.scatter(centered=self.centered).xy
+        xy = stats.cross_scatter(centered=self.centered)
         mean_y = stats.mean_y if self.centered else np.zeros(stats.dy)
         total = float(stats.ssq_y.sum() - stats.n * (mean_y**2).sum())
         return self._weights(self._cross(xy), total, mean_y, alpha, alphas)

@@ -277,9 +277,14 @@ class SufficientStats:
         mx, my = self.mean_x, self.mean_y
         return Scatter(
             self.xtx - self.n * np.outer(mx, mx),
-            self.xty - self.n * np.outer(mx, my),
+            self.cross_scatter(centered=True),
             None if self.yty is None else self.yty - self.n * np.outer(my, my),
         )
+
+    def cross_scatter(self, *, centered: bool = True) -> np.ndarray:
+        """(dx, dy) ``scatter(centered=...).xy`` alone: what a fit needs per target once the source side is
+        decomposed, without the (dx, dx) centred source block."""
+        return self.xty - self.n * np.outer(self.mean_x, self.mean_y) if centered else self.xty
 
     def covariance(self, *, ddof: int = 1) -> Scatter:
         """Covariance matrices: the centred scatter divided by ``n - ddof`` (``yy`` None unless tracked)."""
