@@ -19,7 +19,7 @@ from facebridge.experiments.moments import GroupMoments, GrowingMoments
 from facebridge.experiments.parallel import Ticker, map_threads
 from facebridge.experiments.penalty import Progress, fold_galleries
 from facebridge.experiments.scoring import FoldScores, scores_against
-from facebridge.maps import RidgeFactor, Spectrum, TargetView
+from facebridge.maps import FixedRidge, Spectrum, TargetView
 
 SIZES: tuple[int, ...] = (10, 20, 50, 100, 200, 500, 1000, 2000)
 ALL = "all"
@@ -131,7 +131,7 @@ def _mapped(
     """(target, ``views[target]`` of the mapped ``xa``) for every other model: ridge (bias on centred rows when
     ``centred``; ``alpha``, or by GCV when None) fitted on the images ``rows``, which ``grown`` holds.
 
-    A fixed ``alpha`` is solved through a Cholesky factor (``RidgeFactor``), a GCV choice through an
+    A fixed ``alpha`` is solved by one linear solve (``FixedRidge``), a GCV choice through an
     eigendecomposition (``Spectrum``). Fewer images than dimensions: from the rows (dual); more: from ``grown``'s
     statistics (no pass over the rows per target). Either way the mapped rows are ``left @ right + mean_y`` with
     ``left`` shared by all targets; a view's projection is folded into ``right`` when that has fewer rows than ``xa``.
@@ -147,12 +147,12 @@ def _mapped(
         )
         left = spec.project(xa)
     else:
-        factor = (
-            RidgeFactor.of_stats(grown.stats(source, source), alpha, centered=centred)
+        fixed = (
+            FixedRidge.of_stats(grown.stats(source, source), alpha, centered=centred)
             if primal
-            else RidgeFactor.of(x, alpha, centered=centred)
+            else FixedRidge.of(x, alpha, centered=centred)
         )
-        left = factor.probe(xa)
+        left = fixed.probe(xa)
     for target in data.models:
         if target == source:
             continue
@@ -161,9 +161,9 @@ def _mapped(
                 spec.solve_scatter(grown.stats(source, target)) if primal else spec.solve(data.vectors[target][rows])
             )
         elif primal:
-            right, mean_y = factor.targets_scatter(grown.stats(source, target))
+            right, mean_y = fixed.targets_scatter(grown.stats(source, target))
         else:
-            right, mean_y = factor.targets(data.vectors[target][rows])
+            right, mean_y = fixed.targets(data.vectors[target][rows])
         centre, projection = (None, None) if views[target] is None else views[target].parts()
         shift = mean_y if centre is None else mean_y - centre
         if projection is None:

@@ -4,6 +4,7 @@ rows), target-space views, and their files."""
 from facebridge.maps._estimator import MapEstimator
 from facebridge.maps.affine import AffineMap
 from facebridge.maps.base import LinearMap
+from facebridge.maps.fixed_ridge import FixedRidge
 from facebridge.maps.io import MAP_SUFFIX, MapFile, load_map, save_map
 from facebridge.maps.kernel import KERNEL_DEFAULTS, KernelBasis, NystroemKernelMap
 from facebridge.maps.lstsq import LstsqMap
@@ -14,7 +15,6 @@ from facebridge.maps.procrustes import ProcrustesMap
 from facebridge.maps.registry import METHODS, STATS_METHODS, fit_rows, fit_targets, make_map, map_class
 from facebridge.maps.ridge import RidgeMap
 from facebridge.maps.ridge_cv import ALPHAS, AffineRidgeCV, CVSplit
-from facebridge.maps.ridge_factor import RidgeFactor
 from facebridge.maps.rrr import ReducedRankMap
 from facebridge.maps.spectrum import Spectrum
 from facebridge.maps.stats import Scatter, SufficientStats
@@ -30,6 +30,7 @@ __all__ = [
     "AffineMap",
     "AffineRidgeCV",
     "CVSplit",
+    "FixedRidge",
     "KernelBasis",
     "LinearMap",
     "LstsqMap",
@@ -41,7 +42,6 @@ __all__ = [
     "ProcrustesMap",
     "Provenance",
     "ReducedRankMap",
-    "RidgeFactor",
     "RidgeMap",
     "Scatter",
     "Spectrum",

@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Any
 
 import numpy as np
-from scipy import linalg
 
 from facebridge.errors import InvalidInputError
 from facebridge.maps._solve import intercept_for
@@ -35,7 +34,7 @@ class ProcrustesMap(LinearMap):
 
     def _solve(self, stats: SufficientStats) -> tuple[np.ndarray, np.ndarray]:
         xx, xy, _ = stats.scatter(centered=True)
-        u, s, vt = linalg.svd(xy, full_matrices=False)
+        u, s, vt = np.linalg.svd(xy, full_matrices=False)  # numpy releases the GIL (scipy holds it)
         rotation = u @ vt
         spread = float((rotation * (xx @ rotation)).sum())
         if spread <= stats.dx * np.finfo(np.float64).eps * float(np.trace(stats.xtx)):  # only round-off left

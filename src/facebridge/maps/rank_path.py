@@ -12,11 +12,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-from scipy import linalg
 
 from facebridge.errors import InvalidInputError
 from facebridge.maps._solve import _kept
-from facebridge.maps.stats import SufficientStats
+from facebridge.maps.stats import SufficientStats, symmetric_eigh
 
 RANK_FAMILIES = ("rrr", "pca_ridge")
 
@@ -25,9 +24,9 @@ def fitted_value_axes(root: np.ndarray) -> np.ndarray:
     """Eigenvectors (dy, r) of ``root^T root`` (``root`` (dx, dy)), largest first, from the smaller of ``root
     root^T`` and ``root^T root`` (r = min(dx, dy), fewer when ``root`` is rank-deficient and dx < dy)."""
     if root.shape[0] >= root.shape[1]:
-        _, axes = linalg.eigh(root.T @ root)
+        _, axes = symmetric_eigh(root.T @ root)
         return axes[:, ::-1]
-    s2, a = linalg.eigh(root @ root.T)
+    s2, a = symmetric_eigh(root @ root.T)
     s2, a = s2[::-1], a[:, ::-1]
     keep = s2 > 1e-12 * max(float(s2[0]), 1e-300)
     return (root.T @ a[:, keep]) / np.sqrt(s2[keep])

@@ -7,11 +7,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
-from scipy import linalg
 
 from facebridge.errors import InvalidInputError
 from facebridge.maps.ridge_cv import ALPHAS, best_alpha
-from facebridge.maps.stats import SufficientStats
+from facebridge.maps.stats import SufficientStats, symmetric_eigh
 
 
 def _kept(s2: np.ndarray, vecs: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -48,7 +47,7 @@ class Spectrum:
         xc = X - mean_x
         n, d = xc.shape
         dual = n <= d
-        s2, vecs = _kept(*linalg.eigh(xc @ xc.T if dual else xc.T @ xc))
+        s2, vecs = _kept(*symmetric_eigh(xc @ xc.T if dual else xc.T @ xc))
         b = xc.T @ vecs if dual else vecs * np.sqrt(s2)  # V S either way
         return cls(s2, b, mean_x, xc, vecs, dual, centered, n)
 
@@ -57,7 +56,7 @@ class Spectrum:
         """The primal spectrum of the source rows summed in ``stats`` (as ``of`` on those rows, up to rounding):
         one d x d eigenproblem however many rows; solve targets with ``solve_scatter``."""
         mean_x = stats.mean_x if centered else np.zeros(stats.dx)
-        s2, vecs = _kept(*linalg.eigh(stats.scatter(centered=centered).xx))
+        s2, vecs = _kept(*symmetric_eigh(stats.scatter(centered=centered).xx))
         return cls(s2, vecs * np.sqrt(s2), mean_x, None, vecs, False, centered, stats.n)
 
     @property

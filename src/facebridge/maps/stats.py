@@ -12,7 +12,6 @@ from dataclasses import dataclass, field
 from typing import NamedTuple
 
 import numpy as np
-from scipy import linalg
 
 from facebridge.errors import InvalidInputError, MismatchError
 from facebridge.maps._checks import as_matrix
@@ -30,9 +29,18 @@ DEFAULT_CHUNK_ROWS = 65536
 Eigh = tuple[np.ndarray, np.ndarray]
 
 
+def symmetric_eigh(a: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Eigenvalues (d,) ascending and eigenvectors (d, d) of symmetric ``a`` (read from its lower triangle).
+
+    numpy's (LAPACK ``syevd``), not scipy's default (``syevr``): numpy releases the GIL, so threads decompose in
+    parallel (measured on two threads: 2.0x numpy, 1.06x scipy), and ``syevd`` was ~20% faster on one thread here.
+    """
+    return np.linalg.eigh(a)
+
+
 def psd_eigh(a: np.ndarray) -> Eigh:
     """Eigenvalues (d,) ascending, clipped at 0, and eigenvectors (d, d) of symmetric PSD ``a``."""
-    w, v = linalg.eigh(a)
+    w, v = symmetric_eigh(a)
     return np.clip(w, 0.0, None), v
 
 

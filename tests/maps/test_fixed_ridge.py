@@ -1,4 +1,4 @@
-"""RidgeFactor: the fixed-penalty ridge through a Cholesky factor gives the library's ridge maps."""
+"""FixedRidge: the fixed-penalty ridge by one linear solve gives the library's ridge maps."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from facebridge.errors import InvalidInputError
-from facebridge.maps import AffineMap, RidgeFactor, RidgeMap, Spectrum, SufficientStats
+from facebridge.maps import AffineMap, FixedRidge, RidgeMap, Spectrum, SufficientStats
 
 
 @settings(max_examples=30, deadline=None)
@@ -19,12 +19,12 @@ from facebridge.maps import AffineMap, RidgeFactor, RidgeMap, Spectrum, Sufficie
     alpha=st.floats(1e-3, 10.0),
     seed=st.integers(0, 2**16),
 )
-def test_factor_predictions_equal_the_spectrum_and_the_maps(
+def test_fixed_ridge_predictions_equal_the_spectrum_and_the_maps(
     n: int, d: int, centered: bool, alpha: float, seed: int
 ) -> None:
     rng = np.random.default_rng(seed)
     X, Y, probe = rng.normal(size=(n, d)) + 0.3, rng.normal(size=(n, 3)), rng.normal(size=(5, d))
-    factor = RidgeFactor.of(X, alpha, centered=centered)
+    factor = FixedRidge.of(X, alpha, centered=centered)
     assert factor.dual == (n <= d)
     right, mean_y = factor.targets(Y) if factor.dual else factor.targets_scatter(SufficientStats.from_arrays(X, Y))
     got = factor.probe(probe) @ right + mean_y
@@ -36,11 +36,11 @@ def test_factor_predictions_equal_the_spectrum_and_the_maps(
 
 
 @pytest.mark.parametrize("centered", [True, False])
-def test_factor_from_statistics_equals_the_rows_factor(centered: bool) -> None:
+def test_fixed_ridge_from_statistics_equals_the_rows_factor(centered: bool) -> None:
     rng = np.random.default_rng(7)
     X, Y, probe = rng.normal(size=(50, 8)) - 0.4, rng.normal(size=(50, 4)), rng.normal(size=(6, 8))
     stats = SufficientStats.from_arrays(X, Y)
-    rows, summed = RidgeFactor.of(X, 1.0, centered=centered), RidgeFactor.of_stats(stats, 1.0, centered=centered)
+    rows, summed = FixedRidge.of(X, 1.0, centered=centered), FixedRidge.of_stats(stats, 1.0, centered=centered)
     assert not rows.dual and not summed.dual and summed.n_rows == 50
     for factor in (rows, summed):
         right, mean_y = factor.targets_scatter(stats)
@@ -52,21 +52,21 @@ def test_factor_from_statistics_equals_the_rows_factor(centered: bool) -> None:
 
 
 @pytest.mark.parametrize("alpha", [0.0, -1.0, float("nan"), float("inf"), True])
-def test_factor_rejects_a_penalty_that_is_not_positive(alpha: float) -> None:
+def test_fixed_ridge_rejects_a_penalty_that_is_not_positive(alpha: float) -> None:
     with pytest.raises(InvalidInputError, match="alpha must be a finite number > 0"):
-        RidgeFactor.of(np.eye(3), alpha)
+        FixedRidge.of(np.eye(3), alpha)
 
 
-def test_factor_targets_must_match_its_rows_and_kind() -> None:
+def test_fixed_ridge_targets_must_match_its_rows_and_kind() -> None:
     rng = np.random.default_rng(0)
     X, Y = rng.normal(size=(4, 6)), rng.normal(size=(4, 2))
-    dual = RidgeFactor.of(X, 1.0)
-    with pytest.raises(InvalidInputError, match="dual factor of the same 3 rows"):
+    dual = FixedRidge.of(X, 1.0)
+    with pytest.raises(InvalidInputError, match="dual system of the same 3 rows"):
         dual.targets(Y[:3])
-    with pytest.raises(InvalidInputError, match="primal factor"):
+    with pytest.raises(InvalidInputError, match="primal system"):
         dual.targets_scatter(SufficientStats.from_arrays(X, Y))
-    primal = RidgeFactor.of(np.vstack([X, X, X]), 1.0)
-    with pytest.raises(InvalidInputError, match="dual factor"):
+    primal = FixedRidge.of(np.vstack([X, X, X]), 1.0)
+    with pytest.raises(InvalidInputError, match="dual system"):
         primal.targets(np.vstack([Y, Y, Y]))
-    with pytest.raises(InvalidInputError, match="primal factor of the same 4 rows"):
+    with pytest.raises(InvalidInputError, match="primal system of the same 4 rows"):
         primal.targets_scatter(SufficientStats.from_arrays(X, Y))
