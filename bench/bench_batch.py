@@ -6,7 +6,7 @@ batch size of ``--sizes`` on the same ``--images`` LFW crops (decoded, detected 
 inference is timed; best of ``--repeats``), and prints the best size against 32, so that a spec's batch size is a
 measured choice. Fixed-batch graphs run at their own batch whatever is asked. Then, for each ONNX Runtime model at
 its spec's batch size, ms/image at each graph optimisation level (the ``graph_optimization`` option) against the
-spec's own, so that this option is a measured choice too.
+level the spec gives on this CPU, so that this option is a measured choice too (it may differ by instruction set).
 
 Run: ``.venv/bin/python bench/bench_batch.py [--images 64 --sizes 1,8,16,32,64 --repeats 3]``
 """
@@ -24,7 +24,7 @@ from facebridge.faces import DetectionCache
 from facebridge.images import list_images
 from facebridge.models import get_spec, load_model, resolve_models_dir
 from facebridge.models.loader import DEFAULT_BATCH
-from facebridge.models.ort_model import DEFAULT_GRAPH_OPTIMIZATION, GRAPH_OPTIMIZATION
+from facebridge.models.ort_model import DEFAULT_GRAPH_OPTIMIZATION, GRAPH_OPTIMIZATION, graph_level
 from facebridge.paths import default_data_dir
 
 
@@ -66,7 +66,7 @@ def main() -> None:
                 model = load_model(name, models_dir, num_threads=1, graph_optimization=level)
                 model.embed(crops[:8])  # warm-up
                 ms[level] = 1000 * best_of(lambda m=model, c=crops: m.embed(c), args.repeats).wall / len(crops)
-            own = get_spec(name).options.get("graph_optimization", DEFAULT_GRAPH_OPTIMIZATION)
+            own = graph_level(get_spec(name).options.get("graph_optimization", DEFAULT_GRAPH_OPTIMIZATION), name)
             best = min(ms, key=ms.get)
             print(f"{name:22s} " + " ".join(f"{ms[lv]:7.2f}ms" for lv in GRAPH_OPTIMIZATION) + f"   {own}: "
                   f"{ms[own] / ms[best]:.2f}x the best ({best})")
