@@ -305,9 +305,9 @@ def test_kernel_folds_draw_landmarks_from_their_pool_and_equal_fits_on_the_pool_
             np.testing.assert_array_equal(fitted.landmarks_, data.vectors["m0"][shared.chosen[k]])
             ref = NystroemKernelMap(n_landmarks=m).fit_basis(KernelBasis.of_rows(x, fitted.landmarks_, 0.25, True), y)
             assert fitted.alpha_ == ref.alpha_ and fitted.n_samples_seen_ == len(x)
-            probe = data.vectors["m0"][~data.allowed(frozenset({k}))]  # the fold's own images, as scored
-            np.testing.assert_allclose(fitted.transform(probe), ref.transform(probe), atol=1e-9)
             rows = np.flatnonzero(~data.allowed(frozenset({k})))
+            probe = data.vectors["m0"][rows]  # the fold's own images, as scored
+            np.testing.assert_allclose(fitted.transform(probe), ref.transform(probe), atol=1e-9)
             np.testing.assert_allclose(shared.transform(fitted, rows), ref.transform(probe), atol=1e-9)
         np.testing.assert_allclose(shared.transform(fitted, rows[:3]), ref.transform(probe[:3]), atol=1e-9)
     # The fold's rows are projected once for both targets, and again when the rows change: two per fold.

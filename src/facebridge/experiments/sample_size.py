@@ -138,20 +138,13 @@ def _mapped(
     """
     data = grown.data
     primal = len(rows) > data.dim(source)
-    x = data.vectors[source][rows]
+    # The primal fits read the source's statistics; only the dual ones read its rows.
+    source_side = grown.stats(source, source) if primal else data.vectors[source][rows]
     if alpha is None:
-        spec = (
-            Spectrum.of_stats(grown.stats(source, source), centered=centred)
-            if primal
-            else Spectrum.of(x, centered=centred)
-        )
+        spec = (Spectrum.of_stats if primal else Spectrum.of)(source_side, centered=centred)
         left = spec.project(xa)
     else:
-        fixed = (
-            FixedRidge.of_stats(grown.stats(source, source), alpha, centered=centred)
-            if primal
-            else FixedRidge.of(x, alpha, centered=centred)
-        )
+        fixed = (FixedRidge.of_stats if primal else FixedRidge.of)(source_side, alpha, centered=centred)
         left = fixed.probe(xa)
     for target in data.models:
         if target == source:

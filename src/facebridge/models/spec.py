@@ -233,9 +233,9 @@ def _scalar_table(item: Callable[[object], Any]) -> Callable[[object], dict[str,
     return check
 
 
-def _option_scalar(value: object) -> int | float | str | bool:
+def _option_scalar(value: object, expected: str = "a number, string or boolean") -> int | float | str | bool:
     if not isinstance(value, int | float | str | bool):
-        raise _FieldError(f"expected a number, string or boolean, got {_type_name(value)}")
+        raise _FieldError(f"expected {expected}, got {_type_name(value)}")
     return value
 
 
@@ -243,9 +243,7 @@ def _option_value(value: object) -> int | float | str | bool | dict[str, int | f
     """A scalar, or a table of scalars (a value by case, e.g. ``graph_optimization`` by instruction set)."""
     if isinstance(value, dict):
         return _scalar_table(_option_scalar)(value)
-    if not isinstance(value, int | float | str | bool):
-        raise _FieldError(f"expected a number, string, boolean or a table of them, got {_type_name(value)}")
-    return value
+    return _option_scalar(value, "a number, string, boolean or a table of them")
 
 
 def _weight_file(value: object) -> WeightFile:
