@@ -59,6 +59,28 @@ class StudyData:
         """(n,) bool: images whose person appears in fold ``fold``."""
         return ~self.allowed(frozenset({fold}))
 
+    def fold_images(self, fold: int, *, second: bool = True) -> FoldImages:
+        """The distinct images of fold ``fold``'s pairs (their first images only, unless ``second``)."""
+        rows = self.pairs.fold == fold
+        a = self.row_a[rows]
+        images, inverse = np.unique(np.concatenate([a, self.row_b[rows]]) if second else a, return_inverse=True)
+        return FoldImages(images, inverse[: len(a)], inverse[len(a) :] if second else None)
+
+
+@dataclass(frozen=True, eq=False)
+class FoldImages:
+    """The distinct images of one fold's pairs and where each pair's images are among them: a map or a view is
+    applied to each image once, however many pairs it is in (LFW View 2: ~770 images for a fold's 1,200 sides,
+    ~460 for its 600 first images).
+
+    ``rows``: (m,) sorted rows into ``StudyData.ids``; ``a`` (and ``b``, None when only first images were asked
+    for): (n_fold_pairs,) positions in ``rows`` of each pair's first (second) image, in the fold's pair order.
+    """
+
+    rows: np.ndarray
+    a: np.ndarray
+    b: np.ndarray | None
+
 
 def study_data(sets: Mapping[str, EmbeddingSet], pairs: PairList) -> StudyData:
     """Align ``sets`` (model name -> EmbeddingSet) on the ids they all contain, and group images by fold.

@@ -16,6 +16,7 @@ from typing import TypeVar
 import numpy as np
 
 from facebridge.experiments.data import StudyData
+from facebridge.experiments.parallel import map_threads
 from facebridge.maps import SufficientStats
 from facebridge.maps.stats import Eigh, psd_eigh
 
@@ -135,8 +136,9 @@ class GroupMoments:
     """Per fold-group moments of all models' normalised vectors, and statistics of any pool read off them.
 
     Memory is ``(len(groups) + 1) (D + 1)^2`` float64 for ``D`` the sum of the models' dims
-    (3,200 for the study's eight models: 12 x 82 MB). Also memoises what many fits share (``cached``), safely
-    for ``threads`` threads at once (the large memo keeps an entry per thread).
+    (3,200 for the study's eight models: 12 x 82 MB). The groups' moments are summed on ``threads`` threads. Also
+    memoises what many fits share (``cached``), safely for ``threads`` threads at once (the large memo keeps an
+    entry per thread).
     """
 
     def __init__(self, data: StudyData, *, threads: int = 1) -> None:
@@ -144,9 +146,8 @@ class GroupMoments:
         self._sizes = {False: _MEMO_SIZE[False], True: _MEMO_SIZE[True] * threads}  # a large entry per thread
         self._lock = threading.Lock()
         self._offset, width = model_offsets(data)
-        self._moments = [
-            joint_moments(data, self._offset, np.flatnonzero(data.group == g), width) for g in range(len(data.groups))
-        ]
+        groups = [np.flatnonzero(data.group == g) for g in range(len(data.groups))]
+        self._moments = list(map_threads(lambda rows: joint_moments(data, self._offset, rows, width), groups, threads))
         self._total = np.sum(self._moments, axis=0)
         self._memo: dict[bool, dict[Hashable, object]] = {False: {}, True: {}}
 

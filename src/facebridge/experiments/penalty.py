@@ -17,7 +17,7 @@ from facebridge.experiments.data import StudyData
 from facebridge.experiments.methods import StudyMethod, chosen_params
 from facebridge.experiments.moments import GroupMoments
 from facebridge.experiments.parallel import Ticker, map_threads
-from facebridge.experiments.scoring import FoldScores, scores_against, unit_view, view_scores
+from facebridge.experiments.scoring import FoldScores, cosines, scores_against, unit_view
 from facebridge.experiments.task import FoldTask
 from facebridge.maps import TargetView
 from facebridge.protocols import VerificationResult
@@ -40,34 +40,45 @@ class MapResult:
 
 
 def target_views(
-    moments: GroupMoments, methods: Sequence[StudyMethod]
+    moments: GroupMoments, methods: Sequence[StudyMethod], workers: int = 1
 ) -> dict[tuple[str, str, int], TargetView | None]:
-    """(method key, target, fold) -> the method's scoring view, learnt from that target's pool for that fold only."""
+    """(method key, target, fold) -> the method's scoring view, learnt from that target's pool for that fold only;
+    each target's on one of ``workers`` threads."""
     data = moments.data
-    return {
-        (m.info.key, t, k): m.view(FoldTask(moments, t, t, k))
-        for m in methods
-        for t in data.models
-        for k in data.fold_ids
-    }
+
+    def of_target(target: str) -> dict[tuple[str, str, int], TargetView | None]:
+        return {
+            (m.info.key, target, k): m.view(FoldTask(moments, target, target, k))
+            for k in data.fold_ids
+            for m in methods
+        }
+
+    merged = {key: v for part in map_threads(of_target, data.models, workers) for key, v in part.items()}
+    return {(m.info.key, t, k): merged[(m.info.key, t, k)] for m in methods for t in data.models for k in data.fold_ids}
 
 
 def native_in_views(
-    moments: GroupMoments, methods: Sequence[StudyMethod], views: dict[tuple[str, str, int], TargetView | None]
+    data: StudyData,
+    methods: Sequence[StudyMethod],
+    views: Mapping[tuple[str, str, int], TargetView | None],
+    galleries: Mapping[tuple[str, str, int], np.ndarray],
+    workers: int = 1,
 ) -> dict[tuple[str, str], VerificationResult]:
-    """(method key, model) -> the model's own accuracy, scored in each method's view of each fold."""
-    data = moments.data
-    out = {}
-    for model in data.models:
+    """(method key, model) -> the model's own accuracy, scored in each method's view of each fold (``galleries``:
+    ``fold_galleries`` of ``views``); each model's on one of ``workers`` threads."""
+
+    def of_model(model: str) -> dict[tuple[str, str], VerificationResult]:
+        out = {}
         for method in methods:
             scores = FoldScores(data.pairs)
             for k in data.fold_ids:
-                view = views[(method.info.key, model, k)]
-                rows = data.pairs.fold == k
-                y = data.vectors[model]
-                scores.put(k, view_scores(y[data.row_a[rows]], y[data.row_b[rows]], view))
+                key = (method.info.key, model, k)
+                probes = data.vectors[model][data.row_a[data.pairs.fold == k]]
+                scores.put(k, scores_against(probes, galleries[key], views[key]))
             out[(method.info.key, model)] = scores.result()
-    return out
+        return out
+
+    return {key: v for part in map_threads(of_model, data.models, workers) for key, v in part.items()}
 
 
 def score_fold(
@@ -80,42 +91,47 @@ def score_fold(
     fold's pair order, and the parameters the fit chose.
     """
     data = task.data
-    rows = data.pairs.fold == task.fold
     if gallery is None:
-        gallery = unit_view(data.vectors[task.target][data.row_b[rows]], view)
+        gallery = unit_view(data.vectors[task.target][data.row_b[data.pairs.fold == task.fold]], view)
     fitted = method.fit(task)
-    both = method.transform(task, fitted, np.concatenate([data.row_a[rows], data.row_b[rows]]))  # one pass per map
-    mapped_a, mapped_b = unit_view(both[: len(gallery)], view), both[len(gallery) :]
-    return scores_against(mapped_a, gallery), scores_against(mapped_b, mapped_a, view), chosen_params(fitted)
+    images = data.fold_images(task.fold)
+    mapped = unit_view(method.transform(task, fitted, images.rows), view)  # each distinct image once, one pass
+    mapped_a = mapped[images.a]
+    return scores_against(mapped_a, gallery), cosines(mapped[images.b], mapped_a), chosen_params(fitted)
 
 
 def fold_galleries(
-    data: StudyData, views: Mapping[tuple[str, str, int], TargetView | None]
+    data: StudyData, views: Mapping[tuple[str, str, int], TargetView | None], workers: int = 1
 ) -> dict[tuple[str, str, int], np.ndarray]:
     """(method key, target, fold) -> ``unit_view`` of the target's ``id_b`` vectors of the fold in that view;
-    methods that share a view (the same object, or plain cosine) share one array."""
-    shared: dict[tuple[str, int, int], np.ndarray] = {}
-    out = {}
-    for (method, target, k), view in views.items():
-        key = (target, k, id(view))
-        if key not in shared:
-            shared[key] = unit_view(data.vectors[target][data.row_b[data.pairs.fold == k]], view)
-        out[(method, target, k)] = shared[key]
-    return out
+    methods that share a view (the same object, or plain cosine) share one array, computed on one of ``workers``
+    threads."""
+    units = {(target, k, id(view)): (target, k, view) for (_, target, k), view in views.items()}
+
+    def gallery(unit: tuple[str, int, TargetView | None]) -> np.ndarray:
+        target, k, view = unit
+        return unit_view(data.vectors[target][data.row_b[data.pairs.fold == k]], view)
+
+    shared = dict(zip(units, map_threads(gallery, units.values(), workers), strict=True))
+    return {(method, target, k): shared[(target, k, id(view))] for (method, target, k), view in views.items()}
 
 
 def run_penalty(
-    moments: GroupMoments, methods: Sequence[StudyMethod], progress: Progress | None = None, workers: int = 1
+    moments: GroupMoments,
+    methods: Sequence[StudyMethod],
+    progress: Progress | None = None,
+    workers: int = 1,
+    views: Mapping[tuple[str, str, int], TargetView | None] | None = None,
 ) -> list[MapResult]:
     """Fit every method for every ordered model pair and fold, and score cross and both modes; each source's work
-    on one of ``workers`` threads.
+    on one of ``workers`` threads. ``views``: ``target_views(moments, methods)`` when the caller already has them.
 
     Returns one MapResult per (source, target, method), in source, target, method order.
     """
     data = moments.data
-    views = target_views(moments, methods)
-    natives = native_in_views(moments, methods, views)
-    galleries = fold_galleries(data, views)
+    views = target_views(moments, methods, workers) if views is None else views
+    galleries = fold_galleries(data, views, workers)
+    natives = native_in_views(data, methods, views, galleries, workers)
     tick = Ticker(progress, "penalty", len(data.models) * len(data.fold_ids))
 
     def _pairs(source: str) -> list[tuple[str, StudyMethod]]:

@@ -15,14 +15,16 @@ import numpy as np
 
 from facebridge.experiments.moments import GroupMoments
 from facebridge.experiments.parallel import Ticker, map_threads
-from facebridge.experiments.penalty import Progress
-from facebridge.experiments.scoring import FoldScores, scores_against, unit_view
+from facebridge.experiments.penalty import Progress, fold_galleries
+from facebridge.experiments.scoring import FoldScores, scores_against
 from facebridge.experiments.task import FoldTask
 from facebridge.maps import TargetView
 from facebridge.maps.rank_path import RANK_FAMILIES, RankPath
 
 RANKS: tuple[int, ...] = (4, 8, 16, 32, 64, 128)
 RANK_METHODS = RANK_FAMILIES
+#: The key under which ``fold_galleries`` holds the rank sweep's galleries (one view per target and fold).
+RANK_GALLERY = "rank"
 
 
 @dataclass(frozen=True)
@@ -79,27 +81,24 @@ def run_rank(
     """
     data = moments.data
     folds = data.fold_ids
-    galleries = {
-        (t, k): unit_view(data.vectors[t][data.row_b[data.pairs.fold == k]], views[(t, k)])
-        for t in data.models
-        for k in folds
-    }
+    galleries = fold_galleries(data, {(RANK_GALLERY, t, k): view for (t, k), view in views.items()})
+    firsts = {k: data.fold_images(k, second=False) for k in folds}  # each distinct probe image mapped once
     tick = Ticker(progress, "rank", len(data.models) * len(folds))
 
     def one_source(source: str) -> dict[tuple[str, str, str, int | None], FoldScores]:
         scores: dict[tuple[str, str, str, int | None], FoldScores] = {}
         for i, k in enumerate(folds):
-            xa = data.vectors[source][data.row_a[data.pairs.fold == k]]
+            xa = data.vectors[source][firsts[k].rows]
             for target in data.models:
                 if target == source:
                     continue
                 task = FoldTask(moments, source, target, k)
-                gallery = galleries[(target, k)]
+                gallery = galleries[(RANK_GALLERY, target, k)]
                 for (method, r), viewed in _rank_predictions(
                     task, alphas[(source, target)][i], xa, ranks, views[(target, k)]
                 ).items():
                     scores.setdefault((source, target, method, r), FoldScores(data.pairs)).put(
-                        k, scores_against(viewed, gallery)
+                        k, scores_against(viewed[firsts[k].a], gallery)
                     )
             tick()
         return scores

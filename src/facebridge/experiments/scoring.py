@@ -29,7 +29,12 @@ def view_scores(a: np.ndarray, b: np.ndarray, view: TargetView | None = None) ->
 
 def scores_against(a: np.ndarray, unit_b: np.ndarray, view: TargetView | None = None) -> np.ndarray:
     """(n,) cosine in ``view`` of rows ``a`` with rows already passed through ``unit_view(b, view)``."""
-    return np.einsum("ij,ij->i", unit_view(a, view), unit_b)
+    return cosines(unit_view(a, view), unit_b)
+
+
+def cosines(unit_a: np.ndarray, unit_b: np.ndarray) -> np.ndarray:
+    """(n,) dot products of rows of unit norm (n, d): the cosines of two sides already through ``unit_view``."""
+    return np.einsum("ij,ij->i", unit_a, unit_b)
 
 
 class FoldScores:

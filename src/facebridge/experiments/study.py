@@ -180,17 +180,16 @@ def _run_study(
     t = _timed(timings, "moments", t)
     native = native_rows(data)
     plain = {r["model"]: r["mean"] for r in native}
-    results = run_penalty(moments, chosen, progress, workers)
+    views = target_views(moments, chosen, workers)  # the rank and sample-size sweeps score in these views too
+    results = run_penalty(moments, chosen, progress, workers, views)
     moments.forget(large=True)  # the kernel map's moments: no later stage reads them
     t = _timed(timings, "penalty", t)
     by_key = {(r.source, r.target, r.method): r for r in results}
     alphas = {(s, tg): [p["alpha"] for p in by_key[(s, tg, curve_method)].params] for s, tg, _ in by_key}
-    curve = get_method(curve_method, seed)
-    views = target_views(moments, [curve, get_method("ridge_study", seed)])
     rank_points = run_rank(
         moments,
         alphas,
-        {(tg, k): views[(curve_method, tg, k)] for _, tg, k in views},
+        {(tg, k): view for (m, tg, k), view in views.items() if m == curve_method},
         settings.ranks,
         progress,
         workers,
