@@ -3,6 +3,8 @@ protocol only: instrumented data access (fits, scoring views, the selection), an
 
 from __future__ import annotations
 
+import threading
+
 import numpy as np
 import pytest
 
@@ -52,17 +54,24 @@ def _spy_fold_tasks(monkeypatch: pytest.MonkeyPatch, data: StudyData) -> list[tu
 
 def _spy_views(monkeypatch: pytest.MonkeyPatch, seen: list[tuple]) -> None:
     """The scoring views read GroupMoments directly: while a method's ``view`` of fold k runs, every pool it sums
-    must leave out every fold group that holds k."""
-    fold: list[int] = []
+    must leave out every fold group that holds k. Views are learnt on several threads: each has its own stack."""
+    local = threading.local()
+
+    def folds() -> list[int]:
+        """The folds whose view this thread is learning, innermost last."""
+        if not hasattr(local, "folds"):
+            local.folds = []
+        return local.folds
+
     stats_where, pool_mean = GroupMoments.stats_where, GroupMoments.pool_mean
 
     def spy_view(original):
         def view(self, task: FoldTask):
-            fold.append(task.fold)
+            folds().append(task.fold)
             try:
                 viewed = original(self, task)
             finally:
-                fold.pop()
+                folds().pop()
             if viewed is not None:  # None is plain cosine, learnt from nothing
                 used = _used_rows(task, "train_stats", ())
                 seen.append(("view", task.fold, int(used.sum()), task.target))
@@ -71,13 +80,13 @@ def _spy_views(monkeypatch: pytest.MonkeyPatch, seen: list[tuple]) -> None:
         return view
 
     def spy_stats(self: GroupMoments, source: str, target: str, keep, **kwargs):
-        if fold:
+        if folds():
             kept = [g for g in self.data.groups if keep(g)]
-            assert all(fold[-1] not in g for g in kept), f"the scoring view of fold {fold[-1]} leaks"
+            assert all(folds()[-1] not in g for g in kept), f"the scoring view of fold {folds()[-1]} leaks"
         return stats_where(self, source, target, keep, **kwargs)
 
     def spy_mean(self: GroupMoments, model: str, exclude: frozenset[int]):
-        assert not fold or fold[-1] in exclude, f"the scoring view of fold {fold[-1]} leaks"
+        assert not folds() or folds()[-1] in exclude, f"the scoring view of fold {folds()[-1]} leaks"
         return pool_mean(self, model, exclude)
 
     monkeypatch.setattr(GroupMoments, "stats_where", spy_stats)
