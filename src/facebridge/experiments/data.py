@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from functools import cached_property
 
 import numpy as np
 
@@ -61,10 +62,19 @@ class StudyData:
 
     def fold_images(self, fold: int, *, second: bool = True) -> FoldImages:
         """The distinct images of fold ``fold``'s pairs (their first images only, unless ``second``)."""
-        rows = self.pairs.fold == fold
-        a = self.row_a[rows]
-        images, inverse = np.unique(np.concatenate([a, self.row_b[rows]]) if second else a, return_inverse=True)
-        return FoldImages(images, inverse[: len(a)], inverse[len(a) :] if second else None)
+        return self._fold_images[(fold, second)]
+
+    @cached_property
+    def _fold_images(self) -> dict[tuple[int, bool], FoldImages]:
+        """``fold_images`` of every fold, both ways: found once, since every fit of a fold scores its images."""
+        out = {}
+        for k in self.fold_ids:
+            rows = self.pairs.fold == k
+            a = self.row_a[rows]
+            for second in (True, False):
+                images, inverse = np.unique(np.concatenate([a, self.row_b[rows]]) if second else a, return_inverse=True)
+                out[(k, second)] = FoldImages(images, inverse[: len(a)], inverse[len(a) :] if second else None)
+        return out
 
 
 @dataclass(frozen=True, eq=False)

@@ -53,8 +53,7 @@ def target_views(
             for m in methods
         }
 
-    merged = {key: v for part in map_threads(of_target, data.models, workers) for key, v in part.items()}
-    return {(m.info.key, t, k): merged[(m.info.key, t, k)] for m in methods for t in data.models for k in data.fold_ids}
+    return {key: v for part in map_threads(of_target, data.models, workers) for key, v in part.items()}
 
 
 def native_in_views(

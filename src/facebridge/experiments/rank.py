@@ -82,13 +82,13 @@ def run_rank(
     data = moments.data
     folds = data.fold_ids
     galleries = fold_galleries(data, {(RANK_GALLERY, t, k): view for (t, k), view in views.items()})
-    firsts = {k: data.fold_images(k, second=False) for k in folds}  # each distinct probe image mapped once
     tick = Ticker(progress, "rank", len(data.models) * len(folds))
 
     def one_source(source: str) -> dict[tuple[str, str, str, int | None], FoldScores]:
         scores: dict[tuple[str, str, str, int | None], FoldScores] = {}
         for i, k in enumerate(folds):
-            xa = data.vectors[source][firsts[k].rows]
+            firsts = data.fold_images(k, second=False)  # each distinct probe image mapped once
+            xa = data.vectors[source][firsts.rows]
             for target in data.models:
                 if target == source:
                     continue
@@ -98,7 +98,7 @@ def run_rank(
                     task, alphas[(source, target)][i], xa, ranks, views[(target, k)]
                 ).items():
                     scores.setdefault((source, target, method, r), FoldScores(data.pairs)).put(
-                        k, scores_against(viewed[firsts[k].a], gallery)
+                        k, scores_against(viewed[firsts.a], gallery)
                     )
             tick()
         return scores

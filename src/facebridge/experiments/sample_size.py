@@ -81,14 +81,15 @@ def run_sample_size(
     folds = data.fold_ids
     subsets = draw_subsets({k: data.allowed(frozenset({k})) for k in folds}, sizes, n_draws, seed)
     gallery = fold_galleries(data, {(m, t, k): views[(m, t, k)] for m in rules for t in data.models for k in folds})
-    firsts = {k: data.fold_images(k, second=False) for k in folds}  # each distinct probe image mapped once
-    probes = {(s, k): data.vectors[s][firsts[k].rows] for s in data.models for k in folds}
+    # Each distinct probe image mapped once.
+    probes = {(s, k): data.vectors[s][data.fold_images(k, second=False).rows] for s in data.models for k in folds}
     fold_views = {(m, k): {t: views[(m, t, k)] for t in data.models} for m in rules for k in folds}
     tick = Ticker(progress, "sample_size", len(data.models) * len(subsets))
 
     def one_fold(unit: tuple[int, int]) -> list[tuple[tuple[str, str, str, int, int], np.ndarray]]:
         """Scores of draw ``d``'s subsets of fold ``k``, grown in n: ((source, target, method, n, d), scores)."""
         d, k = unit
+        probe_of_pair = data.fold_images(k, second=False).a  # each pair's row in probes
         out = []
         grown = GrowingMoments(data)
         for n in sorted(n for n in sizes if (d, k, n) in subsets):
@@ -98,7 +99,7 @@ def run_sample_size(
                 xa = probes[(source, k)]
                 for method, (centred, alpha) in rules.items():
                     for target, viewed in _mapped(grown, source, rows, xa, centred, alpha, fold_views[(method, k)]):
-                        fold_scores = scores_against(viewed[firsts[k].a], gallery[(method, target, k)])
+                        fold_scores = scores_against(viewed[probe_of_pair], gallery[(method, target, k)])
                         out.append(((source, target, method, n, d), fold_scores))
                 tick()
         return out
