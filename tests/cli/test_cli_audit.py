@@ -64,6 +64,27 @@ def test_audit_over_a_store_draws_the_heatmap(store: Path) -> None:
     assert (out / "figures" / "audit_heatmap_k40.png").is_file()
 
 
+def test_own_budgets_are_capped_up_front_and_the_heatmap_takes_one_of_them(store: Path, capsys) -> None:
+    """A budget above the attacker's images stopped the run after its progress bar; budgets without 100 failed on
+    the heatmap; the TAR@FAR of 32 victims (992 impostor pairs) came without evaluate's warning."""
+    out = store / "own"
+    code = main(["audit", "--store", str(store / "store"), "--models", "m0,m1", "--budgets", "0,5,30,5000,90000",
+                 "--seeds", "2", "--out", str(out)])  # fmt: skip
+    captured = capsys.readouterr()
+    assert code == 0, captured.err
+    flat = " ".join(captured.out.split())
+    results = json.loads((out / "results.json").read_text())
+    fewest = min(p["n_attacker_images"] for p in results["pairs"])  # the same split for both pairs
+    assert f"note: budgets 5000, 90000 exceed the {fewest} attacker-side images" in flat
+    assert f"budgets now 0, 5, 30, {fewest}" in flat and results["meta"]["budgets"] == [0, 5, 30, fewest]
+    assert "note: heatmap at budget 30, the budget closest to 100" in flat and results["meta"]["heatmap_k"] == 30
+    assert (out / "figures" / "audit_heatmap_k30.png").is_file()
+    assert flat.index("note: budgets") < flat.index("audit")  # said before the run started
+    n = results["pairs"][0]["n_victims"]
+    warning = f"warning: TAR @ FAR 0.001 is not resolved: {n}/{n * (n - 1)} genuine/impostor pairs per seed"
+    assert n * (n - 1) < 1000 and warning in flat and warning in (out / "report.md").read_text()
+
+
 @pytest.mark.parametrize(
     ("args", "message"),
     [
@@ -71,7 +92,8 @@ def test_audit_over_a_store_draws_the_heatmap(store: Path) -> None:
         (["--budgets", "-5"], "integers >= 0"),
         (["--reference", "{b}", "--reference", "{b}"], "same number of times"),
         (["--evaluated-fraction", "1.5"], "evaluated_fraction"),
-        (["--budgets", "100000"], "exceeds"),
+        (["--budgets", "5,40", "--heatmap-k", "100", "--reference", "{b}", "--leaked", "{b}", "--reference", "{a}"],
+         "--heatmap-k 100 is not among the budgets"),
     ],
 )
 def test_bad_input_is_one_line_and_exit_2(store: Path, capsys, args: list[str], message: str) -> None:
@@ -79,7 +101,7 @@ def test_bad_input_is_one_line_and_exit_2(store: Path, capsys, args: list[str], 
     base = ["audit", "--leaked", a, "--out", str(store / "bad")]
     if "--reference" not in args:
         base += ["--reference", b]
-    code = main(base + [x.replace("{b}", b) for x in args])
+    code = main(base + [x.replace("{b}", b).replace("{a}", a) for x in args])
     err = capsys.readouterr().err
     assert code == 2 and message in err and err.count("\n") == 1 and "Traceback" not in err
     assert not (store / "bad" / "results.json").exists()

@@ -82,7 +82,11 @@ def audit(
         str | None, typer.Option(help="LEAKED:REFERENCE model pairs for --defences (default: the first pair).")
     ] = None,
     defence_budgets: Annotated[str, typer.Option(help="Budgets at which defences are attacked.")] = "100,1000",
-    heatmap_k: Annotated[int, typer.Option(help="Budget of the heatmap over pairs.")] = 100,
+    heatmap_k: Annotated[
+        int | None,
+        typer.Option(help="Budget of the heatmap over pairs (default: 100, else the budget closest to it).",
+                     show_default=False),
+    ] = None,
     data: Annotated[Path | None, typer.Option(help="Data folder with lfw/pairs.txt (for --defences).")] = None,
 ) -> None:
     """Link leaked templates of system A to identities in model B's gallery, for each budget of paired images.
@@ -91,7 +95,7 @@ def audit(
     from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
     from facebridge.experiments.audit import AuditSettings
-    from facebridge.experiments.audit_run import run_audit
+    from facebridge.experiments.audit_run import plan_budgets, run_audit
     from facebridge.paths import default_data_dir
     from facebridge.protocols import parse_lfw_pairs
     from facebridge.reports.privacy import write_audit_report
@@ -105,6 +109,11 @@ def audit(
     settings.check()
     sets, pairs = _sets(leaked, reference, store, models)
     chosen = _model_pairs(defence_pairs, list(sets)) if defence_pairs else pairs[:1]
+    settings, heatmap_k, budgets_of_defences, notes = plan_budgets(
+        sets, pairs, settings, heatmap_k, chosen if defences else (), _int_list(defence_budgets, "defence-budgets")
+    )
+    for note in notes:
+        console.print(f"note: {note}", highlight=False)
     protocol = parse_lfw_pairs(default_data_dir(data) / "lfw" / "pairs.txt") if defences else None
     columns = (TextColumn("{task.description:>10}"), BarColumn(), TextColumn("{task.percentage:>3.0f}%"))
     with Progress(*columns, TimeElapsedColumn(), console=console) as bar:
@@ -121,10 +130,12 @@ def audit(
             settings,
             protocol=protocol,
             defence_pairs=chosen if defences else (),
-            defence_budgets=_int_list(defence_budgets, "defence-budgets"),
+            defence_budgets=budgets_of_defences,
             heatmap_k=heatmap_k,
             progress=progress,
             checkpoint=out / "checkpoint",
         )
+    for line in results["meta"]["warnings"]:
+        console.print(line, highlight=False)
     written = write_audit_report(results, out)
     console.print(f"report: {out / 'report.html'} and {out / 'report.md'} ({len(written)} files)")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Iterable
 
 from facebridge.protocols import VerificationResult
 
@@ -28,11 +29,21 @@ def fit_size_warnings(n_images: int, n_people: int | None, source_dim: int) -> l
     return out
 
 
+def unresolved_rate_warnings(
+    rates: Iterable[float], n_false: int, counts: str, *, figure: str = "TAR @ FAR", trials: str = "impostors"
+) -> list[str]:
+    """A warning for each false-alarm rate in ``rates`` that ``n_false`` impostor trials cannot resolve (fewer than
+    1/rate): ``figure`` names what is read at the rate (``TAR @ FAR``, ``DIR @ FPIR``), ``counts`` the trials behind
+    it, ``trials`` the kind needed. One wording for every command that reports such figures."""
+    rate_name = figure.split()[-1]
+    return [
+        f"warning: {figure} {rate:g} is not resolved: {counts} ({rate_name} {rate:g} needs >= {math.ceil(1 / rate)} "
+        f"{trials})"
+        for rate in rates
+        if n_false * rate < 1
+    ]
+
+
 def far_resolution_warnings(v: VerificationResult) -> list[str]:
     """A warning for each TAR@FAR target that the impostor count cannot resolve (fewer than 1/FAR impostors)."""
-    return [
-        f"warning: TAR @ FAR {far:g} is not resolved: {v.n_genuine}/{v.n_impostor} genuine/impostor pairs "
-        f"(FAR {far:g} needs >= {math.ceil(1 / far)} impostors)"
-        for far in v.tar_at_far
-        if v.n_impostor * far < 1
-    ]
+    return unresolved_rate_warnings(v.tar_at_far, v.n_impostor, f"{v.n_genuine}/{v.n_impostor} genuine/impostor pairs")

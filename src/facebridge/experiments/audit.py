@@ -111,6 +111,11 @@ def split_people(ids: np.ndarray, seed: int, evaluated_fraction: float) -> Audit
     return AuditSplit(np.array(leaked), np.array(gallery), attacker)
 
 
+def fewest_attacker_images(ids: np.ndarray, settings: AuditSettings) -> int:
+    """The smallest attacker side over ``settings``' seeds (the largest budget every seed can spend) for ``ids``."""
+    return min(len(split_people(ids, seed, settings.evaluated_fraction).attacker) for seed in settings.seeds)
+
+
 @dataclass(frozen=True, eq=False)
 class AuditTask:
     """One seed of one model pair: the only access to rows the attacker's maps are fitted on."""

@@ -8,13 +8,22 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Mapping, Sequence
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 import facebridge
-from facebridge.embeddings import EmbeddingSet
+from facebridge.embeddings import EmbeddingSet, join_sets
 from facebridge.errors import InvalidInputError
-from facebridge.experiments.audit import FARS, LINK_BAR, AuditData, AuditSettings, audit_pair
+from facebridge.experiments.advice import unresolved_rate_warnings
+from facebridge.experiments.audit import (
+    FARS,
+    LINK_BAR,
+    AuditData,
+    AuditSettings,
+    audit_pair,
+    fewest_attacker_images,
+)
 from facebridge.experiments.audit_defences import DEFAULT_DEFENCES, DEFENCE_BUDGETS, defence_points
 from facebridge.experiments.checkpoint import cached, pair_key
 from facebridge.experiments.defences import DefenceSpec
@@ -22,6 +31,58 @@ from facebridge.experiments.threads import blas_threads
 from facebridge.protocols import PairList
 
 Progress = Callable[[str, float, float], None]
+#: The heatmap's budget when the caller names none and it is among the budgets.
+HEATMAP_K = 100
+
+
+def _capped(budgets: Sequence[int], fewest: int, what: str, notes: list[str]) -> tuple[int, ...]:
+    over = [k for k in budgets if k > fewest]
+    if not over:
+        return tuple(budgets)
+    capped = tuple(sorted({min(k, fewest) for k in budgets}))
+    notes.append(
+        f"{what} {', '.join(map(str, over))} exceed the {fewest} attacker-side images (fewest of any pair and seed): "
+        f"capped to {fewest}, {what} now {', '.join(map(str, capped))}"
+    )
+    return capped
+
+
+def plan_budgets(
+    sets: Mapping[str, EmbeddingSet],
+    pairs: Sequence[tuple[str, str]],
+    settings: AuditSettings,
+    heatmap_k: int | None = None,
+    defence_pairs: Sequence[tuple[str, str]] = (),
+    defence_budgets: Sequence[int] = DEFENCE_BUDGETS,
+) -> tuple[AuditSettings, int, tuple[int, ...], list[str]]:
+    """Budgets every pair and seed can spend, the heatmap's budget, the defences' budgets, and a one-line note for
+    each change, before any work. Budgets above the fewest attacker-side images of any pair and seed become that
+    number; ``heatmap_k`` None takes :data:`HEATMAP_K` when it is among the (capped) budgets, else the budget
+    closest to it; a ``heatmap_k`` given but not among them is an InvalidInputError where the heatmap is drawn
+    (several pairs)."""
+    settings.check()
+    fewest = min(
+        fewest_attacker_images(join_sets(sets[a], sets[b], min_shared=2)[0], settings)
+        for a, b in dict.fromkeys([*pairs, *defence_pairs])
+    )
+    notes: list[str] = []
+    settings = replace(settings, budgets=_capped(settings.budgets, fewest, "budgets", notes))
+    if defence_pairs:
+        defence_budgets = _capped(defence_budgets, fewest, "defence budgets", notes)
+    if heatmap_k is None:
+        heatmap_k = min(settings.budgets, key=lambda k: (abs(k - HEATMAP_K), k))
+        if heatmap_k != HEATMAP_K and len(pairs) > 1:
+            notes.append(f"heatmap at budget {heatmap_k}, the budget closest to {HEATMAP_K}")
+    elif len(pairs) > 1 and heatmap_k not in settings.budgets:
+        raise InvalidInputError(f"--heatmap-k {heatmap_k} is not among the budgets {settings.budgets}")
+    return settings, heatmap_k, tuple(defence_budgets), notes
+
+
+def far_warnings(results: Mapping[str, Any]) -> list[str]:
+    """:func:`~facebridge.experiments.advice.unresolved_rate_warnings` for the audit's TAR@FAR: each victim's mapped
+    template against the others' gallery templates are the impostor pairs (n * (n - 1) for n victims)."""
+    n = min(p["n_victims"] for p in results["pairs"])
+    return unresolved_rate_warnings(FARS, n * (n - 1), f"{n}/{n * (n - 1)} genuine/impostor pairs per seed")
 
 
 def run_audit(
@@ -86,4 +147,5 @@ def run_audit(
         "duration_s": time.perf_counter() - started,
         "facebridge_version": facebridge.__version__,
     }
+    results["meta"]["warnings"] = far_warnings(results)
     return results

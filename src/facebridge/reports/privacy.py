@@ -221,6 +221,8 @@ def privacy_section(results: Record, level: int = 2) -> list[Block]:
         budgets = meta["defence_budgets"]
         blocks += [Heading(level, "Defences"), defences_table(defences, budgets)]
         blocks.append(Figure("audit_defences", "Accuracy vs privacy.", lambda: defences_figure(defences, budgets)))
+    if meta.get("warnings"):
+        blocks.append(Bullets(tuple(meta["warnings"])))
     blocks.append(Bullets((f"Duration: {meta['duration_s']:.0f} s. facebridge {meta['facebridge_version']}.",)))
     return blocks
 
