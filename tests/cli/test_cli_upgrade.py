@@ -138,5 +138,21 @@ def test_upgrade_study_writes_json_and_report(sets, capsys) -> None:
     assert text.startswith("# Model upgrade") and "FAR 1e-3: migrated, calibrated" in text
     assert "model-a → model-b" in text and "(figures/upgrade_rank1_loss.png)" in text
     assert (store / "up" / "figures" / "upgrade_rank1_loss.png").is_file()
+    # FAR 1e-3 measured on the test folds' pooled impostor comparisons: evaluate's warning when they are too few
+    counts = results["pairs"][0]["thresholds"]["0.001"]["native"]
+    flat = " ".join(stdout.split())
+    resolved = counts["n_impostor"] >= 1000
+    assert ("warning: TAR @ FAR 0.001 is not resolved" in flat) is (not resolved)
+    small = synthetic_study(n_people=12, per_person=3)
+    write_parquet(small[1], store / "small" / "model-a.parquet")
+    write_parquet(small[2], store / "small" / "model-b.parquet")
+    code, stdout, stderr = run(capsys, "upgrade", "--store", store / "small", "--models", "model-a,model-b",
+                               "--folds", 3, "--out", store / "up-small")  # fmt: skip
+    assert code == 0, stderr
+    n = json.loads((store / "up-small" / "upgrade.json").read_text())["pairs"][0]["thresholds"]["0.001"]["native"]
+    warning = (f"warning: TAR @ FAR 0.001 is not resolved: {n['n_genuine']}/{n['n_impostor']} genuine/impostor "
+               "comparisons over the test folds (FAR 0.001 needs >= 1000 impostors)")  # fmt: skip
+    assert n["n_impostor"] < 1000 and warning in " ".join(stdout.split())
+    assert warning in json.loads((store / "up-small" / "upgrade.json").read_text())["warnings"]
     code, _, stderr = run(capsys, "upgrade", "--store", store, "--models", "model-a", "--out", store / "up2")
     assert code == 2 and "two or more" in stderr

@@ -104,7 +104,7 @@ def upgrade(
 
     from facebridge.embeddings import read_embeddings
     from facebridge.errors import InvalidInputError
-    from facebridge.experiments.upgrade import upgrade_study
+    from facebridge.experiments.upgrade import far_warnings, upgrade_study
     from facebridge.maps import make_map, map_class
     from facebridge.reports.study_report import results_json
     from facebridge.reports.upgrade import write_upgrade_report
@@ -117,6 +117,7 @@ def upgrade(
     sets = {m: read_embeddings(store / f"{m}.parquet") for m in names}
     pairs = list(itertools.permutations(names, 2))
     results = upgrade_study(sets, pairs, lambda: make_map(method), method=method, n_folds=folds, seed=seed)
+    results["warnings"] = far_warnings(results)
     text = results_json(results)
     atomic_write(out / "upgrade.json", lambda tmp: tmp.write_text(text, encoding="utf-8"))
     report = write_upgrade_report(results, out)
@@ -128,6 +129,8 @@ def upgrade(
             f"before, {t['calibrated']['far']:.2e} after calibration",
             highlight=False,
         )
+    for line in results["warnings"]:
+        console.print(line, highlight=False)
     console.print(f"wrote {out / 'upgrade.json'} and {report} ({json.loads(text)['split']['n_images']} images)")
 
 

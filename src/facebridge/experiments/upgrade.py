@@ -29,6 +29,7 @@ from typing import Any
 import numpy as np
 
 from facebridge.embeddings import EmbeddingSet
+from facebridge.experiments.advice import unresolved_rate_warnings
 from facebridge.experiments.checkpoint import cached, pair_key
 from facebridge.experiments.methods import chosen_params
 from facebridge.maps import LinearMap, fit_targets
@@ -176,6 +177,23 @@ def upgrade_experiment(
         "summary": summarise(folds),
         "thresholds": {f: {mode: _pooled(rows) for mode, rows in modes.items()} for f, modes in drift.items()},
     }
+
+
+def far_warnings(results: dict) -> list[str]:
+    """:func:`~facebridge.experiments.advice.unresolved_rate_warnings` for the FAR and TAR an upgrade study reports:
+    each FAR target against the impostor comparisons its test folds pool (the fewest of any model pair)."""
+    fewest: dict[str, tuple[int, int]] = {}
+    for run in results["pairs"]:
+        for far, modes in run["thresholds"].items():
+            counts = (modes["native"]["n_impostor"], modes["native"]["n_genuine"])
+            fewest[far] = min(fewest.get(far, counts), counts)
+    return [
+        line
+        for far, (n_impostor, n_genuine) in fewest.items()
+        for line in unresolved_rate_warnings(
+            [float(far)], n_impostor, f"{n_genuine}/{n_impostor} genuine/impostor comparisons over the test folds"
+        )
+    ]
 
 
 def summarise(folds: list[dict]) -> dict[str, dict[str, float]]:
