@@ -49,16 +49,19 @@ def threshold_at(impostor: np.ndarray, rate: float) -> float:
     """The smallest threshold at which the share of ``impostor`` scores >= it is at most ``rate``.
 
     Used for FPIR over the non-mated probes' top scores and for FAR over impostor pair scores. The
-    ``allowed + 1``-th largest score is found by partition, O(n): calibration pools millions of scores.
+    ``allowed + 1``-th largest score is found by partition, O(n): calibration pools millions of scores. The step
+    above it is taken in the scores' own precision (float32 scores: a float32 step), so that comparing them with
+    the threshold does not round it back onto that score and accept it.
     """
-    s = np.asarray(impostor, dtype=np.float64).ravel()
+    s = np.asarray(impostor)
+    s = (s if s.dtype == np.float32 else s.astype(np.float64)).ravel()
     if not len(s):
         raise InvalidInputError("a threshold at a false-alarm rate needs at least one impostor score")
     allowed = math.floor(rate * len(s) + 1e-9)
     if allowed >= len(s):
         return -math.inf
     kth = len(s) - 1 - allowed
-    return float(np.nextafter(np.partition(s, kth)[kth], math.inf))
+    return float(np.nextafter(np.partition(s, kth)[kth], s.dtype.type(math.inf)))
 
 
 @dataclass(frozen=True)
