@@ -20,7 +20,7 @@ from scipy.sparse.csgraph import connected_components
 
 from facebridge.errors import DataFormatError, InvalidInputError
 from facebridge.protocols._lines import line_error, parse_int, read_lines
-from facebridge.protocols.fold_rules import fold_sharing, pair_folds, people_to_folds
+from facebridge.protocols.fold_rules import fold_sharing, pair_folds, people_to_folds, training_pool_sizes
 from facebridge.protocols.pairs import PairList, person_of
 
 log = logging.getLogger(__name__)
@@ -127,6 +127,21 @@ def assign_folds(
     )
 
 
+def _pool_cost(
+    id_a: np.ndarray, id_b: np.ndarray, person_a: np.ndarray, person_b: np.ndarray, folds: np.ndarray
+) -> str:
+    """For folds that share people, what that costs a map fitted per fold: its training pool, as a note's tail."""
+    if not fold_sharing(person_a, person_b, folds)[0]:
+        return ""
+    sizes = training_pool_sizes(id_a, id_b, person_a, person_b, folds)
+    n_images = len(np.unique(np.concatenate([id_a, id_b]).astype(str)))
+    return (
+        f"; this costs a map fitted per fold (--fit) training data: its pool (people outside the fold's pairs) holds "
+        f"{sizes.min()}-{sizes.max()} of the pairs' {n_images} images; 'facebridge pairs --images DIR' writes "
+        "people-disjoint folds, whose pools keep every other fold's people"
+    )
+
+
 def parse_pairs_csv(
     path: str | os.PathLike[str],
     n_folds: int = 10,
@@ -176,7 +191,7 @@ def parse_pairs_csv(
         person_a = np.array([_person(path, no, i) for (no, _), i in zip(rows, id_a, strict=True)], dtype=object)
         person_b = np.array([_person(path, no, i) for (no, _), i in zip(rows, id_b, strict=True)], dtype=object)
         fold, note = assign_folds(person_a, person_b, n_folds, seed, folds_by)
-        notes.append(note)
+        notes.append(note + _pool_cost(np.array(id_a), np.array(id_b), person_a, person_b, fold))
     elif all("/" in i for i in id_a + id_b):  # ids with a person folder: check the given folds
         shared, _ = fold_sharing(np.array([person_of(i) for i in id_a]), np.array([person_of(i) for i in id_b]),
                                  np.array(fold))  # fmt: skip

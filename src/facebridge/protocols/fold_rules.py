@@ -56,3 +56,20 @@ def fold_sharing(person_a: np.ndarray, person_b: np.ndarray, folds: np.ndarray) 
         folds_of.setdefault(person, set()).add(k)
     shared = {p for p, ks in folds_of.items() if len(ks) > 1}
     return len(shared), sum(1 for x, y in zip(a, b, strict=True) if x in shared or y in shared)
+
+
+def training_pool_sizes(
+    id_a: np.ndarray, id_b: np.ndarray, person_a: np.ndarray, person_b: np.ndarray, folds: np.ndarray
+) -> np.ndarray:
+    """(k,) for each fold (sorted), how many of the pairs' distinct images show people absent from the fold's pairs:
+    the training pool a map fitted for that fold may use (``evaluate --fit``), among the pairs' own images."""
+    ids = np.concatenate([id_a, id_b]).astype(str)
+    people = np.concatenate([person_a, person_b]).astype(str)
+    twice = np.concatenate([folds, folds])
+    _, first = np.unique(ids, return_index=True)
+    image_person = people[first]
+    sizes = []
+    for k in np.unique(folds):
+        held_out = np.unique(people[twice == k])
+        sizes.append(int((~np.isin(image_person, held_out)).sum()))
+    return np.array(sizes, dtype=np.int64)
