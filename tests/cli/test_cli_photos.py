@@ -145,3 +145,64 @@ def test_identify_in_a_migrated_gallery_reads_only_enrolled_vectors_from_it(tmp_
     assert code == 2 and "migrate one set first" in err
     code, _, err = run(capsys, "identify", "--embeddings", tmp_path / "b.parquet", "--open-fraction", 0)
     assert code == 2 and "0 non-mated probes" in err and err.count("\n") == 1
+
+
+def test_embed_names_the_photos_it_left_out_and_where_statuses_are(tmp_path: Path) -> None:
+    from facebridge.cli.embed_progress import left_out_line
+    from facebridge.embeddings.extract import ExtractionSummary
+
+    left = {f"P{i}/{i}.jpg": "no_face" for i in range(7)} | {"a/broken.jpg": "truncated"}
+    summary = ExtractionSummary(20, {"ok": 12, "no_face": 7, "truncated": 1}, 0, {"m": 12}, {"m": 12}, 1.0, left)
+    line = left_out_line(summary, tmp_path / "store")
+    assert line == (f"not embedded: P0/0.jpg (no_face), P1/1.jpg (no_face), P2/2.jpg (no_face), P3/3.jpg (no_face), "
+                    f"P4/4.jpg (no_face) and 3 more; every image's status is in {tmp_path / 'store' / 'images.parquet'}"
+                    " (columns id, status, note)")  # fmt: skip
+    assert left_out_line(ExtractionSummary(1, {"ok": 1}, 0, {}, {}, 1.0), tmp_path) is None
+
+
+def test_evaluate_drops_pairs_whose_photo_had_no_face_and_counts_them(tmp_path: Path, capsys) -> None:
+    from facebridge.embeddings.store import write_status
+
+    _, source, target = synthetic_study(n_people=12, per_person=4)
+    gone = {"P03/P03_0002.jpg": "no_face", "P07/P07_0001.jpg": "truncated"}
+    keep = np.array([i not in gone for i in target.ids])
+    write_parquet(target.take(keep), tmp_path / "store" / "b.parquet")
+    write_parquet(source.take(keep), tmp_path / "store" / "a.parquet")
+    write_status(tmp_path / "store" / "images.parquet",
+                 {i: (gone.get(i, "ok"), "", "yunet", 0.9) for i in target.ids})  # fmt: skip
+    ids = [f"P{p:02d}/P{p:02d}_{i:04d}.jpg" for p in range(12) for i in range(1, 5)]
+    pairs = photo_pairs(ids, n_folds=3, seed=0)
+    from facebridge.protocols.photo_pairs import write_pairs_csv
+
+    write_pairs_csv(pairs, tmp_path / "pairs.csv")
+    expected = sum(a in gone or b in gone for a, b in zip(pairs.id_a, pairs.id_b, strict=True))
+    code, out, err = run(capsys, "evaluate", "--protocol", "pairs", "--pairs", tmp_path / "pairs.csv", "--target",
+                         tmp_path / "store" / "b.parquet", "--json", tmp_path / "r.json")  # fmt: skip
+    assert code == 0, err
+    assert f"warning: dropped {expected} of {pairs.n} pairs" in out and "P03/P03_0002.jpg (no_face)" in out
+    report = json.loads((tmp_path / "r.json").read_text())
+    assert any(n.endswith(f"statuses in {tmp_path / 'store' / 'images.parquet'}") for n in report["notes"])
+    result = report["verification"]
+    assert result["n_genuine"] + result["n_impostor"] == pairs.n - expected
+    code, out, err = run(capsys, "evaluate", "--protocol", "pairs", "--pairs", tmp_path / "pairs.csv", "--target",
+                         tmp_path / "store" / "b.parquet", "--source", tmp_path / "store" / "a.parquet", "--fit",
+                         "ridge", "--mode", "cross")  # fmt: skip
+    assert code == 0 and f"warning: dropped {expected} of {pairs.n} pairs" in out
+    # an id the store never saw is still an error, not a quiet drop
+    (tmp_path / "typo.csv").write_text((tmp_path / "pairs.csv").read_text().replace("P05/P05_0001", "P05/P05_9999"))
+    code, _, err = run(capsys, "evaluate", "--protocol", "pairs", "--pairs", tmp_path / "typo.csv", "--target",
+                       tmp_path / "store" / "b.parquet")  # fmt: skip
+    assert code == 2 and "P05/P05_9999.jpg" in err and err.count("\n") == 1
+
+
+def test_models_prints_the_user_models_folder_and_how_to_change_it(tmp_path: Path, monkeypatch, capsys) -> None:
+    import platformdirs
+
+    monkeypatch.delenv("FACEBRIDGE_USER_MODELS")
+    monkeypatch.setenv("FACEBRIDGE_MODELS", str(tmp_path))
+    code, out, _ = run(capsys, "models")
+    default = Path(platformdirs.user_data_dir("facebridge")) / "models"
+    assert code == 0 and f"your own models (facebridge models add): {default}; set $FACEBRIDGE_USER_MODELS" in out
+    monkeypatch.setenv("FACEBRIDGE_USER_MODELS", str(tmp_path / "mine"))
+    code, out, _ = run(capsys, "models")
+    assert code == 0 and f"facebridge models add): {tmp_path / 'mine'}; set" in out

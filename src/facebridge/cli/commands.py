@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
@@ -23,6 +23,10 @@ from facebridge.cli.map_commands import (
 from facebridge.cli.render import native_summary, print_evaluation
 from facebridge.cli.upgrade_commands import SCORES_HELP, write_scores
 from facebridge.errors import InvalidInputError
+
+if TYPE_CHECKING:
+    from facebridge.embeddings import EmbeddingSet
+    from facebridge.protocols import PairList
 
 console = Console()
 
@@ -94,6 +98,19 @@ def _read_set(path: Path, protocol: Protocol, how: str):
     return es
 
 
+def _drop_left_out(pair_list: PairList, sets: list[tuple[Path, EmbeddingSet]]) -> PairList:
+    """``pair_list`` without the pairs whose images a set's store records as not embedded (no face, unreadable)."""
+    from facebridge.embeddings.store import STATUS_FILE, left_out_images
+
+    for path, es in sets:
+        known = set(es.ids)
+        missing = [i for i in pair_list.ids() if i not in known]
+        if missing:
+            left_out = left_out_images(path.parent, missing)
+            pair_list = pair_list.without_images(left_out, str(path.parent / STATUS_FILE)) if left_out else pair_list
+    return pair_list
+
+
 @app.command()
 def evaluate(
     target: Annotated[Path, typer.Option(help="Target embedding set (the gallery's model).")],
@@ -141,6 +158,7 @@ def evaluate(
     pair_list = _load_protocol(protocol, pairs, data, folds, seed, folds_by, images)
     tgt = _read_set(target, protocol, video)
     src = _read_set(source, protocol, video) if source is not None else None
+    pair_list = _drop_left_out(pair_list, [(target, tgt), *([(source, src)] if src is not None else [])])
     fit_factory, fitted, carried = None, None, None
     if mode is not Mode.native:
         if src is None or (map_file is None) == (fit_method is None):

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import time
+from pathlib import Path
 from types import TracebackType
 
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
 from facebridge.embeddings.extract import ExtractionSummary
+from facebridge.embeddings.store import STATUS_FILE
 
 STAGES = ("detect", "embed")
 
@@ -70,3 +72,16 @@ def summary_line(summary: ExtractionSummary, no_face: str) -> str:
     ]
     new = ", ".join(f"{m} +{k}" for m, k in summary.newly_embedded.items())
     return f"{'; '.join(parts)} (--no-face {no_face}). New rows: {new}. Took {summary.seconds:.1f} s."
+
+
+def left_out_line(summary: ExtractionSummary, store: Path, shown: int = 5) -> str | None:
+    """The images left out of the sets, by name and status (the first ``shown``), and where every image's status
+    is kept; None when every image was embedded."""
+    left = sorted(summary.not_embedded.items())
+    if not left:
+        return None
+    names = ", ".join(f"{i} ({status})" for i, status in left[:shown])
+    more = f" and {len(left) - shown} more" if len(left) > shown else ""
+    return (
+        f"not embedded: {names}{more}; every image's status is in {store / STATUS_FILE} (columns id, status, note)"
+    )

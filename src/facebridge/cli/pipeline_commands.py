@@ -73,7 +73,7 @@ def embed(
 
     Of several faces in an image the largest, most central one is used; see --no-face for images with none.
     """
-    from facebridge.cli.embed_progress import EmbedProgress, summary_line
+    from facebridge.cli.embed_progress import EmbedProgress, left_out_line, summary_line
     from facebridge.embeddings.extract import embed_folder, model_names
     from facebridge.paths import default_data_dir
     from facebridge.storage import atomic_write, check_output_file
@@ -108,6 +108,8 @@ def embed(
             progress=bar.advance,
         )
     console.print(summary_line(summary, rule.value), highlight=False)
+    if (left_out := left_out_line(summary, out)) is not None:
+        console.print(left_out, highlight=False)
     if json_out is not None:
         payload = json.dumps(summary.to_dict(), indent=2)
         atomic_write(json_out, lambda tmp: tmp.write_text(payload))

@@ -25,7 +25,7 @@ import time
 import uuid
 from collections.abc import Callable, Sequence
 from concurrent.futures import Executor, ProcessPoolExecutor, as_completed
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -33,6 +33,7 @@ import numpy as np
 from facebridge.embeddings.io import to_table
 from facebridge.embeddings.set import EmbeddingSet
 from facebridge.embeddings.store import (
+    EMBEDDED_STATUSES,
     STATUS_FILE,
     combine_parts,
     done_ids,
@@ -90,6 +91,8 @@ class ExtractionSummary:
     rows_per_model: dict[str, int]
     newly_embedded: dict[str, int]
     seconds: float
+    #: id -> status of each image left out of the sets (``no_face`` or a decode failure), as in ``images.parquet``.
+    not_embedded: dict[str, str] = field(default_factory=dict)
 
     def to_dict(self) -> dict:
         return dict(self.__dict__)
@@ -367,8 +370,10 @@ def extract(
     for i in image_ids:
         counts[rows[i][0]] = counts.get(rows[i][0], 0) + 1
     per_model = {name: combine_parts(out / "parts" / name, out / f"{name}.parquet") for name in names}
+    left_out = {i: rows[i][0] for i in image_ids if rows[i][0] not in EMBEDDED_STATUSES}
     return ExtractionSummary(
-        len(image_ids), counts, counts.get(FALLBACK, 0), per_model, newly, round(time.perf_counter() - started, 2)
+        len(image_ids), counts, counts.get(FALLBACK, 0), per_model, newly, round(time.perf_counter() - started, 2),
+        left_out,
     )
 
 

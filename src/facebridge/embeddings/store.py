@@ -9,7 +9,7 @@ from __future__ import annotations
 import fcntl
 import logging
 import os
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -25,6 +25,8 @@ from facebridge.storage import atomic_write_table
 log = logging.getLogger(__name__)
 
 STATUS_FILE = "images.parquet"
+#: Statuses of images that are in the store's sets: a face found, or (``--no-face centre``) the centre region.
+EMBEDDED_STATUSES = ("ok", "fallback")
 LOCK_FILE = ".facebridge.lock"
 STATUS_SCHEMA = pa.schema(
     [
@@ -58,6 +60,13 @@ def read_status(path: Path) -> StatusRows:
         raise DataFormatError(f"{path}: missing columns {missing}; re-run embed with --repair to rebuild it")
     t = table.to_pydict()
     return dict(zip(t["id"], zip(t["status"], t["note"], t["detector"], t["score"], strict=True), strict=True))
+
+
+def left_out_images(store: Path, ids: Iterable[str]) -> dict[str, str]:
+    """id -> status of those ``ids`` that the store's status table records as left out of its sets (no face found
+    under ``--no-face skip``, or a file that did not decode); ids it does not record, or embedded, are not included."""
+    rows = read_status(store / STATUS_FILE)
+    return {i: rows[i][0] for i in ids if i in rows and rows[i][0] not in EMBEDDED_STATUSES}
 
 
 def write_status(path: Path, rows: StatusRows) -> None:

@@ -114,6 +114,22 @@ class PairList:
         """Sorted unique ids used by any pair: the images (or videos) that must be embedded."""
         return np.unique(np.concatenate([self.id_a, self.id_b]).astype(str)).astype(object)
 
+    def without_images(self, left_out: dict[str, str], where: str) -> PairList:
+        """The pairs that use none of the ``left_out`` ids (id -> why, e.g. ``no_face``), with a warning note that
+        counts the dropped pairs and names the first images and ``where`` their statuses are kept."""
+        keep = np.array([a not in left_out and b not in left_out for a, b in zip(self.id_a, self.id_b, strict=True)])
+        if keep.all():
+            return self
+        if not keep.any():
+            raise InvalidInputError(f"every pair uses an image that was not embedded (see {where})")
+        used = sorted({i for i in (*self.id_a[~keep], *self.id_b[~keep]) if i in left_out})
+        names = ", ".join(f"{i} ({left_out[i]})" for i in used[:3])
+        names += f" and {len(used) - 3} more" if len(used) > 3 else ""
+        note = (f"warning: dropped {int((~keep).sum())} of {self.n} pairs ({int((self.same & ~keep).sum())} genuine): "
+                f"their {len(used)} images were not embedded: {names}; statuses in {where}")  # fmt: skip
+        return PairList(self.id_a[keep], self.id_b[keep], self.same[keep], self.fold[keep], self.name,
+                        (*self.notes, note))  # fmt: skip
+
     def people_of_fold(self, k: int) -> set[str]:
         """The people (``person_of``) appearing in fold ``k``."""
         mask = self.fold == k
