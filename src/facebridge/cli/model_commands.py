@@ -31,7 +31,7 @@ def list_models(ctx: typer.Context, models_dir: ModelsDirOpt = None) -> None:
     from rich.table import Table
 
     from facebridge.models import list_specs, resolve_models_dir, weights_status
-    from facebridge.models.registry import user_specs_dir
+    from facebridge.models.registry import USER_SPECS_ENV, user_specs_dir
 
     root = resolve_models_dir(models_dir)
     table = Table(box=box.SIMPLE_HEAD, pad_edge=False)
@@ -49,7 +49,12 @@ def list_models(ctx: typer.Context, models_dir: ModelsDirOpt = None) -> None:
             weights_status(spec, root),
         )
     console.print(table)
-    console.print(f"weights: {root}; your own models (facebridge models add): {user_specs_dir()}", highlight=False)
+    console.print(f"weights: {root}", highlight=False)
+    console.print(
+        f"your own models (facebridge models add): {user_specs_dir()}; set ${USER_SPECS_ENV} to use another folder "
+        "(or models add --folder DIR, then --model DIR/NAME.toml)",
+        highlight=False,
+    )
     for spec in specs:
         console.print(
             f"[bold]{spec.name}[/bold]: {spec.description} Source: {spec.source}. Licence: {spec.licence or '-'}.",
