@@ -78,3 +78,11 @@ def test_rejects_paired_statistics_and_unfitted_use(world: dict) -> None:
         UnpairedAligner().fit_stats(None)  # type: ignore[arg-type]
     with pytest.raises(AttributeError, match="not fitted"):
         UnpairedAligner().transform(world["X"])
+
+
+def test_unequal_row_counts_below_n_rows_fit() -> None:
+    """An audit at budget 0 with 25 attacker images aligns 12 source rows with 13 target rows: the signatures of
+    the two sides had different lengths and the fit stopped with a matmul ValueError (a traceback)."""
+    rng = np.random.default_rng(0)
+    fitted = UnpairedAligner(n_iter=3).fit(rng.normal(size=(12, 16)), rng.normal(size=(13, 24)))
+    assert fitted.transform(rng.normal(size=(4, 16))).shape == (4, 24) and len(fitted.dictionary_) > 0

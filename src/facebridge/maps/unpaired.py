@@ -98,7 +98,8 @@ class UnpairedAligner(LinearMap):
     Parameters
     ----------
     dim : common PCA dimension (capped at min(dx, dy) and the row counts).
-    n_rows : at most this many rows of each side (a seeded subsample) enter the O(n^2) matching.
+    n_rows : at most this many rows of each side (a seeded subsample, as many on both sides) enter the O(n^2)
+        matching.
     n_iter : self-learning iterations.
     keep_prob : initial probability of keeping a similarity in stochastic dictionary induction; doubles at evenly
         spaced iterations up to 1 (the last iterations run with every similarity kept).
@@ -158,7 +159,9 @@ class UnpairedAligner(LinearMap):
         normalize, p = self._checked(X.shape[1], y.shape[1])
         rng = np.random.default_rng(p["seed"])
         X, y = (l2_normalize_rows(X), l2_normalize_rows(y)) if normalize else (X, y)
-        xs, ys = (a[np.sort(rng.permutation(len(a))[: p["n_rows"]])] for a in (X, y))
+        # as many rows on each side: the signatures compare rows by their sorted similarities to their own side
+        m = min(p["n_rows"], len(X), len(y))
+        xs, ys = (a[np.sort(rng.permutation(len(a))[:m])] for a in (X, y))
         dim = min(p["dim"], len(xs) - 1, len(ys) - 1)
         if dim < 1:
             raise InvalidInputError(f"UnpairedAligner needs at least 2 rows on each side, got {len(X)} and {len(y)}")
