@@ -206,3 +206,9 @@ def test_models_prints_the_user_models_folder_and_how_to_change_it(tmp_path: Pat
     monkeypatch.setenv("FACEBRIDGE_USER_MODELS", str(tmp_path / "mine"))
     code, out, _ = run(capsys, "models")
     assert code == 0 and f"facebridge models add): {tmp_path / 'mine'}; set" in out
+
+
+def test_identify_with_an_approximate_index_matches_exact_search_on_a_small_gallery() -> None:
+    target = synthetic_study(n_people=30, per_person=4, noise=0.9)[2]
+    exact, approx = identify_set(target, seed=1), identify_set(target, seed=1, index="hnsw")
+    assert approx.rank_hits == exact.rank_hits and approx.result.n_mated == exact.result.n_mated

@@ -65,11 +65,12 @@ class SetIdentification:
 
 
 def _score_matrix(gallery: np.ndarray, probes: np.ndarray, index: str) -> np.ndarray:
-    """(n_probes, n_gallery) cosine scores from a FAISS search returning every gallery entry."""
+    """(n_probes, n_gallery) cosine scores from a FAISS search asked for every gallery entry."""
     out = np.full((len(probes), len(gallery)), -np.inf, dtype=np.float32)
     if len(probes):
         scores, rows = search_arrays(gallery, probes, len(gallery), index)
-        np.put_along_axis(out, rows, scores, axis=1)
+        found = rows >= 0  # an approximate index may return fewer than asked (row -1): those entries stay -inf
+        out[np.nonzero(found)[0], rows[found]] = scores[found]
     return out
 
 
