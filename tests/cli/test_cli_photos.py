@@ -212,3 +212,20 @@ def test_identify_with_an_approximate_index_matches_exact_search_on_a_small_gall
     target = synthetic_study(n_people=30, per_person=4, noise=0.9)[2]
     exact, approx = identify_set(target, seed=1), identify_set(target, seed=1, index="hnsw")
     assert approx.rank_hits == exact.rank_hits and approx.result.n_mated == exact.result.n_mated
+
+
+def test_impostors_linking_everyone_into_every_fold_stop_with_the_way_out(tmp_path: Path, capsys) -> None:
+    _, source, target = synthetic_study(n_people=10, per_person=4)
+    write_parquet(source, tmp_path / "a.parquet")
+    write_parquet(target, tmp_path / "b.parquet")
+    ids = [str(i) for i in target.ids]
+    rows = ["path1,path2,same"]
+    for p in range(10):  # each person's genuine pairs, and an impostor pair with every other person
+        rows += [f"{ids[4 * p]},{ids[4 * p + j]},1" for j in range(1, 4)]
+        rows += [f"{ids[4 * p]},{ids[4 * q + 1]},0" for q in range(10) if q != p]
+    (tmp_path / "dense.csv").write_text("\n".join(rows) + "\n")
+    code, _, err = run(capsys, "evaluate", "--protocol", "pairs", "--pairs", tmp_path / "dense.csv", "--target",
+                       tmp_path / "b.parquet", "--source", tmp_path / "a.parquet", "--fit", "ridge", "--mode", "cross",
+                       "--folds", 5)  # fmt: skip
+    assert code == 2 and err.count("\n") == 1
+    assert "only 0 training images outside the fold's people" in err and "'facebridge pairs --images DIR'" in err

@@ -158,7 +158,11 @@ def evaluate(
         if fit is not None:
             rows = training_rows(pairs, shared, int(k), pool)
             if len(rows) < 2:
-                raise MismatchError(f"fold {k}: only {len(rows)} training images outside the fold's people")
+                raise MismatchError(
+                    f"fold {k}: only {len(rows)} training images outside the fold's people (everyone in its pairs); "
+                    "impostor pairs across folds link most people into every fold: 'facebridge pairs --images DIR' "
+                    "writes people-disjoint folds"
+                )
             estimator = fit().fit(x_all[rows], y_all[rows])
             n_train.append(len(rows))
             n_people.append(len(set(_people(shared[rows]))))
