@@ -146,3 +146,28 @@ def test_engine_options_are_checked() -> None:
         load_model("dlib-resnet29", MODELS_DIR, num_jitters=2)
     with pytest.raises(InvalidInputError, match="graph_optimization applies to engine 'onnxruntime' only"):
         load_model("dlib-resnet29", MODELS_DIR, engine="dlib", graph_optimization="all")
+
+
+def test_a_small_written_network_reads_back_and_its_graph_is_dlibs_forward_pass(tmp_path: Path) -> None:
+    """Without weights: a small network in dlib's format (a stem, a residual block, a downsampling block whose sum
+    pads both sides, as dlib's last levels do) reads back exactly, and its ONNX graph gives the numpy forward pass."""
+    import onnxruntime as ort
+
+    from facebridge.models.dlib_onnx import INPUT, build_onnx
+
+    from .dlib_net_writer import MEAN, forward, random_params, write_net
+
+    params = random_params(np.random.default_rng(0))
+    write_net(tmp_path / "small.dat", params)
+    net = read_dlib_net(tmp_path / "small.dat")
+    assert (net.mean_rgb, net.input_size) == (MEAN, (24, 24))
+    cons = [layer for layer in net.layers if layer.kind == "con"]
+    np.testing.assert_array_equal(cons[3].weight, params["c3"])
+    assert (cons[3].stride, cons[3].padding, cons[1].padding) == ((2, 2), (0, 0), (1, 1))
+    np.testing.assert_array_equal(net.layers[-1].weight, params["fc"])
+    session = ort.InferenceSession(build_onnx(net).SerializeToString(), providers=["CPUExecutionProvider"])
+    chips = np.random.default_rng(1).integers(0, 256, (3, 24, 24, 3), dtype=np.uint8)
+    np.testing.assert_allclose(session.run(None, {INPUT: chips})[0], forward(params, chips), rtol=1e-4, atol=1e-5)
+    (tmp_path / "cut.dat").write_bytes((tmp_path / "small.dat").read_bytes()[:-3])
+    with pytest.raises(DataFormatError, match="truncated dlib network"):
+        read_dlib_net(tmp_path / "cut.dat")
