@@ -171,3 +171,11 @@ def test_a_small_written_network_reads_back_and_its_graph_is_dlibs_forward_pass(
     (tmp_path / "cut.dat").write_bytes((tmp_path / "small.dat").read_bytes()[:-3])
     with pytest.raises(DataFormatError, match="truncated dlib network"):
         read_dlib_net(tmp_path / "cut.dat")
+
+
+def test_an_unwritable_cache_is_one_line_naming_the_way_out(tmp_path: Path) -> None:
+    from facebridge.errors import ModelRuntimeError
+
+    (tmp_path / "file").write_text("")
+    with pytest.raises(ModelRuntimeError, match=r"cannot write the converted dlib network under .* set \$XDG_CACHE"):
+        converted_onnx(tmp_path / "net.dat", "0" * 64, tmp_path / "file" / "onnx")

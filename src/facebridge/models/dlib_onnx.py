@@ -15,6 +15,7 @@ longer matches it is rebuilt. It is never shipped: weights stay the user's.
 from __future__ import annotations
 
 import fcntl
+import hashlib
 import logging
 import os
 from pathlib import Path
@@ -24,7 +25,7 @@ import onnx
 import platformdirs
 from onnx import TensorProto, helper, numpy_helper
 
-from facebridge.errors import DataFormatError
+from facebridge.errors import DataFormatError, ModelRuntimeError
 from facebridge.models.dlib_dat import DlibLayer, DlibNet, read_dlib_net
 from facebridge.models.weights import file_sha256
 
@@ -46,17 +47,23 @@ def converted_onnx(dat: Path, dat_sha256: str, folder: Path | None = None) -> Pa
     """The ONNX graph of the dlib network ``dat`` (whose sha256, already checked, is ``dat_sha256``): the cached
     file when its own sha256 still matches, else converted now under a lock, written atomically."""
     folder = folder or cache_dir()
-    folder.mkdir(parents=True, exist_ok=True)
     target = folder / f"dlib-{dat_sha256}-v{CONVERTER_VERSION}.onnx"
     if _cached(target):
         return target
-    fd = os.open(folder / f"{target.name}.lock", os.O_RDWR | os.O_CREAT, 0o666)
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        fd = os.open(folder / f"{target.name}.lock", os.O_RDWR | os.O_CREAT, 0o666)
+    except OSError as exc:
+        raise ModelRuntimeError(
+            f"cannot write the converted dlib network under {folder} ({exc.strerror}): set $XDG_CACHE_HOME to a "
+            "writable folder, or use engine = 'dlib'"
+        ) from None
     try:
         fcntl.flock(fd, fcntl.LOCK_EX)  # another process converting the same file: wait, then use its result
         if not _cached(target):
             log.info("converting %s to ONNX at %s", dat, target)
             data = build_onnx(read_dlib_net(dat)).SerializeToString()
-            for path, content in ((target, data), (_sidecar(target), _sha256(data).encode())):
+            for path, content in ((target, data), (_sidecar(target), hashlib.sha256(data).hexdigest().encode())):
                 tmp = path.with_name(f"{path.name}.{os.getpid()}.tmp")
                 tmp.write_bytes(content)
                 os.replace(tmp, path)
@@ -67,12 +74,6 @@ def converted_onnx(dat: Path, dat_sha256: str, folder: Path | None = None) -> Pa
 
 def _sidecar(target: Path) -> Path:
     return target.with_name(target.name + ".sha256")
-
-
-def _sha256(data: bytes) -> str:
-    import hashlib
-
-    return hashlib.sha256(data).hexdigest()
 
 
 def _cached(target: Path) -> bool:
@@ -87,7 +88,7 @@ def _cached(target: Path) -> bool:
 
 
 class _Graph:
-    """Nodes and initialisers of the graph being built, with the static (c, h, w) of the current tensor."""
+    """Nodes and initialisers of the graph being built, with unique names."""
 
     def __init__(self) -> None:
         self.nodes: list[onnx.NodeProto] = []
