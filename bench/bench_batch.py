@@ -7,6 +7,9 @@ inference is timed; best of ``--repeats``), and prints the best size against 32,
 measured choice. Fixed-batch graphs run at their own batch whatever is asked. Then, for each ONNX Runtime model at
 its spec's batch size, ms/image at each graph optimisation level (the ``graph_optimization`` option) against the
 level the spec gives on this CPU, so that this option is a measured choice too (it may differ by instruction set).
+Last, each model whose weights are one ``.onnx`` file on both ONNX Runtime (the spec's level, or ``all``) and
+OpenVINO, at its spec's batch size: ms/image, the smallest per-image cosine between the two, and the spec's runtime
+against the faster, so that the runtime is a measured choice as well.
 
 Run: ``.venv/bin/python bench/bench_batch.py [--images 64 --sizes 1,8,16,32,64 --repeats 3]``
 """
@@ -16,7 +19,10 @@ from __future__ import annotations
 import argparse
 import os
 import tempfile
+from dataclasses import replace
 from pathlib import Path
+
+import numpy as np
 
 from bench_pipeline import aligned_crops, best_of
 from facebridge.embeddings.extract import detect_images, make_detector, model_names
@@ -70,6 +76,28 @@ def main() -> None:
             best = min(ms, key=ms.get)
             print(f"{name:22s} " + " ".join(f"{ms[lv]:7.2f}ms" for lv in GRAPH_OPTIMIZATION) + f"   {own}: "
                   f"{ms[own] / ms[best]:.2f}x the best ({best})")
+
+        onnx_models = [n for n in model_names(args.models) if _single_onnx(n)]
+        print(f"\n{'one .onnx file':22s} {'onnxruntime':>11s} {'openvino':>9s}   min cosine   spec's")
+        for name in onnx_models:
+            crops = aligned_crops(name, ids, root, cache)
+            ms, out = {}, {}
+            for runtime in ("onnxruntime", "openvino"):
+                spec = get_spec(name)
+                spec = replace(spec, runtime=runtime, options=spec.options if runtime == spec.runtime else {})
+                model = load_model(spec, models_dir, num_threads=1)
+                model.embed(crops[:8])  # warm-up
+                ms[runtime] = 1000 * best_of(lambda m=model, c=crops: m.embed(c), args.repeats).wall / len(crops)
+                out[runtime] = model.embed(crops)
+            a, b = (v / np.linalg.norm(v, axis=1, keepdims=True) for v in out.values())
+            own, best = get_spec(name).runtime, min(ms, key=ms.get)
+            print(f"{name:22s} {ms['onnxruntime']:9.2f}ms {ms['openvino']:7.2f}ms   "
+                  f"{np.einsum('ij,ij->i', a, b).min():.7f}   {own}: {ms[own] / ms[best]:.2f}x the best ({best})")
+
+
+def _single_onnx(name: str) -> bool:
+    files = get_spec(name).files
+    return len(files) == 1 and files[0].path.endswith(".onnx")
 
 
 if __name__ == "__main__":

@@ -5,8 +5,9 @@ Embed phase. The first ``--images`` LFW ids (sorted) go through the public extra
 with ``--workers`` processes, as ``reproduce`` runs it. The floor is measured in the same run on the same images:
 YuNet's ``detect`` on images decoded beforehand, and each model's ``embed`` on crops aligned beforehand, each alone,
 loaded and warmed up first, with one runtime thread. Floor wall time on ``--workers`` cores = the floor's total
-CPU time / workers (perfect packing). Printed: per model the floor's ms/image, then the phase's wall time and its
-ratio to the floor (goal: <= 1.15 x the floor).
+CPU time / workers (perfect packing). Printed: per model the floor's ms/image (dlib-resnet29 beside it on dlib's own
+runtime, the reference engine, which the floor does not count), then the phase's wall time and its ratio to the floor
+(goal: <= 1.15 x the floor).
 
 Study phase. With a store holding every model's LFW embeddings (``--store``, default ``store/lfw-yunet``), the
 study (:func:`facebridge.experiments.run_study`, every default method and curve, or ``--quick``) on LFW View 2, its
@@ -42,12 +43,17 @@ from facebridge.paths import default_data_dir
 from facebridge.protocols import parse_lfw_pairs
 
 EMBED_GOAL = 1.15
+#: Models timed a second time on another engine, printed beside the floor's: name -> load_model options.
+REFERENCE_ENGINES = {"dlib-resnet29": {"engine": "dlib"}}
 STUDY_GOAL_S = {False: 300.0, True: 180.0}
 MEMORY_GOAL_GB = 4.0
 
 
-def floor(names: list[str], ids: list[str], root: Path, models_dir: Path, work: Path) -> dict[str, Timing]:
-    """One-thread bare time of YuNet and of each model on ``ids``, decoded and aligned before timing."""
+def floor(
+    names: list[str], ids: list[str], root: Path, models_dir: Path, work: Path
+) -> tuple[dict[str, Timing], dict[str, Timing]]:
+    """One-thread bare time of YuNet and of each model on ``ids``, decoded and aligned before timing; and of the
+    models of :data:`REFERENCE_ENGINES` on their reference engine."""
     import cv2
 
     cv2.setNumThreads(1)
@@ -55,6 +61,7 @@ def floor(names: list[str], ids: list[str], root: Path, models_dir: Path, work: 
     detector = make_detector("yunet", models_dir)
     detector.detect(decoded[0])
     out = {"yunet (detect)": best_of(lambda: [detector.detect(rgb) for rgb in decoded], 1)}
+    reference: dict[str, Timing] = {}
     detect_images(ids, root, detector, work, chunk_size=256, fallback=True)
     cache = DetectionCache.load(work / "detections-yunet.parquet")
     for name in names:
@@ -65,10 +72,12 @@ def floor(names: list[str], ids: list[str], root: Path, models_dir: Path, work: 
                 for i, rgb in zip(ids, decoded, strict=True)
             ]
         )
-        model = load_model(name, models_dir, num_threads=1)
-        model.embed(crops[:8])
-        out[name] = best_of(lambda m=model, c=crops: m.embed(c), 1)
-    return out
+        for options, into in (({}, out), (REFERENCE_ENGINES.get(name), reference)):
+            if options is not None:
+                model = load_model(name, models_dir, num_threads=1, **options)
+                model.embed(crops[:8])
+                into[name] = best_of(lambda m=model, c=crops: m.embed(c), 1)
+    return out, reference
 
 
 def embed_phase(args: argparse.Namespace, names: list[str], models_dir: Path) -> None:
@@ -76,7 +85,7 @@ def embed_phase(args: argparse.Namespace, names: list[str], models_dir: Path) ->
     ids = list_images(root)[: args.images]
     n = len(ids)
     with tempfile.TemporaryDirectory(prefix="bench_reproduce_") as tmp:
-        bare = floor(names, ids, root, models_dir, Path(tmp) / "floor")
+        bare, reference = floor(names, ids, root, models_dir, Path(tmp) / "floor")
         detector = make_detector("yunet", models_dir)
         store = Path(tmp) / "store"
         phase = best_of(
@@ -85,9 +94,12 @@ def embed_phase(args: argparse.Namespace, names: list[str], models_dir: Path) ->
     floor_cpu = sum(t.cpu for t in bare.values())
     floor_wall = floor_cpu / args.workers
     print(f"embed phase: first {n} LFW ids (sorted), {len(names)} models, {args.workers} workers")
-    print(f"{'floor, one thread':<24} {'ms/image CPU':>12}")
+    print(f"{'floor, one thread':<24} {'ms/image CPU':>12}   reference engine")
     for name, t in bare.items():
-        print(f"{name:<24} {t.cpu / n * 1e3:12.2f}")
+        ref = reference.get(name)
+        beside = f"   {ref.cpu / n * 1e3:.2f} ({', '.join(f'{k}={v}' for k, v in REFERENCE_ENGINES[name].items())}; " \
+            f"{ref.cpu / t.cpu:.1f}x)" if ref else ""
+        print(f"{name:<24} {t.cpu / n * 1e3:12.2f}{beside}")
     print(f"{'total':<24} {floor_cpu / n * 1e3:12.2f}")
     ratio = phase.wall / floor_wall
     # The phase's CPU time is not shown: its workers are the forkserver's children, not this process's, so

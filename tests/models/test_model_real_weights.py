@@ -111,3 +111,18 @@ def test_graph_optimization_levels_give_the_same_embeddings(lfw_crops: tuple[np.
         assert (np.einsum("ij,ij->i", unit(own), unit(other)) >= 0.9999).all(), level
     with pytest.raises(InvalidInputError, match="graph_optimization must be one of basic, extended, all, got 'fast'"):
         load_model("edgeface-xs", MODELS_DIR, num_threads=1, graph_optimization="fast")
+
+
+@pytest.mark.models
+def test_hse_faceres_on_openvino_gives_its_onnxruntime_embeddings(lfw_crops: tuple[np.ndarray, dict]) -> None:
+    """hse-faceres runs its .onnx on OpenVINO (measured faster by bench/bench_batch.py); the embeddings are those of
+    ONNX Runtime, the runtime its store was first made with, to cosine >= 0.9999 (measured: >= 0.9999996)."""
+    import dataclasses
+
+    spec = get_spec("hse-faceres")
+    crops = lfw_crops[1][spec.alignment]
+    assert spec.runtime == "openvino"
+    own = load_model(spec, MODELS_DIR, num_threads=1).embed(crops)
+    ort = load_model(dataclasses.replace(spec, runtime="onnxruntime"), MODELS_DIR, num_threads=1).embed(crops)
+    unit = lambda v: v / np.linalg.norm(v, axis=1, keepdims=True)  # noqa: E731
+    assert np.einsum("ij,ij->i", unit(own), unit(ort)).min() >= 0.9999

@@ -1,4 +1,5 @@
-"""OpenVINO adapter (openvino-reid-0095): IR ``.xml`` + ``.bin``, reshaped to a dynamic batch."""
+"""OpenVINO adapter (openvino-reid-0095: IR ``.xml`` + ``.bin``; hse-faceres: one ``.onnx``), reshaped to a dynamic
+batch."""
 
 from __future__ import annotations
 
@@ -11,11 +12,11 @@ from facebridge.models.base import EmbeddingModel, pick_name
 
 
 class OpenVinoModel(EmbeddingModel):
-    """An OpenVINO IR on the CPU plugin; spec files are ``[model.xml, weights.bin]``."""
+    """An OpenVINO IR or ONNX graph on the CPU plugin: spec files ``[model.xml, weights.bin]`` or ``[model.onnx]``."""
 
     def _load(self, paths: list[Path]) -> None:
         core = ov.Core()
-        model = core.read_model(str(paths[0]), str(paths[1]))
+        model = core.read_model(*map(str, paths))
         name = self.spec.name
         inputs = {n: port for port in model.inputs for n in port.names}
         outputs = {n for port in model.outputs for n in port.names}

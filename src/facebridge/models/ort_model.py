@@ -1,4 +1,4 @@
-"""ONNX Runtime adapter (edgeface-xs/xxs, faceplugin-512, hse-faceres, and any user ONNX model)."""
+"""ONNX Runtime adapter (edgeface-xs/xxs, faceplugin-512, dlib-resnet29 converted, and any user ONNX model)."""
 
 from __future__ import annotations
 

@@ -37,7 +37,12 @@ RUNTIMES: dict[str, Runtime] = {
     "openvino": Runtime("facebridge.models.openvino_model:OpenVinoModel", ("openvino",), "openvino"),
     "ncnn": Runtime("facebridge.models.ncnn_model:NcnnModel", ("ncnn",), "ncnn"),
     "opencv-dnn": Runtime("facebridge.models.opencv_model:OpenCvModel", ("cv2",), "'opencv-python-headless<5'"),
-    "dlib": Runtime("facebridge.models.dlib_model:DlibModel", ("dlib",), "dlib-bin", ("num_jitters",)),
+    "dlib": Runtime(
+        "facebridge.models.dlib_model:DlibModel",
+        ("onnx", "onnxruntime"),
+        "onnx onnxruntime",
+        ("engine", "num_jitters", "graph_optimization"),
+    ),
 }
 
 
