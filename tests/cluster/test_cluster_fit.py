@@ -19,7 +19,7 @@ from facebridge.maps import make_map
 from facebridge.protocols import person_of
 from tests.cluster.conftest import DX, write_set
 
-FAMILIES = [("ridge", {}), ("affine", {}), ("affine_cv", {}), ("rrr", {"rank": 6}), ("procrustes", {})]
+FAMILIES = [("ridge", {}), ("affine_fixed", {}), ("affine", {}), ("rrr", {"rank": 6}), ("procrustes", {})]
 
 
 def local_fit(method: str, params: dict, sets: dict[str, Path], target: str = "b"):
