@@ -61,4 +61,4 @@ def test_a_second_embed_on_a_busy_store_stops_or_waits(images, tmp_path, capsys)
     holder = hold_lock(store, 3)
     assert "being written by another run" in one_line_error(capsys, *embed(store, images))
     assert main(embed(store, images, "--wait")) == 0 and (store / "released").exists()
-    assert holder.wait() == 0 and len(ids(store)) == 3
+    assert holder.wait() == 0 and len(ids(store)) == 4

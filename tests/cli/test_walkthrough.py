@@ -87,9 +87,9 @@ def test_readme_walkthrough_runs_end_to_end(tmp_path: Path, monkeypatch, capsys)
     assert (tmp_path / "caffe2edge.fbmap").is_file()
     assert "penalty vs native" in cross and "note: folds: people assigned to 4 folds" in cross
     assert "8 / 8" in cross and "FAR 0.001 needs >= 1000 impostors" in cross
-    # the per-fold fit is on 9 images of 3 people: both fit-size warnings the README promises
-    assert "warning: the map is fitted on 9 images, fewer than the source's 128 dimensions" in cross
-    assert "warning: the map is fitted on images of 3 people" in cross
+    # the smallest fold's fit is on 6 images of 2 people: both fit-size warnings the README promises
+    assert "warning: the map is fitted on 6 images, fewer than the source's 128 dimensions" in cross
+    assert "warning: the map is fitted on images of 2 people" in cross
 
     # the user's spec declares edgeface-xxs's preprocessing: the same vectors as the built-in model
     assert main(["embed", "--images", "photos", "--model", "edgeface-xxs", "--out", "store"]) == 0

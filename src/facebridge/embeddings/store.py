@@ -25,6 +25,8 @@ from facebridge.storage import atomic_write_table
 log = logging.getLogger(__name__)
 
 STATUS_FILE = "images.parquet"
+#: Each image's size and modification time when the store took it in (``stamps``).
+STAMPS_FILE = "files.parquet"
 LOCK_FILE = ".facebridge.lock"
 STATUS_SCHEMA = pa.schema(
     [
@@ -129,7 +131,8 @@ def repair_store(out: Path) -> list[Path]:
 
     Their work is redone by the next run: images are detected again, a dropped part's ids are embedded again.
     """
-    candidates = [out / STATUS_FILE, *out.glob("detections-*.parquet"), *out.glob("parts/*/part-*.parquet")]
+    candidates = [out / STATUS_FILE, out / STAMPS_FILE, *out.glob("detections-*.parquet"),
+                  *out.glob("parts/*/part-*.parquet")]  # fmt: skip
     removed = []
     for path in candidates:
         if not path.is_file():
