@@ -16,10 +16,11 @@ from pathlib import Path
 
 import numpy as np
 
-from facebridge.errors import InvalidInputError
+from facebridge.errors import InvalidInputError, MissingFileError
 from facebridge.faces import Detector, align, choose_face, detect_bounded, fallback_detection
 from facebridge.images import list_images, load_image
 from facebridge.models import EmbeddingModel
+from facebridge.paths import default_data_dir
 from facebridge.protocols import pair_scores, parse_lfw_pairs, person_of
 
 #: Pairs of each kind a check uses.
@@ -122,9 +123,6 @@ def check_on_pairs(model: EmbeddingModel, pairs: Sequence[ImagePair], detector: 
 def default_pairs(data_dir: str | os.PathLike[str] | None, photos: Path | None) -> tuple[list[ImagePair], str] | None:
     """The pairs a check uses: the user's ``photos`` when given, else LFW View 1 from the data folder; None when
     neither is there (an explicit ``data_dir`` that does not exist is an error)."""
-    from facebridge.errors import MissingFileError
-    from facebridge.paths import default_data_dir
-
     if photos is not None:
         return photo_pairs(photos), f"your photos in {photos}"
     try:
