@@ -35,8 +35,8 @@ def run(capsys, *args: str) -> tuple[int, str, str]:
 
 def test_fit_then_evaluate_cross_with_the_map_and_per_fold(study, capsys) -> None:
     out = study["dir"] / "a2b.fbmap"
-    code, stdout, _ = run(capsys, "fit", "--source", study["a"], "--target", study["b"], "--method", "affine",
-                          "--no-normalize", "--alpha", "1e-9", "--out", out)  # fmt: skip
+    code, stdout, _ = run(capsys, "fit", "--source", study["a"], "--target", study["b"], "--method",
+                          "affine_fixed", "--no-normalize", "--alpha", "1e-9", "--out", out)  # fmt: skip
     assert code == 0 and out.is_file() and "200 pairs" in stdout
     report = study["dir"] / "r.json"
     common = ["evaluate", "--protocol", "pairs", "--pairs", study["pairs"], "--target", study["b"], "--metric",

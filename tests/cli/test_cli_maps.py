@@ -42,16 +42,16 @@ def fit_map(capsys, sets, *extra: object, name: str = "a2b.fbmap") -> Path:
 def test_fit_offers_every_family_and_records_provenance(sets, capsys, method: str) -> None:
     small = ("--param", "hidden=8", "--param", "max_iter=20") if method == "mlp" else ()  # a quick fit
     loaded = load_map(fit_map(capsys, sets, "--method", method, "--dataset", "toy", *small))
-    assert loaded.estimator.method in (method, "affine_cv")
+    assert loaded.estimator.method == method
     assert (loaded.provenance.n_ids, loaded.provenance.n_people, loaded.provenance.dataset) == (200, 40, "toy")
     assert (loaded.source.model, loaded.target.model, loaded.format_version) == ("model-a", "model-b", 2)
 
 
 def test_affine_chooses_alpha_by_cv_by_default(sets, capsys) -> None:
     loaded = load_map(fit_map(capsys, sets, "--method", "affine"))
-    assert loaded.estimator.method == "affine_cv" and "alpha_" in loaded.estimator.fitted_attrs()
-    fixed = load_map(fit_map(capsys, sets, "--method", "affine", "--alpha", "0.5", name="fixed.fbmap"))
-    assert fixed.estimator.method == "affine" and fixed.estimator.alpha == 0.5
+    assert loaded.estimator.method == "affine" and "alpha_" in loaded.estimator.fitted_attrs()
+    fixed = load_map(fit_map(capsys, sets, "--method", "affine_fixed", "--alpha", "0.5", name="fixed.fbmap"))
+    assert fixed.estimator.method == "affine_fixed" and fixed.estimator.alpha == 0.5
 
 
 def test_fit_warns_when_cv_picks_an_edge_of_the_alpha_grid(sets, capsys) -> None:
@@ -120,7 +120,7 @@ def test_transform_errors_are_one_line(sets, capsys) -> None:
 
 def test_fit_option_errors_are_one_line(sets, capsys) -> None:
     base = ("fit", "--source", sets["a"], "--target", sets["b"], "--out", sets["dir"] / "m.fbmap")
-    _one_line_error(capsys, *base, "--method", "ridge", "--alpha", "cv", match="--alpha cv chooses alpha")
+    _one_line_error(capsys, *base, "--method", "ridge", "--alpha", "cv", match="ridge has no cross-validated alpha")
     _one_line_error(capsys, *base, "--method", "ridge", "--alpha", "lots", match="--alpha must be a number")
     _one_line_error(capsys, *base, "--method", "ridge", "--param", "beta=1", match="invalid parameter 'beta'")
     _one_line_error(capsys, *base, "--method", "ridge", "--param", "alpha", match="expected KEY=VALUE")

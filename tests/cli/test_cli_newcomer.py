@@ -41,7 +41,7 @@ def test_help_version_and_workflow_order(capsys) -> None:
     code, out, _ = run(capsys, "--version")
     assert code == 0 and out.startswith("facebridge ")
     code, out, _ = run(capsys, "fit", "-h")
-    assert code == 0 and "ridge 1, affine cv" in " ".join(out.split())  # affine chooses alpha by CV over people
+    assert code == 0 and "ridge 1, affine_fixed 0.001" in " ".join(out.split()) and "affine cv" in " ".join(out.split())
 
 
 def test_fit_output_name_and_force(sets, capsys) -> None:
@@ -69,7 +69,7 @@ def test_random_impostor_pairs_evaluate_with_a_fold_note_and_penalty(sets, capsy
     assert "FAR 0.001 needs >= 1000 impostors" in flat and "TAR @ FAR 0.01 is not" not in flat
     result = json.loads(report.read_text())
     native, mapped = result["native"], result["verification"]
-    assert result["penalty_vs_native"] == pytest.approx(mapped["accuracy_mean"] - native["accuracy_mean"])
+    assert result["penalty_points"] == pytest.approx(100 * (native["accuracy_mean"] - mapped["accuracy_mean"]))
     assert native["fold_ids"] == mapped["fold_ids"] and native["n_impostor"] == 160
     assert any(n.startswith("folds: people assigned") for n in result["notes"])
     assert max(map(len, out.splitlines())) <= 80  # fits an 80-column terminal

@@ -30,7 +30,8 @@ def sets(tmp_path: Path) -> dict[str, Path]:
     write_parquet(source, tmp_path / "a.parquet")
     write_parquet(target, tmp_path / "b.parquet")
     _, x, y = join_sets(source, target)
-    save_map(make_map("affine").fit(x, y), tmp_path / "a2b.fbmap", source=source.fingerprint, target=target.fingerprint)
+    fitted = make_map("affine_fixed").fit(x, y)
+    save_map(fitted, tmp_path / "a2b.fbmap", source=source.fingerprint, target=target.fingerprint)
     return {"a": tmp_path / "a.parquet", "b": tmp_path / "b.parquet", "map": tmp_path / "a2b.fbmap", "dir": tmp_path}
 
 

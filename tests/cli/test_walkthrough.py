@@ -125,6 +125,8 @@ def test_readme_walkthrough_runs_end_to_end(tmp_path: Path, monkeypatch, capsys)
     assert accuracy >= 90  # the synthetic people are easy to tell apart: the pipeline works, not a coin toss
     assert f"fitted ridge mobilefacenet-caffe (128-d) -> my-edge (64-d) on {n} pairs" in fitted
     assert "penalty vs native" in cross and "note: folds:" not in cross  # the folds came from the file
+    # each fold's map is fitted on under 50 photos of under 10 people: both fit-size warnings the README promises
+    assert "fewer than the source's 128 dimensions" in cross and "warning: the map is fitted on images of" in cross
 
     enrolled = N_PEOPLE - round(0.25 * N_PEOPLE)
     mated, open_probes = enrolled * (N_PHOTOS - 1), (N_PEOPLE - enrolled) * N_PHOTOS

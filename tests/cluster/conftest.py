@@ -53,6 +53,6 @@ def sets(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     b = write_set(folder / "b.parquet", ids[keep], y[keep], "model-b", 200)
     c = write_set(folder / "c.parquet", ids, y, "model-c", 250)
     shared = np.sort(keep)
-    fitted = make_map("affine").fit(x[shared], y[shared])
+    fitted = make_map("affine_fixed").fit(x[shared], y[shared])
     save_map(fitted, folder / "a2b.fbmap", source=Fingerprint("model-a"), target=Fingerprint("model-b"))
     return {"a": a, "b": b, "c": c, "map": folder / "a2b.fbmap", "dir": folder}

@@ -39,7 +39,7 @@ def test_fit_on_the_cluster_writes_the_map_one_process_writes(client, sets, tmp_
     assert code == 0, err
     code, out, err = run(capsys, *args, "--out", tmp_path / "there.fbmap", "--scheduler", client.scheduler.address)
     assert code == 0, err
-    assert "Dask dashboard: http" in err and "fitted affine_cv (alpha chosen in fit:" in out
+    assert "Dask dashboard: http" in err and "fitted affine (alpha chosen in fit:" in out
     here, there = load_map(tmp_path / "here.fbmap"), load_map(tmp_path / "there.fbmap")
     assert there.provenance == here.provenance and there.estimator.alpha_ == here.estimator.alpha_
     for name, value in here.estimator.fitted_arrays().items():

@@ -19,14 +19,14 @@ from facebridge.maps import make_map
 from facebridge.protocols import person_of
 from tests.cluster.conftest import DX, write_set
 
-FAMILIES = [("ridge", {}), ("affine", {}), ("affine_cv", {}), ("rrr", {"rank": 6}), ("procrustes", {})]
+FAMILIES = [("ridge", {}), ("affine_fixed", {}), ("affine", {}), ("rrr", {"rank": 6}), ("procrustes", {})]
 
 
 def local_fit(method: str, params: dict, sets: dict[str, Path], target: str = "b"):
     """What ``facebridge fit`` does in one process."""
     ids, x, y = join_sets(read_embeddings(sets["a"]), read_embeddings(sets[target]))
     est = make_map(method, **params)
-    if method == "affine_cv":
+    if method == "affine":
         return est.fit(x, y, groups=[person_of(i) for i in ids]), ids
     return est.fit(x, y), ids
 
@@ -39,12 +39,12 @@ def test_distributed_fit_equals_the_local_fit(client, sets, method: str, params:
     np.testing.assert_allclose(done.estimator.intercept_, expected.intercept_, rtol=1e-6, atol=1e-6)
     assert (done.n_ids, done.n_people) == (len(ids), len({person_of(i) for i in ids}))
     assert (done.source.model, done.target.model, done.source_dim) == ("model-a", "model-b", DX)
-    if method == "affine_cv":
+    if method == "affine":
         assert done.estimator.alpha_ == expected.alpha_
         np.testing.assert_allclose(done.estimator.cv_errors_, expected.cv_errors_, rtol=1e-6)
 
 
-@pytest.mark.parametrize("method", ["ridge", "affine_cv"])
+@pytest.mark.parametrize("method", ["ridge", "affine"])
 def test_sets_in_the_same_order_are_fitted_without_a_shuffle(client, sets, method: str) -> None:
     with get_task_stream(client) as tasks:
         done = fit_distributed(client, make_map(method), sets["a"], sets["c"], batch_rows=300)

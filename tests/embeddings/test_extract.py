@@ -57,10 +57,13 @@ def add_bad_inputs(root: Path) -> dict[str, str]:
     (bad / "rotated.jpg").write_bytes(jpeg_bytes(face.rotate(-90, expand=True), exif=exif))
     (bad / "huge.jpg").write_bytes(uniform_gray_jpeg(20000))
     (bad / "bomb.png").write_bytes(png_bytes(20000, 20000, 8, 2, b"\x00"))
+    face.resize((32, 32)).save(bad / "tiny.png")  # YuNet's garbage boxes stopped the run on these
+    face.resize((500, 1)).save(bad / "line.png")
     return {
         "bad/empty.jpg": "empty", "bad/text.jpg": "not_image", "bad/random.png": "not_image",
         "bad/truncated.jpg": "truncated", "bad/gray.jpg": "ok", "bad/cmyk.jpg": "ok", "bad/deep16.png": "ok",
-        "bad/rotated.jpg": "ok", "bad/huge.jpg": "fallback", "bad/bomb.png": "too_large",
+        "bad/rotated.jpg": "ok", "bad/huge.jpg": "fallback", "bad/bomb.png": "too_large", "bad/tiny.png": "too_small",
+        "bad/line.png": "too_small",
     }  # fmt: skip
 
 
@@ -122,6 +125,21 @@ def test_resume_after_kill_loses_and_duplicates_nothing(tmp_path) -> None:
         assert sorted(resumed.ids) == sorted(ids) and len(set(resumed.ids)) == len(ids)
         np.testing.assert_allclose(resumed.subset(fresh.ids).vectors, fresh.vectors, rtol=1e-5, atol=1e-5)
     assert reference.rows_per_model == summary.rows_per_model
+
+
+def test_a_photo_replaced_under_its_name_is_embedded_again(tmp_path) -> None:
+    """Before, a resumed run kept the old photo's embedding (size and modification time were never compared)."""
+    root, out = tmp_path / "images", tmp_path / "store"
+    ids = lfw_copy(root, per_person=1)
+    model = MODELS[0]
+    embed_folder(out, [model], root, chunk_size=2, workers=1)
+    gore, blair = (next(i for i in ids if i.startswith(p)) for p in ("Al_Gore/", "Tony_Blair/"))
+    shutil.copy(root / blair, root / gore)  # Tony Blair's photo under Al Gore's name
+    summary = embed_folder(out, [model], root, chunk_size=2, workers=1)
+    es = read_embeddings(out / f"{model}.parquet")
+    assert summary.newly_embedded[model] == 1 and sorted(es.ids) == sorted(ids)
+    np.testing.assert_allclose(es.vectors_of([gore]), es.vectors_of([blair]), atol=1e-5)
+    assert embed_folder(out, [model], root, chunk_size=2, workers=1).newly_embedded[model] == 0
 
 
 def test_parts_from_another_model_version_are_refused_not_mixed(tmp_path) -> None:

@@ -36,7 +36,7 @@ def test_exact_affine_relation_costs_nothing_in_cross_and_both_modes() -> None:
             source=source,
             mode=mode,
             metric="euclidean",
-            fit=lambda: make_map("affine", alpha=1e-9, normalize=False),
+            fit=lambda: make_map("affine_fixed", alpha=1e-9, normalize=False),
         )
         np.testing.assert_allclose(mapped.verification.fold_accuracy, native.verification.fold_accuracy)
         assert mapped.n_train == (150,) * N_FOLDS  # 30 people of the other folds x 5 images
@@ -45,7 +45,7 @@ def test_exact_affine_relation_costs_nothing_in_cross_and_both_modes() -> None:
 def test_no_bias_ridge_cannot_model_the_offset_but_affine_can() -> None:
     pairs, source, target = synthetic()
     target = EmbeddingSet(target.ids, target.vectors + 5.0, target.fingerprint)  # a large mean offset
-    affine = evaluate(pairs, target, source=source, mode="cross", fit=lambda: make_map("affine", normalize=False))
+    affine = evaluate(pairs, target, source=source, mode="cross", fit=lambda: make_map("affine_fixed", normalize=False))
     ridge = evaluate(
         pairs, target, source=source, mode="cross", fit=lambda: make_map("ridge", normalize=False, alpha=1e3)
     )
@@ -65,7 +65,7 @@ def test_training_pool_never_contains_the_test_folds_people() -> None:
 
 def test_prefitted_map_is_applied_and_flagged() -> None:
     pairs, source, target = synthetic()
-    fitted = make_map("affine", normalize=False).fit(source.vectors, target.vectors)
+    fitted = make_map("affine_fixed", normalize=False).fit(source.vectors, target.vectors)
     result = evaluate(pairs, target, source=source, mode="cross", fitted=fitted)
     assert result.notes and "leakage" in result.notes[0]
     assert result.verification.mean > 0.9
@@ -110,7 +110,7 @@ class CentringSpy:
 def test_view_is_fitted_on_training_people_only_and_applied_to_both_sides(mode: str) -> None:
     pairs, source, target = synthetic()
     CentringSpy.fitted_on = []
-    fit = (lambda: make_map("affine", normalize=False)) if mode == "cross" else None
+    fit = (lambda: make_map("affine_fixed", normalize=False)) if mode == "cross" else None
     result = evaluate(pairs, target, source=source if fit else None, mode=mode, fit=fit, view=CentringSpy)
     assert len(CentringSpy.fitted_on) == N_FOLDS and result.view == {"class": "CentringSpy", "kind": "centred"}
     scores = np.empty(pairs.n)

@@ -83,7 +83,7 @@ def test_real_models_study(real_sets: dict[str, EmbeddingSet]) -> None:
         alphas = iter(rows["affine_cv"]["params"]["alpha"])
         factories = {
             "ridge_study": lambda: make_map("ridge", alpha=1.0, fit_intercept=False),
-            "affine_cv": lambda a=alphas: make_map("affine", alpha=next(a)),
+            "affine_cv": lambda a=alphas: make_map("affine_fixed", alpha=next(a)),
         }
         for method, factory in factories.items():
             ref = evaluate(pairs, real_sets[target], source=real_sets[source], mode="cross", fit=factory)

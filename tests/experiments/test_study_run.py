@@ -63,7 +63,7 @@ def test_study_methods_agree_with_the_fold_wise_evaluator(toy: tuple) -> None:
             sets[target],
             source=sets[source],
             mode="cross",
-            fit=lambda a=alphas: make_map("affine", alpha=next(a)),
+            fit=lambda a=alphas: make_map("affine_fixed", alpha=next(a)),
         )
         row = _row(d["penalty"], source=source, target=target, method="affine_cv")
         assert row["fold_accuracy"] == pytest.approx(100 * ref.verification.fold_accuracy, abs=1e-9)

@@ -62,9 +62,28 @@ def test_a_name_that_is_not_utf8_gets_a_reversible_escaped_id(tmp_path) -> None:
     raw = os.path.join(os.fsencode(tmp_path / "P"), b"caf\xe9.jpg")
     with open(raw, "wb") as fh:
         fh.write(b"x")
-    (tmp_path / "P" / "caf\\x41.jpg").write_bytes(b"literal")  # a real name that looks escaped stays itself
+    (tmp_path / "P" / "caf\\x41.jpg").write_bytes(b"literal")  # a real name that looks escaped: its \\ doubled
     ids = list_images(tmp_path)
-    assert ids == ["P/caf\\x41.jpg", "P/caf\\xe9.jpg"]
+    assert ids == ["P/caf\\\\x41.jpg", "P/caf\\xe9.jpg"]
     assert ids[1].encode("utf-8")  # storable in Parquet
     assert os.fsencode(image_file(tmp_path, ids[1])) == raw
     assert image_file(tmp_path, ids[0]).read_bytes() == b"literal"
+
+
+def test_a_real_name_spelled_like_an_escape_never_shares_the_escaped_id(tmp_path) -> None:
+    """``caf<0xe9>.jpg`` (not UTF-8) and a file literally named ``caf\\xe9.jpg`` both get an id of their own, each
+    leading back to its own file (before, both were ``caf\\xe9.jpg`` and one photo was never embedded)."""
+    from facebridge.images import image_file
+
+    with open(os.path.join(os.fsencode(tmp_path), b"caf\xe9.jpg"), "wb") as fh:
+        fh.write(b"latin-1 name")
+    (tmp_path / "caf\\xe9.jpg").write_bytes(b"literal name")
+    (tmp_path / "a\\\\b.jpg").write_bytes(b"two backslashes")
+    (tmp_path / "plain.jpg").write_bytes(b"plain")
+    ids = list_images(tmp_path)
+    assert len(set(ids)) == len(ids) == 4 and "plain.jpg" in ids
+    assert sorted(image_file(tmp_path, i).read_bytes() for i in ids) == sorted(
+        [b"latin-1 name", b"literal name", b"two backslashes", b"plain"]
+    )
+    for i in ids:
+        assert image_id(tmp_path, image_file(tmp_path, i)) == i

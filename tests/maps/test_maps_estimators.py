@@ -19,6 +19,7 @@ from facebridge.maps import (
     METHODS,
     STATS_METHODS,
     AffineMap,
+    AffineRidgeCV,
     LstsqMap,
     PCARidgeMap,
     ProcrustesMap,
@@ -261,7 +262,7 @@ def test_target_scatter_is_accumulated_only_for_maps_that_need_it() -> None:
     ("method", "params", "name"),
     [
         ("ridge", {"alpha": -1.0}, "alpha"),
-        ("affine", {"alpha": "1"}, "alpha"),
+        ("affine_fixed", {"alpha": "1"}, "alpha"),
         ("ridge", {"alpha": np.inf}, "alpha"),
         ("ridge", {"fit_intercept": 1}, "fit_intercept"),
         ("lstsq", {"normalize": "yes"}, "normalize"),
@@ -281,7 +282,8 @@ def test_bad_params_are_named_at_fit(method: str, params: dict, name: str) -> No
 
 
 def test_registry() -> None:
-    assert METHODS == ("lstsq", "ridge", "affine", "procrustes", "rrr", "pca_ridge", "affine_cv", "kernel", "mlp")
+    assert METHODS == ("lstsq", "ridge", "affine_fixed", "procrustes", "rrr", "pca_ridge", "affine", "kernel", "mlp")
+    assert isinstance(make_map("affine_cv"), AffineRidgeCV)  # the old name of affine
     assert isinstance(make_map("PCA-Ridge", rank=2), PCARidgeMap)
     m = make_map("rrr", rank=3, alpha=0.5)
     assert m.get_params() == {"rank": 3, "alpha": 0.5, "fit_intercept": True, "normalize": True}

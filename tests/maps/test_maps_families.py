@@ -10,6 +10,7 @@ from sklearn.model_selection import GroupKFold
 
 from facebridge.errors import DataFormatError, InvalidInputError
 from facebridge.maps import (
+    WHITEN_SHRINK,
     AffineMap,
     AffineRidgeCV,
     MLPMap,
@@ -140,13 +141,17 @@ def test_views_equal_their_formulas() -> None:
     rng = np.random.default_rng(4)
     Y = rng.normal(size=(200, 5)) * [1, 2, 3, 4, 5] + 1
     unit = Y / np.linalg.norm(Y, axis=1, keepdims=True)
-    V = rng.normal(size=(7, 5))
-    assert np.array_equal(TargetView("plain").fit(Y).transform(V), V)
-    np.testing.assert_allclose(TargetView("centred").fit(Y).transform(V), V - unit.mean(axis=0))
+    V = rng.normal(size=(7, 5)) * 9  # raw rows: normalised in transform as in fit
+    unit_v = V / np.linalg.norm(V, axis=1, keepdims=True)
+    np.testing.assert_allclose(TargetView("plain").fit(Y).transform(V), unit_v)
+    np.testing.assert_allclose(TargetView("centred").fit(Y).transform(V), unit_v - unit.mean(axis=0))
     cov = np.cov(unit.T, ddof=0)
     w, v = np.linalg.eigh(cov)
-    root = v @ np.diag(1 / np.sqrt(w + 0.1 * w.mean())) @ v.T
-    np.testing.assert_allclose(TargetView("whitened").fit(Y).transform(V), (V - unit.mean(axis=0)) @ root, atol=1e-10)
+    for shrink, view in ((WHITEN_SHRINK, TargetView("whitened")), (0.1, TargetView("whitened", shrink=0.1))):
+        root = v @ np.diag(1 / np.sqrt(w + shrink * w.mean())) @ v.T
+        np.testing.assert_allclose(view.fit(Y).transform(V), (unit_v - unit.mean(axis=0)) @ root, atol=1e-10)
+    raw = TargetView("centred", normalize=False).fit(Y)  # without normalize, neither side is normalised
+    np.testing.assert_allclose(raw.transform(V), V - Y.mean(axis=0))
     with pytest.raises(InvalidInputError, match="parameter kind"):
         TargetView("white").fit(Y)
 

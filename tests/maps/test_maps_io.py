@@ -42,8 +42,8 @@ def test_round_trip_linear(tmp_path, method: str, version: int) -> None:
 def test_overwrite_is_atomic_replacement(tmp_path) -> None:
     path = tmp_path / "m.fbmap"
     save_map(fitted("ridge")[0], path, source=SRC, target=TGT)
-    save_map(fitted("affine")[0], path, source=SRC, target=TGT)
-    assert load_map(path).estimator.method == "affine"
+    save_map(fitted("affine_fixed")[0], path, source=SRC, target=TGT)
+    assert load_map(path).estimator.method == "affine_fixed"
 
 
 def test_unfitted_cannot_be_saved(tmp_path) -> None:

@@ -29,18 +29,18 @@ def test_every_family_round_trips_through_the_contract(tmp_path, method: str) ->
 
 
 def test_header_records_family_attrs_and_provenance(tmp_path) -> None:
-    est, _ = fitted("affine")
+    est, _ = fitted("affine_fixed")
     path = save_map(est, tmp_path / "m.fbmap", source=SRC, target=TGT, provenance=Provenance(60, 20, "lfw"))
     size = int.from_bytes(path.read_bytes()[:8], "little")
     header = json.loads(json.loads(path.read_bytes()[8 : 8 + size])["__metadata__"]["facebridge"])
-    assert (header["format_version"], header["family"], header["method"]) == (2, "AffineMap", "affine")
+    assert (header["format_version"], header["family"], header["method"]) == (2, "AffineMap", "affine_fixed")
     assert header["attrs"] == {"n_features_in_": 6, "n_samples_seen_": 60} and header["view"] is None
     assert header["provenance"] == {"n_ids": 60, "n_people": 20, "dataset": "lfw"}
     assert len(header["tensors_sha256"]) == 64
 
 
 def test_carried_view_round_trips(tmp_path) -> None:
-    est, _ = fitted("affine")
+    est, _ = fitted("affine_fixed")
     _, Y, _ = training_data()
     view = TargetView(kind="whitened", shrink=0.1).fit(Y)
     loaded = load_map(save_map(est, tmp_path / "m.fbmap", source=SRC, target=TGT, view=view))
@@ -52,7 +52,7 @@ def test_carried_view_round_trips(tmp_path) -> None:
 
 @pytest.mark.parametrize("bit", [0, 30, 62])
 def test_one_flipped_bit_in_a_coefficient_is_refused(tmp_path, bit: int) -> None:
-    path = save_map(fitted("affine")[0], tmp_path / "m.fbmap", source=SRC, target=TGT)
+    path = save_map(fitted("affine_fixed")[0], tmp_path / "m.fbmap", source=SRC, target=TGT)
     data = bytearray(path.read_bytes())
     at = tensor_offset(path, "coef") + 8 * 5 + bit // 8  # the sixth coefficient's byte holding that bit
     data[at] ^= 1 << (bit % 8)
@@ -62,7 +62,7 @@ def test_one_flipped_bit_in_a_coefficient_is_refused(tmp_path, bit: int) -> None
 
 
 def test_a_v1_file_has_no_digest_but_absurd_weights_are_refused(tmp_path) -> None:
-    est, _ = fitted("affine")
+    est, _ = fitted("affine_fixed")
     path = write_v1(tmp_path / "m.fbmap", est)
     data = bytearray(path.read_bytes())
     at = tensor_offset(path, "coef")
@@ -129,7 +129,8 @@ def _valid_bytes() -> bytes:
     from pathlib import Path
 
     with tempfile.TemporaryDirectory() as tmp:
-        path = save_map(fitted("affine")[0], Path(tmp) / "m.fbmap", source=SRC, target=TGT, provenance=Provenance(60))
+        est = fitted("affine_fixed")[0]
+        path = save_map(est, Path(tmp) / "m.fbmap", source=SRC, target=TGT, provenance=Provenance(60))
         return path.read_bytes()
 
 
@@ -171,3 +172,19 @@ def test_fuzz_header_fields(tmp_path, field: str, value) -> None:
     header[field] = value
     tensors = safetensors.numpy.load(VALID)
     _load_only_facebridge_errors(tmp_path, safetensors.numpy.save(tensors, metadata={"facebridge": json.dumps(header)}))
+
+
+@pytest.mark.parametrize(
+    ("family", "old_name"), [("affine_fixed", "affine"), ("affine", "affine_cv")], ids=["AffineMap", "AffineRidgeCV"]
+)
+def test_files_written_under_the_old_affine_names_load_as_the_same_map(tmp_path, family: str, old_name: str) -> None:
+    """Before ``affine`` meant the cross-validated map, AffineMap was saved as ``affine`` and AffineRidgeCV as
+    ``affine_cv``: the class name in the header decides, so such a file keeps its fixed (or chosen) alpha."""
+    est, X = fitted(family)
+    est.method = old_name  # the header as an older facebridge wrote it
+    loaded = load_map(save_map(est, tmp_path / "old.fbmap", source=SRC, target=TGT))
+    assert type(loaded.estimator) is map_class(family) and loaded.estimator.get_params() == est.get_params()
+    np.testing.assert_array_equal(loaded.estimator.transform(X), est.transform(X))
+    if old_name == "affine":  # a version 1 file (no family) named the fixed-alpha map affine too
+        v1 = load_map(write_v1(tmp_path / "v1.fbmap", est))
+        assert type(v1.estimator) is map_class("affine_fixed")

@@ -35,7 +35,7 @@ def test_onnx_equals_transform(tmp_path, method: str, normalize: bool) -> None:
 
 
 def test_metadata_names_both_spaces(tmp_path) -> None:
-    loaded = load_map(save_map(fitted("affine")[0], tmp_path / "m.fbmap", source=SRC, target=TGT))
+    loaded = load_map(save_map(fitted("affine_fixed")[0], tmp_path / "m.fbmap", source=SRC, target=TGT))
     model = onnx.load(str(export_onnx(loaded, tmp_path / "m.onnx")))
     props = {p.key: p.value for p in model.metadata_props}
     assert json.loads(props["source_fingerprint"]) == SRC.to_dict()

@@ -72,9 +72,11 @@ def test_wrong_layout_is_one_line_naming_the_model_and_cause(tmp_path: Path) -> 
 def test_cli_models_add_and_spec_errors_at_once(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     onnx_file = tiny_onnx(tmp_path / "m.onnx", dim=32)
     code = main(["models", "add", "mine", "--onnx", str(onnx_file), "--alignment", "arc112", "--colour", "bgr",
-                 "--mean", "127.5,127.5,127.5", "--std", "127.5"])  # fmt: skip
-    out = capsys.readouterr().out
-    assert code == 0 and "added mine: NCHW 112x112 BGR -> 32-d" in out
+                 "--mean", "127.5,127.5,127.5", "--std", "127.5", "--data", str(tmp_path)])  # fmt: skip
+    captured = capsys.readouterr()
+    assert code == 0 and "added mine: NCHW 112x112 BGR -> 32-d" in captured.out
+    # a data folder without LFW View 1 and no --photos: added, and said loudly that no real face checked it
+    assert "mine was NOT checked on real faces" in " ".join(captured.err.split())
     assert main(["models"]) == 0 and "mine" in capsys.readouterr().out
     bad = tmp_path / "bad.toml"
     bad.write_text('name = "x"\nruntime = "onnxruntime"\ndim = "big"\nlayuot = "NCHW"\n')

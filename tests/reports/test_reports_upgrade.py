@@ -48,7 +48,7 @@ def _of(blocks: list, kind: type) -> list:
 @pytest.fixture(scope="module")
 def toy_upgrade() -> dict:
     sets, _ = toy_study(n_people=48)
-    return upgrade_study(sets, list(itertools.permutations(sets, 2)), lambda: make_map("affine"), method="affine",
+    return upgrade_study(sets, list(itertools.permutations(sets, 2)), lambda: make_map("affine_fixed"), method="affine",
                          n_folds=3)  # fmt: skip
 
 

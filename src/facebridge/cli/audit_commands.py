@@ -38,7 +38,7 @@ def _model_pairs(text: str, known: list[str]) -> list[tuple[str, str]]:
 def _sets(leaked: list[Path], reference: list[Path], store: Path | None, models: str | None):
     """Model name -> set, and the ordered pairs to audit."""
     from facebridge.embeddings import read_embeddings
-    from facebridge.experiments.native import _is_bookkeeping
+    from facebridge.embeddings.store import store_models
 
     if store is not None:
         if leaked or reference:
@@ -48,7 +48,7 @@ def _sets(leaked: list[Path], reference: list[Path], store: Path | None, models:
         names = (
             [n.strip() for n in models.split(",") if n.strip()]
             if models
-            else sorted(p.stem for p in store.glob("*.parquet") if not _is_bookkeeping(p))
+            else store_models(store)
         )
         sets = {n: read_embeddings(store / f"{n}.parquet") for n in names}
         return sets, [(a, b) for a in names for b in names if a != b]

@@ -15,14 +15,17 @@ from facebridge.cli.map_commands import (
     Method,
     NormOpt,
     RankOpt,
+    ShrinkOpt,
     View,
-    map_params,
+    build_map,
     method_defaults,
     target_view,
 )
-from facebridge.cli.render import native_summary, print_evaluation
+from facebridge.cli.render import PENALTY_DEFINITION, native_summary, penalty_points, print_evaluation
 from facebridge.cli.upgrade_commands import SCORES_HELP, write_scores
-from facebridge.errors import InvalidInputError
+from facebridge.errors import InvalidInputError, MismatchError
+from facebridge.maps.views import WHITEN_SHRINK
+from facebridge.protocols.ytf import VIDEO_AGGREGATION
 
 if TYPE_CHECKING:
     from facebridge.embeddings import EmbeddingSet
@@ -54,7 +57,12 @@ class Pool(StrEnum):
 
 
 AlphaOpt = Annotated[
-    float | None, typer.Option(help=f"Ridge penalty. [default: {method_defaults('alpha', '-')}]", show_default=False)
+    float | None,
+    typer.Option(
+        help=f"Fixed ridge penalty (affine chooses its own by cross-validation over people). "
+        f"[default: {method_defaults('alpha', '-', {'affine': 'cv'})}]",
+        show_default=False,
+    ),
 ]
 DataOpt = Annotated[Path | None, typer.Option(help="Data folder (default: $FACEBRIDGE_DATA or ../shared/data).")]
 
@@ -131,9 +139,12 @@ def evaluate(
     ] = None,
     pool: Annotated[Pool, typer.Option(help="Training pool for --fit.")] = Pool.people,
     alpha: AlphaOpt = None,
+    shrink: ShrinkOpt = WHITEN_SHRINK,
     rank: RankOpt = None,
     normalize: NormOpt = True,
-    video: Annotated[str, typer.Option(help="YTF video embedding: mean or mean_normalized.")] = "mean",
+    video: Annotated[
+        str, typer.Option(help="YTF video embedding: mean or mean_normalized (the study's, the default).")
+    ] = VIDEO_AGGREGATION,
     folds: Annotated[int, typer.Option(help="Folds to assign for a pairs CSV without a fold column.")] = 10,
     folds_by: Annotated[
         FoldsBy,
@@ -150,7 +161,7 @@ def evaluate(
 ) -> None:
     """Evaluate the target natively, or a source->target map, on a verification protocol."""
     from facebridge.experiments import evaluate as run_evaluation
-    from facebridge.maps import load_map, make_map
+    from facebridge.maps import load_map
     from facebridge.storage import atomic_write, check_output_file
 
     if json_out is not None:
@@ -165,14 +176,15 @@ def evaluate(
             raise InvalidInputError(f"--mode {mode.value} needs --source and exactly one of --map or --fit")
         if map_file is not None:
             loaded = load_map(map_file, expected_source=src.fingerprint, expected_dim=src.dim)
+            _check_map_target(loaded, tgt, map_file)
             fitted = loaded.estimator
             carried = loaded.view if view is None else None
         else:
-            params = map_params(alpha, rank, normalize)
-            fit_factory = lambda: make_map(fit_method.value, **params)  # noqa: E731
+            build_map(fit_method.value, alpha, rank, normalize)  # a bad option fails before any work
+            fit_factory = lambda: build_map(fit_method.value, alpha, rank, normalize)  # noqa: E731
     elif source is not None or map_file is not None or fit_method is not None:
         raise InvalidInputError("--mode native evaluates --target alone; use --mode cross or both with a map")
-    views = None if view in (None, View.plain) else lambda: target_view(view)
+    views = None if view in (None, View.plain) else lambda: target_view(view, shrink)
     result = run_evaluation(
         pair_list,
         tgt,
@@ -197,10 +209,22 @@ def evaluate(
         payload = result.to_dict(roc=True)
         if native is not None:
             payload["native"] = native.verification.to_dict()
-            payload["penalty_vs_native"] = result.verification.mean - native.verification.mean
+            payload["penalty_points"] = penalty_points(native, result)
+            payload["penalty_definition"] = PENALTY_DEFINITION
         text = json.dumps(payload, indent=2)
         atomic_write(json_out, lambda tmp: tmp.write_text(text))
         console.print(f"wrote {json_out}")
+
+
+def _check_map_target(loaded, target, map_file: Path) -> None:
+    """MismatchError unless ``target`` (the set scored against) is in the space ``loaded`` maps into."""
+    want, got = loaded.target, target.fingerprint
+    if not want.same_space(got) or loaded.target_dim != target.dim:
+        raise MismatchError(
+            f"{map_file}: map outputs {want.model} ({loaded.target_dim}-d, weights "
+            f"{want.weights_sha256[:12] or 'unknown'}), but --target is {got.model} ({target.dim}-d, weights "
+            f"{got.weights_sha256[:12] or 'unknown'})"
+        )
 
 
 ModelsDirOpt = Annotated[

@@ -9,8 +9,9 @@ from types import TracebackType
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
-from facebridge.embeddings.extract import ExtractionSummary
+from facebridge.embeddings.extract import TOO_SMALL, ExtractionSummary
 from facebridge.embeddings.store import STATUS_FILE
+from facebridge.faces import MIN_IMAGE_SIDE
 
 STAGES = ("detect", "embed")
 
@@ -63,11 +64,13 @@ def summary_line(summary: ExtractionSummary, no_face: str) -> str:
     """One line: images by outcome (no-face fallbacks and skips always shown), new rows per model, time taken."""
     counts = dict(summary.status_counts)
     ok, fallback, skipped = counts.pop("ok", 0), counts.pop("fallback", 0), counts.pop("no_face", 0)
+    small = counts.pop(TOO_SMALL, 0)
     bad = ", ".join(f"{k} {v}" for k, v in sorted(counts.items()))
     parts = [
         f"{summary.n_images} images: {ok} with a face",
         f"{fallback} no face, centre region embedded",
         f"{skipped} no face, skipped",
+        *([f"{small} under {MIN_IMAGE_SIDE} px, skipped"] if small else []),
         f"{sum(counts.values())} unreadable" + (f" ({bad})" if bad else ""),
     ]
     new = ", ".join(f"{m} +{k}" for m, k in summary.newly_embedded.items())

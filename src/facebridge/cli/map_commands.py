@@ -15,16 +15,13 @@ from facebridge.cli.main import app
 from facebridge.cli.outputs import output_path
 from facebridge.cli.render import warn_fit_size
 from facebridge.errors import InvalidInputError
-from facebridge.maps.registry import METHODS, map_class
+from facebridge.maps.registry import ALIASES, METHODS, make_map, map_class
+from facebridge.maps.views import WHITEN_SHRINK
 
 console = Console()
 
-#: Every registered map family, as a CLI choice.
-Method = StrEnum("Method", {m: m for m in METHODS})  # type: ignore[misc]
-
-#: The family ``--alpha cv`` selects for a method (alpha chosen by group cross-validation over people); ``cv`` is
-#: that method's default alpha.
-CV_METHODS = {"affine": "affine_cv"}
+#: Every registered map family, as a CLI choice (and ``affine_cv``, another name of ``affine``).
+Method = StrEnum("Method", {m: m for m in (*METHODS, *ALIASES)})  # type: ignore[misc]
 
 
 class View(StrEnum):
@@ -59,13 +56,13 @@ def map_params(alpha: float | None, rank: int | None, normalize: bool, extra: li
     return params
 
 
-def target_view(view: View) -> Any | None:
-    """An unfitted target-space view for ``--view`` (None for plain cosine)."""
+def target_view(view: View, shrink: float = WHITEN_SHRINK) -> Any | None:
+    """An unfitted target-space view for ``--view`` and ``--shrink`` (None for plain cosine)."""
     if view is View.plain:
         return None
     from facebridge.maps.views import TargetView
 
-    return TargetView(kind=view.value)
+    return TargetView(kind=view.value, shrink=shrink)
 
 
 MethodOpt = Annotated[Method, typer.Option(help="Map family.")]  # type: ignore[valid-type]
@@ -77,25 +74,53 @@ ForceOpt = Annotated[bool, typer.Option(help="Replace an existing output file.")
 ParamOpt = Annotated[
     list[str] | None, typer.Option("--param", metavar="KEY=VALUE", help="Any other estimator parameter; repeatable.")
 ]
+ShrinkOpt = Annotated[
+    float,
+    typer.Option(
+        min=0.0,
+        help="--view whitened: raise the target covariance's eigenvalues by this fraction of their mean before "
+        "inverting (the study's value, chosen on LFW View 1, is the default).",
+    ),
+]
 ViewOpt = Annotated[
     View, typer.Option(help="Score in this target-space view, fitted per fold on the training folds' people only.")
 ]
 
 
-def _alpha(alpha: str | None, method: str) -> tuple[str, float | None]:
-    """The family to fit and its fixed alpha: ``cv`` (the affine default) picks the cross-validated family."""
+def _chooses_alpha(method: str) -> bool:
+    """True for a family that chooses alpha itself by cross-validation (it has ``alphas``, no ``alpha``)."""
+    return "alphas" in map_class(method)().get_params()
+
+
+def _fixed_alpha(alpha: str | float | None, method: str) -> float | None:
+    """``--alpha`` as a fixed penalty for ``method`` (None: the family's own default or choice); ``cv`` is accepted
+    for a family that chooses alpha by cross-validation, and a number is refused for it."""
     if alpha is None:
-        alpha = "cv" if method in CV_METHODS else None
-    if alpha is None:
-        return method, None
-    if alpha.strip().lower() == "cv":
-        if method not in CV_METHODS:
-            raise InvalidInputError(f"--alpha cv chooses alpha by cross-validation for {', '.join(CV_METHODS)} only")
-        return CV_METHODS[method], None
+        return None
+    if isinstance(alpha, str) and alpha.strip().lower() == "cv":
+        if not _chooses_alpha(method):
+            raise InvalidInputError(
+                f"--alpha cv: {method} has no cross-validated alpha; affine chooses alpha by cross-validation"
+            )
+        return None
     try:
-        return method, float(alpha)
+        value = float(alpha)
     except ValueError:
         raise InvalidInputError(f"--alpha must be a number or 'cv', got {alpha!r}") from None
+    if _chooses_alpha(method):
+        raise InvalidInputError(
+            f"{method} chooses alpha by cross-validation over people; for a fixed alpha use --method affine_fixed "
+            f"--alpha {alpha}"
+        )
+    return value
+
+
+def build_map(
+    method: str, alpha: str | float | None, rank: int | None, normalize: bool, extra: list[str] | None = None
+) -> Any:
+    """The unfitted estimator ``fit --method`` and ``evaluate --fit`` build from the same options: one method name
+    is one estimator in every command."""
+    return make_map(method, **map_params(_fixed_alpha(alpha, method), rank, normalize, extra))
 
 
 @app.command()
@@ -106,8 +131,8 @@ def fit(
     method: MethodOpt = Method("ridge"),
     alpha: Annotated[
         str | None,
-        typer.Option(help=f"Ridge penalty, or 'cv': chosen by cross-validation over people (affine's default). "
-                     f"[default: {method_defaults('alpha', '-', dict.fromkeys(CV_METHODS, 'cv'))}]",
+        typer.Option(help=f"Fixed ridge penalty (affine chooses its own by cross-validation over people; "
+                     f"affine_fixed takes a fixed one). [default: {method_defaults('alpha', '-', {'affine': 'cv'})}]",
                      show_default=False),
     ] = None,
     rank: RankOpt = None,
@@ -116,6 +141,7 @@ def fit(
     view: Annotated[View, typer.Option(help="Carry a target-space view fitted on the target's training vectors.")] = (
         View.plain
     ),
+    shrink: ShrinkOpt = WHITEN_SHRINK,
     dataset: Annotated[
         str | None, typer.Option(help="Training dataset name for the map's provenance [default: source's folder].")
     ] = None,
@@ -123,12 +149,10 @@ def fit(
     scheduler: SchedulerOpt = None,
 ) -> None:
     """Fit a map from the source space to the target space on every id the two sets share."""
-    from facebridge.maps import Provenance, make_map, save_map
-
+    from facebridge.maps import Provenance, save_map
 
     out = output_path(out, ".fbmap", force=force)
-    family, fixed_alpha = _alpha(alpha, str(method))
-    estimator = make_map(family, **map_params(fixed_alpha, rank, normalize, param))
+    estimator = build_map(str(method), alpha, rank, normalize, param)
     if scheduler:
         if view is not View.plain:
             raise InvalidInputError("--view is fitted on the target's rows in one process; fit without --scheduler")
@@ -140,7 +164,7 @@ def fit(
         spaces = (done.source, done.target, done.source_dim, done.target_dim)
         n_ids, n_people, carried = done.n_ids, done.n_people, None
     else:
-        spaces, n_ids, n_people, carried = _fit_here(estimator, source, target, view)
+        spaces, n_ids, n_people, carried = _fit_here(estimator, source, target, target_view(view, shrink))
     src_fp, tgt_fp, src_dim, tgt_dim = spaces
     warn_fit_size(n_ids, n_people, src_dim)
     provenance = Provenance(n_ids, n_people, dataset if dataset is not None else source.parent.name)
@@ -155,15 +179,15 @@ def fit(
             highlight=False,
         )
     console.print(
-        f"fitted {family}{chosen} {src_fp.model} ({src_dim}-d) -> {tgt_fp.model} ({tgt_dim}-d) "
+        f"fitted {estimator.method}{chosen} {src_fp.model} ({src_dim}-d) -> {tgt_fp.model} ({tgt_dim}-d) "
         f"on {n_ids} pairs of {n_people} people; wrote {out}",
         highlight=False,
     )
 
 
-def _fit_here(estimator: Any, source: Path, target: Path, view: View) -> tuple[tuple, int, int, Any | None]:
+def _fit_here(estimator: Any, source: Path, target: Path, view: Any | None) -> tuple[tuple, int, int, Any | None]:
     """``fit`` in this process: both sets read whole and joined; returns the spaces (fingerprints and dims), the
-    ids and people fitted on, and the fitted ``--view`` (or None)."""
+    ids and people fitted on, and ``view`` (an unfitted target-space view, or None) fitted on the target's rows."""
     from facebridge.embeddings import join_sets, read_embeddings
     from facebridge.maps import fit_rows
     from facebridge.protocols import person_of
@@ -172,10 +196,9 @@ def _fit_here(estimator: Any, source: Path, target: Path, view: View) -> tuple[t
     ids, x, y = join_sets(src, tgt)
     people = [person_of(i) for i in ids]
     fit_rows(estimator, x, y, groups=people)
-    carried = target_view(view)
-    if carried is not None:
-        carried.fit(y)
-    return (src.fingerprint, tgt.fingerprint, src.dim, tgt.dim), len(ids), len(set(people)), carried
+    if view is not None:
+        view.fit(y)
+    return (src.fingerprint, tgt.fingerprint, src.dim, tgt.dim), len(ids), len(set(people)), view
 
 
 @app.command()

@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from facebridge.cli.commands import ModelsDirOpt, console
+from facebridge.cli.commands import DataOpt, ModelsDirOpt, console
 from facebridge.cli.main import app
 
 models_app = typer.Typer(
@@ -71,6 +71,41 @@ def _floats(text: str, what: str) -> list[float]:
         raise InvalidInputError(f"{what} takes 1 or 3 comma-separated numbers, got {text!r}") from None
 
 
+def _face_check(model, pairs, accept: bool):
+    """The face-pair check of ``models add``: None (with a warning) when no pairs or no detector weights are there;
+    a failed check is an InvalidInputError unless ``accept`` (then a warning)."""
+    from rich.console import Console
+
+    from facebridge.embeddings.extract import make_detector
+    from facebridge.embeddings.face_check import check_on_pairs
+    from facebridge.errors import InvalidInputError, MissingFileError
+    from facebridge.models import resolve_models_dir
+
+    err = Console(stderr=True)
+    name = model.spec.name
+    if pairs is None:
+        err.print(
+            f"warning: {name} was NOT checked on real faces (no LFW View 1 under the data folder, no --photos): a "
+            "wrong --mean, --std or --colour would go unnoticed; give --photos DIR (one folder per person) to check it",
+            highlight=False,
+        )
+        return None
+    try:
+        detector = make_detector("yunet", resolve_models_dir(None))
+    except MissingFileError as exc:
+        err.print(f"warning: {name} was NOT checked on real faces (no face detector: {exc})", highlight=False)
+        return None
+    result = check_on_pairs(model, pairs[0], detector, pairs[1])
+    if not result.passed:
+        if not accept:
+            raise InvalidInputError(
+                f"{name}: genuine pairs do not outscore impostors ({result.summary()}): check --mean, --std and "
+                "--colour; the spec was not written (--accept-failed-check writes it anyway)"
+            )
+        err.print(f"warning: {name} FAILED the face check, written anyway: {result.summary()}", highlight=False)
+    return result
+
+
 @models_app.command("add")
 def add(
     name: Annotated[str, typer.Argument(help="Name to use with --model, e.g. my-edge.")],
@@ -87,10 +122,23 @@ def add(
         Path | None, typer.Option(help="Spec folder (default: $FACEBRIDGE_USER_MODELS or the user data dir).")
     ] = None,
     force: Annotated[bool, typer.Option(help="Replace an existing spec of that name.")] = False,
+    photos: Annotated[
+        Path | None,
+        typer.Option(help="Your photos, one folder per person, to check the model on (default: 20 LFW View 1 pairs "
+                     "from the data folder, when it is there)."),
+    ] = None,
+    data: DataOpt = None,
+    accept_failed_check: Annotated[
+        bool, typer.Option(help="Write the spec even when genuine pairs do not outscore impostors (a warning).")
+    ] = False,
 ) -> None:
-    """Add an ONNX face-recognition model: probe its graph, write its spec, check it runs on random crops."""
+    """Add an ONNX face-recognition model: probe its graph, check it on random crops and on real face pairs (genuine
+    must outscore impostor), write its spec."""
+    from facebridge.embeddings.face_check import default_pairs
     from facebridge.models.add import add_onnx_model
 
+    pairs = default_pairs(data, photos)  # before any model work: a bad --photos or --data fails at once
+    checked: list = []
     spec, path = add_onnx_model(
         name,
         onnx,
@@ -104,6 +152,7 @@ def add(
         metric=metric,
         folder=folder,
         force=force,
+        face_check=lambda model: checked.append(_face_check(model, pairs, accept_failed_check)),
     )
     console.print(
         f"added {spec.name}: {spec.layout} {spec.input_size[0]}x{spec.input_size[1]} {spec.colour_order} -> "
@@ -111,4 +160,7 @@ def add(
         f"checked on random crops; wrote {path}",
         highlight=False,
     )
+    result = checked[0] if checked else None
+    if result is not None and result.passed:
+        console.print(f"checked on real faces: {result.summary()}", highlight=False)
     console.print(f"use it with --model {spec.name} (or --model {path})", highlight=False)

@@ -32,6 +32,7 @@ import numpy as np
 
 from facebridge.embeddings.io import to_table
 from facebridge.embeddings.set import EmbeddingSet
+from facebridge.embeddings.stamps import forget_changed
 from facebridge.embeddings.store import (
     EMBEDDED_STATUSES,
     STATUS_FILE,
@@ -47,6 +48,7 @@ from facebridge.errors import InvalidInputError, MissingFileError, NotFoundError
 from facebridge.faces import (
     DETECT_MAX_SIDE,
     FALLBACK,
+    MIN_IMAGE_SIDE,
     Detection,
     DetectionCache,
     Detector,
@@ -77,6 +79,8 @@ DETECTORS = ("yunet", "dlib-hog")
 #: What to do with an image where no face is found: embed a fixed centre region (status ``fallback``, as LFW
 #: evaluations do), skip it (status ``no_face``), or stop with an error naming the images.
 NO_FACE = ("centre", "skip", "error")
+#: Status of an image whose shorter side is under ``MIN_IMAGE_SIDE``: never searched for a face nor embedded.
+TOO_SMALL = "too_small"
 
 Progress = Callable[[str, float], None]  # (stage 'detect' or 'embed', images finished)
 
@@ -150,7 +154,8 @@ def detect_images(
     cached face found at another scale is detected again.
 
     Status is the image's decode status when it failed (``missing``, ``empty``, ``truncated``, ``not_image``,
-    ``unreadable``, ``too_large``), else ``ok``, ``fallback`` (no face found: fixed centre region) or ``no_face``.
+    ``unreadable``, ``too_large``), ``too_small`` (shorter side under ``MIN_IMAGE_SIDE``: not searched, not embedded),
+    else ``ok``, ``fallback`` (no face found: fixed centre region) or ``no_face``.
     """
     status_path = out / STATUS_FILE
     rows = read_status(status_path)
@@ -163,6 +168,10 @@ def detect_images(
             decoded = load_image(image_file(root, image_id))
             if decoded.rgb is None:
                 rows[image_id] = (decoded.status, decoded.note, "", float("nan"))
+                continue
+            if min(decoded.rgb.shape[:2]) < MIN_IMAGE_SIDE:  # no face to find, nor a centre region worth embedding
+                note = f"{decoded.rgb.shape[1]}x{decoded.rgb.shape[0]} px: under the {MIN_IMAGE_SIDE} px minimum side"
+                rows[image_id] = (TOO_SMALL, note, "", float("nan"))
                 continue
             scale = detection_scale(decoded.rgb.shape, detect_max_side)
             if image_id not in cache or cache.scale(image_id) != scale:
@@ -417,6 +426,7 @@ def embed_folder(
         if repair:
             repair_store(out)
         check_store_settings(out, {"detector": detector, "no_face": no_face, "min_face": min_face})
+        forget_changed(out, root, image_ids)  # a photo replaced under its name is embedded again
         return extract(
             image_ids,
             root,

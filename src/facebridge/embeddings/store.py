@@ -27,7 +27,18 @@ log = logging.getLogger(__name__)
 STATUS_FILE = "images.parquet"
 #: Statuses of images that are in the store's sets: a face found, or (``--no-face centre``) the centre region.
 EMBEDDED_STATUSES = ("ok", "fallback")
+#: Each image's size and modification time when the store took it in (``stamps``).
+STAMPS_FILE = "files.parquet"
 LOCK_FILE = ".facebridge.lock"
+
+
+def store_models(store: Path) -> list[str]:
+    """The model names of a store's embedding sets (its ``*.parquet`` files but the statuses, stamps and detections)."""
+    return sorted(
+        p.stem
+        for p in store.glob("*.parquet")
+        if p.name not in (STATUS_FILE, STAMPS_FILE) and not p.stem.startswith("detections-")
+    )
 STATUS_SCHEMA = pa.schema(
     [
         ("id", pa.string()),
@@ -138,7 +149,8 @@ def repair_store(out: Path) -> list[Path]:
 
     Their work is redone by the next run: images are detected again, a dropped part's ids are embedded again.
     """
-    candidates = [out / STATUS_FILE, *out.glob("detections-*.parquet"), *out.glob("parts/*/part-*.parquet")]
+    candidates = [out / STATUS_FILE, out / STAMPS_FILE, *out.glob("detections-*.parquet"),
+                  *out.glob("parts/*/part-*.parquet")]  # fmt: skip
     removed = []
     for path in candidates:
         if not path.is_file():

@@ -42,7 +42,7 @@ class AuditSettings:
     budgets: tuple[int, ...] = BUDGETS
     seeds: tuple[int, ...] = (0, 1, 2)
     evaluated_fraction: float = 0.5
-    map_method: str = "affine"
+    map_method: str = "affine_fixed"
     map_params: Mapping[str, Any] = field(default_factory=lambda: {"alpha": 0.1})
     unpaired_params: Mapping[str, Any] = field(default_factory=dict)
 

@@ -24,6 +24,7 @@ import numpy as np
 from facebridge.embeddings import EmbeddingSet, join_sets
 from facebridge.errors import InvalidInputError, MismatchError
 from facebridge.experiments.advice import far_resolution_warnings, fit_size_warnings
+from facebridge.maps.registry import fit_rows
 from facebridge.protocols import PairList, VerificationResult, pair_scores, person_of, verify
 
 MODES = ("native", "cross", "both")
@@ -131,7 +132,8 @@ def evaluate(
     pairs : the protocol's pairs with their folds.
     target, source : embedding sets containing every image the pairs use (and the training images).
     mode : ``native``, ``cross`` or ``both`` (module docstring).
-    fit : a zero-argument factory returning an unfitted map; one map is fitted per fold on the training pool.
+    fit : a zero-argument factory returning an unfitted map; one map is fitted per fold on the training pool (with
+        each image's person as its group: ``affine`` chooses alpha by cross-validation over those people).
     fitted : an already fitted map, applied to every fold as is (its training data cannot be checked for leakage).
     metric : ``cosine`` or ``euclidean``.
     pool : training pool, ``people`` (every image of the other folds' people) or ``pairs`` (their pair images).
@@ -163,9 +165,10 @@ def evaluate(
                     "impostor pairs across folds link most people into every fold: 'facebridge pairs --images DIR' "
                     "writes people-disjoint folds"
                 )
-            estimator = fit().fit(x_all[rows], y_all[rows])
+            people = _people(shared[rows])
+            estimator = fit_rows(fit(), x_all[rows], y_all[rows], groups=people)  # affine: alpha CV over people
             n_train.append(len(rows))
-            n_people.append(len(set(_people(shared[rows]))))
+            n_people.append(len(set(people)))
         if source is None:
             a, b = target.vectors_of(a_ids), target.vectors_of(b_ids)
         else:
@@ -179,8 +182,8 @@ def evaluate(
         notes.append("map fitted outside this evaluation: its training data was not checked for fold leakage")
     if fitted_view is not None:
         notes.append("scored in the view the map file carries, fitted with the map (not per fold)")
-        if n_train:
-            notes += fit_size_warnings(min(n_train), min(n_people), source.dim)
+    if n_train:  # maps fitted here: warn when the smallest fold's pool is small for the source's width
+        notes += fit_size_warnings(min(n_train), min(n_people), cast(EmbeddingSet, source).dim)
     verification = verify(scores, pairs.same, pairs.fold)
     notes += far_resolution_warnings(verification)
     return EvaluationResult(

@@ -21,6 +21,7 @@ from facebridge.experiments.task import FoldTask
 from facebridge.maps import (
     ALPHAS,
     KERNEL_DEFAULTS,
+    WHITEN_SHRINK,
     AffineRidgeCV,
     CVSplit,
     MapEstimator,
@@ -163,10 +164,6 @@ class AffineCentred(AffineCV):
 
     def view(self, task: FoldTask) -> TargetView:
         return target_view(task, "centred")
-
-
-#: Shrinkage of the target covariance before whitening, as a fraction of its mean eigenvalue.
-WHITEN_SHRINK = 1.0
 
 
 class AffineWhitened(AffineCV):

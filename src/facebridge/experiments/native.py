@@ -8,6 +8,7 @@ from pathlib import Path
 import pyarrow.parquet as pq
 
 from facebridge.embeddings import read_embeddings
+from facebridge.embeddings.store import store_models
 from facebridge.errors import MissingFileError
 from facebridge.experiments.evaluate import evaluate
 from facebridge.protocols import PairList, VerificationResult
@@ -53,7 +54,7 @@ def native_accuracy(pairs: PairList, stores: list[Path], models: list[str] | Non
         if not (store / "images.parquet").is_file():
             raise MissingFileError(f"not an embedding store (no images.parquet): {store}")
         status = pq.read_table(store / "images.parquet", columns=["status"]).column("status").to_pylist()
-        names = models or sorted(p.stem for p in store.glob("*.parquet") if not _is_bookkeeping(p))
+        names = models or store_models(store)
         for name in names:
             es = read_embeddings(store / f"{name}.parquet")
             used = set(pairs.ids())
@@ -62,7 +63,3 @@ def native_accuracy(pairs: PairList, stores: list[Path], models: list[str] | Non
             results = {m: evaluate(pairs, es, metric=m).verification for m in METRICS}
             rows.append(NativeRow(name, store_detector(store), str(store), len(status), fallback, results))
     return rows
-
-
-def _is_bookkeeping(path: Path) -> bool:
-    return path.stem == "images" or path.stem.startswith("detections-")

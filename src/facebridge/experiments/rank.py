@@ -16,7 +16,7 @@ import numpy as np
 from facebridge.experiments.moments import GroupMoments
 from facebridge.experiments.parallel import Ticker, map_threads
 from facebridge.experiments.penalty import Progress, fold_galleries
-from facebridge.experiments.scoring import FoldScores, scores_against
+from facebridge.experiments.scoring import FoldScores, scores_against, view_of_product
 from facebridge.experiments.task import FoldTask
 from facebridge.maps import TargetView
 from facebridge.maps.rank_path import RANK_FAMILIES, RankPath
@@ -44,22 +44,23 @@ def _rank_predictions(
     """(method, rank) -> ``view`` of the mapped rows ``xa`` (m, dx), for the ranks below each method's limit and the
     full map (rank None), all from one ``RankPath`` of the fold's pool.
 
-    The view's projection is folded into each method's right factor once, so every rank costs O(m r dy).
+    The view's projection is folded into each method's right factor once (``view_of_product``), so every rank costs
+    O(m r dy).
     """
     path = RankPath.fit(task.train_stats(), alpha)
-    centre, projection = (None, None) if view is None else view.parts()
-    if projection is None:
-        projection = np.eye(path.full.shape[1])
-    shift = (path.mean_y - (0.0 if centre is None else centre)) @ projection
+    projection = None if view is None else view.parts()[1]
     xc = xa - path.mean_x
     out: dict[tuple[str, int | None], np.ndarray] = {}
-    out[("rrr", None)] = out[("pca_ridge", None)] = (xc @ path.full) @ projection + shift
+    out[("rrr", None)] = out[("pca_ridge", None)] = view_of_product(xc, path.full, path.mean_y, view)
     for family in RANK_METHODS:
         left, right = path.factors[family]
-        along, right_viewed = xc @ left, right @ projection
+        along = xc @ left
+        right_viewed = None if projection is None else right @ projection
+        gram = right @ right.T
         for r in ranks:
             if r < path.limit(family):
-                out[(family, r)] = along[:, :r] @ right_viewed[:r] + shift
+                folded = None if right_viewed is None else right_viewed[:r]
+                out[(family, r)] = view_of_product(along[:, :r], right[:r], path.mean_y, view, folded, gram[:r, :r])
     return out
 
 

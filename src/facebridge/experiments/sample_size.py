@@ -18,7 +18,7 @@ import numpy as np
 from facebridge.experiments.moments import GroupMoments, GrowingMoments
 from facebridge.experiments.parallel import Ticker, map_threads
 from facebridge.experiments.penalty import Progress, fold_galleries
-from facebridge.experiments.scoring import FoldScores, scores_against
+from facebridge.experiments.scoring import FoldScores, scores_against, view_of_product
 from facebridge.maps import FixedRidge, Spectrum, TargetView
 
 SIZES: tuple[int, ...] = (10, 20, 50, 100, 200, 500, 1000, 2000)
@@ -136,7 +136,8 @@ def _mapped(
     A fixed ``alpha`` is solved by one linear solve (``FixedRidge``), a GCV choice through an
     eigendecomposition (``Spectrum``). Fewer images than dimensions: from the rows (dual); more: from ``grown``'s
     statistics (no pass over the rows per target). Either way the mapped rows are ``left @ right + mean_y`` with
-    ``left`` shared by all targets; a view's projection is folded into ``right`` when that has fewer rows than ``xa``.
+    ``left`` shared by all targets; ``view_of_product`` applies the view (folded into ``right`` when that has fewer
+    rows than ``xa``).
     """
     data = grown.data
     primal = len(rows) > data.dim(source)
@@ -159,11 +160,4 @@ def _mapped(
             right, mean_y = fixed.targets_scatter(grown.stats(source, target))
         else:
             right, mean_y = fixed.targets(data.vectors[target][rows])
-        centre, projection = (None, None) if views[target] is None else views[target].parts()
-        shift = mean_y if centre is None else mean_y - centre
-        if projection is None:
-            yield target, left @ right + shift
-        elif len(right) < len(left):
-            yield target, left @ (right @ projection) + shift @ projection
-        else:
-            yield target, (left @ right + shift) @ projection
+        yield target, view_of_product(left, right, mean_y, views[target])

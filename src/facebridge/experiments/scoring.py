@@ -22,6 +22,32 @@ def unit_view(v: np.ndarray, view: TargetView | None = None) -> np.ndarray:
     return unit_rows(v if view is None else view.transform(v))
 
 
+def view_of_product(
+    left: np.ndarray,
+    right: np.ndarray,
+    mean_y: np.ndarray,
+    view: TargetView | None,
+    right_viewed: np.ndarray | None = None,
+    gram: np.ndarray | None = None,
+) -> np.ndarray:
+    """``view.transform(left @ right + mean_y)`` (the product itself for None) for a map's predictions in factored
+    form, ``left`` (m, k), ``right`` (k, dy): when ``right`` has fewer rows than ``left`` the view's projection is
+    folded into it (``right_viewed``: ``right @ projection`` when already at hand) and a normalising view reads each
+    prediction's norm from ``gram`` (``right @ right.T``) in O(m k^2), so the (m, dy) product is never projected."""
+    if view is None:
+        return left @ right + mean_y
+    centre, projection = view.parts()
+    if projection is None or len(right) >= len(left):
+        return view.transform(left @ right + mean_y)
+    out = left @ (right @ projection if right_viewed is None else right_viewed) + mean_y @ projection
+    if view.normalize:
+        gram = right @ right.T if gram is None else gram
+        sq = np.einsum("ij,ij->i", left @ gram, left) + 2 * (left @ (right @ mean_y)) + mean_y @ mean_y
+        norms = np.sqrt(np.maximum(sq, 0.0))
+        out = out / np.where(norms > 0, norms, 1.0)[:, None]  # a zero prediction stays zero, as l2_normalize_rows
+    return out if centre is None else out - centre @ projection
+
+
 def view_scores(a: np.ndarray, b: np.ndarray, view: TargetView | None = None) -> np.ndarray:
     """(n,) cosine of rows ``a`` and ``b`` (n, dy) in ``view``."""
     return scores_against(a, unit_view(b, view), view)

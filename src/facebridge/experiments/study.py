@@ -35,6 +35,7 @@ from facebridge.experiments.selection import recorded_selection
 from facebridge.experiments.tables import modes_rows, native_rows, penalty_rows, rank_rows, size_rows
 from facebridge.experiments.threads import blas_threads as limit_blas
 from facebridge.protocols import PairList, video_embeddings
+from facebridge.protocols.ytf import VIDEO_AGGREGATION
 
 log = logging.getLogger(__name__)
 
@@ -261,7 +262,7 @@ def _notes(curve_method: str, selection: dict[str, Any]) -> list[str]:
 
 
 def run_ytf_study(
-    frame_sets: Mapping[str, EmbeddingSet], pairs: PairList, *, aggregation: str = "mean_normalized", **kwargs: Any
+    frame_sets: Mapping[str, EmbeddingSet], pairs: PairList, *, aggregation: str = VIDEO_AGGREGATION, **kwargs: Any
 ) -> StudyResults:
     """The study on YouTube Faces: frames aggregated to one vector per video (``video_embeddings``), then
     ``run_study`` on the video-level sets with the YTF pairs (``parse_ytf_splits``); ``kwargs`` as run_study's."""

@@ -9,6 +9,7 @@ from facebridge.faces.chain import FallbackChain, chain_members
 from facebridge.faces.detection import (
     FALLBACK,
     LANDMARKS_5,
+    MIN_IMAGE_SIDE,
     Detection,
     Detector,
     choose_face,
@@ -21,6 +22,7 @@ __all__ = [
     "DETECT_MAX_SIDE",
     "FALLBACK",
     "LANDMARKS_5",
+    "MIN_IMAGE_SIDE",
     "TEMPLATES",
     "AlignedFace",
     "Detection",

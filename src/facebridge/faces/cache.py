@@ -135,6 +135,13 @@ class DetectionCache:
         self._scales[image_id] = float(scale)
         self._dirty = True
 
+    def discard(self, image_ids: Iterable[str]) -> None:
+        """Forget the faces of ``image_ids`` (e.g. images replaced on disk); persists at the next :meth:`flush`."""
+        for image_id in image_ids:
+            if self._faces.pop(image_id, 0) != 0:
+                self._scales.pop(image_id, None)
+                self._dirty = True
+
     def put_many(self, items: Iterable[tuple[str, Detection | None]]) -> None:
         """:meth:`put` for each ``(image_id, detection)``."""
         for image_id, detection in items:

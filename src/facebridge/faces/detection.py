@@ -15,6 +15,10 @@ from facebridge.faces.templates import ARC112_POINTS
 LANDMARKS_5 = ("left_eye", "right_eye", "nose", "left_mouth", "right_mouth")
 """Order of the five landmark rows, as they appear in the image (image-left first); the arc112 template order."""
 
+MIN_IMAGE_SIDE = 40
+"""Images whose shorter side is under this many pixels are not searched for a face (status ``too_small``): no face
+there is large enough for a recognition model, and YuNet returns garbage boxes (~4e27) for such inputs."""
+
 FALLBACK = "fallback"
 """Detector name of :func:`fallback_detection`, recorded so that callers can count and report fallbacks."""
 

@@ -12,27 +12,35 @@ IMAGE_SUFFIXES = frozenset({".jpg", ".jpeg", ".png", ".bmp", ".webp"})
 """File name endings :func:`list_images` picks up, compared case-insensitively."""
 
 
-_ESCAPED_BYTE = re.compile(rb"\\x([0-9a-f]{2})")
+#: An escape of an id: ``\\\\`` (a backslash of the name) or ``\\xNN`` (a byte that is not UTF-8).
+_ESCAPE = re.compile(rb"\\(\\|x[0-9a-f]{2})")
 
 
 def _escape(name: str) -> str:
-    """``name`` itself when it is valid UTF-8; else its undecodable bytes as ``\\xNN`` (``caf\\xe9.jpg``).
+    """``name`` itself when it is valid UTF-8 without a backslash; else its backslashes doubled and its undecodable
+    bytes written ``\\xNN`` (``caf\\xe9.jpg``), so that no two names share an id: an id holds a backslash only
+    when escaped, and every backslash of an escaped id starts an escape.
 
     A file name that is not UTF-8 arrives from the OS with surrogate escapes, which no Parquet string can hold.
     """
-    try:
-        name.encode("utf-8")
-    except UnicodeEncodeError:
-        return name.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
-    return name
+    if "\\" not in name:
+        try:
+            name.encode("utf-8")
+        except UnicodeEncodeError:
+            pass
+        else:
+            return name
+    raw = name.encode("utf-8", "surrogateescape").replace(b"\\", b"\\\\")
+    return raw.decode("utf-8", "backslashreplace")
 
 
 def image_file(root: str | os.PathLike[str], image_id: str) -> Path:
     """The file of ``image_id`` under ``root``: the inverse of :func:`image_id`, escaped names included."""
-    path = Path(root, image_id)
-    if "\\x" not in image_id or path.exists():
-        return path
-    raw = _ESCAPED_BYTE.sub(lambda m: bytes([int(m.group(1), 16)]), image_id.encode("utf-8"))
+    if "\\" not in image_id:
+        return Path(root, image_id)
+    raw = _ESCAPE.sub(
+        lambda m: b"\\" if m.group(1) == b"\\" else bytes([int(m.group(1)[1:], 16)]), image_id.encode("utf-8")
+    )
     return Path(root, os.fsdecode(raw))
 
 
@@ -40,7 +48,8 @@ def image_id(root: str | os.PathLike[str], path: str | os.PathLike[str]) -> str:
     """The id of ``path``: its path relative to ``root`` in posix form, e.g. ``Aaron_Eckhart/Aaron_Eckhart_0001.jpg``.
 
     Both are made absolute without resolving links, so ids do not depend on the working directory. Bytes of a name
-    that are not UTF-8 are written ``\\xNN`` (reversed by :func:`image_file`), so such a file is embedded too.
+    that are not UTF-8 are written ``\\xNN`` and a backslash ``\\\\`` (reversed by :func:`image_file`), so such a file
+    is embedded too, and under an id no other file has.
     """
     root_abs, path_abs = Path(os.path.abspath(root)), Path(os.path.abspath(path))
     try:

@@ -18,7 +18,7 @@ from facebridge.maps.ridge_cv import ALPHAS, AffineRidgeCV, CVSplit
 from facebridge.maps.rrr import ReducedRankMap
 from facebridge.maps.spectrum import Spectrum
 from facebridge.maps.stats import Scatter, SufficientStats
-from facebridge.maps.views import VIEW_KINDS, TargetView
+from facebridge.maps.views import VIEW_KINDS, WHITEN_SHRINK, TargetView
 
 __all__ = [
     "ALPHAS",
@@ -27,6 +27,7 @@ __all__ = [
     "METHODS",
     "STATS_METHODS",
     "VIEW_KINDS",
+    "WHITEN_SHRINK",
     "AffineMap",
     "AffineRidgeCV",
     "CVSplit",

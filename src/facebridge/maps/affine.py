@@ -1,4 +1,5 @@
-"""Affine map: ridge with a bias, lightly regularised."""
+"""Affine map with a fixed penalty (``affine_fixed``): ridge with a bias, lightly regularised. ``affine`` is the
+same map with its penalty chosen by cross-validation over people (``AffineRidgeCV``)."""
 
 from __future__ import annotations
 
@@ -22,7 +23,7 @@ class AffineMap(LinearMap):
     normalize : L2-normalise X and Y rows before fitting (and X rows before mapping).
     """
 
-    method = "affine"
+    method = "affine_fixed"
 
     def __init__(self, *, alpha: float = 1e-3, normalize: bool = True) -> None:
         self.alpha = alpha

@@ -6,7 +6,8 @@ format and facebridge versions, ``family`` (class) and ``method`` (registry name
 source/target fingerprints and dims, ``provenance`` (ids, people, dataset), the view's ``params``/``attrs`` (or
 null), and ``tensors_sha256`` (see :func:`tensors_digest`), checked before any array is used.
 
-Nothing here knows a family: each rebuilds itself through ``map_class(method).from_fitted(params, arrays, attrs)``.
+Nothing here knows a family: each rebuilds itself through ``saved_class(method, family).from_fitted(params, arrays,
+attrs)`` (by the class name, so a file keeps loading after a method is renamed).
 Version 1 files (``coef``/``intercept`` of a linear map, no digest) still load.
 """
 
@@ -27,7 +28,7 @@ from facebridge.embeddings import Fingerprint
 from facebridge.errors import DataFormatError, FacebridgeError, MismatchError, MissingFileError, NotFittedError
 from facebridge.maps._checks import check_bounded
 from facebridge.maps.map_file import MapFile, Provenance, tensors_digest
-from facebridge.maps.registry import map_class
+from facebridge.maps.registry import saved_class
 from facebridge.storage import atomic_write
 
 FORMAT_VERSION = 2
@@ -180,7 +181,7 @@ def _decode(header: dict[str, Any], tensors: dict[str, np.ndarray]) -> tuple[Any
     for name, arr in tensors.items():
         check_bounded(arr, name, "map file")
     dx, dy = _dim(header, "source_dim"), _dim(header, "target_dim")
-    cls = map_class(header.get("method", ""))
+    cls = saved_class(header.get("method", ""), header.get("family"))
     own = {k: v for k, v in tensors.items() if not k.startswith(VIEW_PREFIX)}
     estimator = cls.from_fitted(_params(cls, header), own, _mapping(header, "attrs"))
     view_arrays = {k[len(VIEW_PREFIX) :]: v for k, v in tensors.items() if k.startswith(VIEW_PREFIX)}

@@ -1,4 +1,8 @@
-"""Map methods by name: the one place a method string becomes an estimator."""
+"""Map methods by name: the one place a method string becomes an estimator.
+
+One name, one map everywhere (library, ``fit --method``, ``evaluate --fit``, ``upgrade --method``): ``affine`` is the
+affine ridge whose alpha is chosen by cross-validation over people, ``affine_fixed`` the one with a fixed alpha.
+"""
 
 from __future__ import annotations
 
@@ -33,21 +37,42 @@ _FAMILIES: tuple[type[MapEstimator], ...] = (
 )
 _CLASSES: dict[str, type[MapEstimator]] = {cls.method: cls for cls in _FAMILIES}
 METHODS: tuple[str, ...] = tuple(_CLASSES)
-#: The families fitted by ``fit_stats`` from pooled statistics alone (affine_cv needs per-group ones, kernel and mlp
+#: Other names a method is known by: ``affine_cv`` (this release's ``affine``) keeps scripts and study keys working.
+ALIASES: dict[str, str] = {"affine_cv": AffineRidgeCV.method}
+#: Names a map file written before ``affine`` meant the cross-validated map may carry, by its family (class name).
+_LEGACY_METHODS: dict[str, type[MapEstimator]] = {"affine": AffineMap, "affine_cv": AffineRidgeCV}
+#: The families fitted by ``fit_stats`` from pooled statistics alone (affine needs per-group ones, kernel and mlp
 #: the rows themselves).
 STATS_METHODS: tuple[str, ...] = tuple(
-    m for m, cls in _CLASSES.items() if issubclass(cls, LinearMap) and m != "affine_cv"
+    m for m, cls in _CLASSES.items() if issubclass(cls, LinearMap) and cls is not AffineRidgeCV
 )
 
 
 def map_class(method: str) -> type[MapEstimator]:
     """The estimator class registered as ``method`` (case and ``-``/``_`` insensitive)."""
     key = str(method).strip().lower().replace("-", "_")
+    key = ALIASES.get(key, key)
     if key not in _CLASSES:
         close = difflib.get_close_matches(key, METHODS, n=3, cutoff=0.5)
         hint = f"; did you mean {' or '.join(close)}?" if close else ""
         raise NotFoundError(f"unknown map method {method!r}{hint} (known: {', '.join(METHODS)})")
     return _CLASSES[key]
+
+
+def saved_class(method: object, family: object = None) -> type[MapEstimator]:
+    """The class a map file's header names: by ``family`` (the class name every version 2 file records) where given,
+    checked against ``method``, which may be the name that family had when the file was written; a version 1 file
+    (no family) by ``method``, where ``affine`` was the fixed-alpha map."""
+    legacy = _LEGACY_METHODS.get(str(method))
+    named = legacy if legacy is not None else map_class(str(method))  # an unknown name: NotFoundError naming it
+    if family is None:
+        return named
+    cls = next((c for c in _FAMILIES if c.__name__ == family), None)
+    if cls is None:
+        raise NotFoundError(f"unknown map family {family!r} (known: {', '.join(c.__name__ for c in _FAMILIES)})")
+    if method not in (cls.method, *(m for m, c in _LEGACY_METHODS.items() if c is cls)):
+        raise NotFoundError(f"map family {family} is not method {method!r}")
+    return cls
 
 
 def make_map(method: str, **params: Any) -> MapEstimator:
@@ -58,7 +83,7 @@ def make_map(method: str, **params: Any) -> MapEstimator:
 
 def fit_rows(estimator: MapEstimator, X: object, y: object, groups: object = None) -> MapEstimator:
     """``estimator.fit(X, y)`` on rows, passing ``groups`` (n,) (the person of each row) to the families whose fit
-    takes them (``affine_cv`` chooses alpha by cross-validation over people); returns the fitted estimator."""
+    takes them (``affine`` chooses alpha by cross-validation over people); returns the fitted estimator."""
     if groups is not None and "groups" in inspect.signature(estimator.fit).parameters:
         return estimator.fit(X, y, groups=groups)  # type: ignore[call-arg]
     return estimator.fit(X, y)

@@ -116,7 +116,8 @@ class AffineRidgeCV(LinearMap):
     ``intercept_``. Ties go to the larger alpha.
     """
 
-    method = "affine_cv"
+    #: ``affine`` everywhere (library, ``fit``, ``evaluate --fit``, ``upgrade``); ``affine_cv`` is an alias of it.
+    method = "affine"
     _fitted_attrs = (*LinearMap._fitted_attrs, "alpha_", "cv_errors_")
 
     def __init__(self, *, alphas: Sequence[float] = ALPHAS, n_splits: int = 3, normalize: bool = True) -> None:

@@ -2,7 +2,9 @@
 
 ``plain`` is the cosine itself; ``centred`` subtracts the target's mean first; ``whitened`` also multiplies by the
 inverse square root of the target's (shrunk) covariance. The view is learnt from target vectors only (no pairs), so
-a deployment applies the same one to native and mapped vectors.
+a deployment applies the same one to native and mapped vectors. With ``normalize`` (the default) rows are
+L2-normalised in ``fit`` and in ``transform`` alike: the view is learnt on unit rows, so raw stored vectors (norms
+from ~1 to ~20 by model) and a map's outputs are brought to that scale before it is applied.
 """
 
 from __future__ import annotations
@@ -17,9 +19,12 @@ from facebridge.maps._checks import as_matrix, check_flag
 from facebridge.maps._estimator import MapEstimator
 from facebridge.maps._onnx import Graph
 from facebridge.maps.stats import SufficientStats, psd_eigh
-from facebridge.vectors import unit_rows
+from facebridge.vectors import l2_normalize_rows, unit_rows
 
 VIEW_KINDS = ("plain", "centred", "whitened")
+#: Shrinkage of the target covariance before whitening, as a fraction of its mean eigenvalue: the value chosen on
+#: LFW View 1 (``experiments.selection``); the one default of the library, the CLI and the study.
+WHITEN_SHRINK = 1.0
 #: The arrays each kind applies: ``(v - centre) @ projection``.
 _ARRAYS = {"plain": (), "centred": ("centre",), "whitened": ("centre", "projection")}
 
@@ -31,13 +36,14 @@ class TargetView(MapEstimator):
     ----------
     kind : "plain", "centred" or "whitened".
     shrink : for "whitened": the covariance's eigenvalues are raised by ``shrink`` x their mean before inverting,
-        so directions of almost no variance are not blown up. >= 0.
-    normalize : L2-normalise the target rows before learning the mean and covariance (not in ``transform``).
+        so directions of almost no variance are not blown up. >= 0. Default ``WHITEN_SHRINK``.
+    normalize : L2-normalise rows before learning the mean and covariance, and before ``transform`` (a zero row
+        stays zero).
     """
 
     method = "view"
 
-    def __init__(self, kind: str = "plain", *, shrink: float = 0.1, normalize: bool = True) -> None:
+    def __init__(self, kind: str = "plain", *, shrink: float = WHITEN_SHRINK, normalize: bool = True) -> None:
         self.kind = kind
         self.shrink = shrink
         self.normalize = normalize
@@ -94,8 +100,11 @@ class TargetView(MapEstimator):
         return getattr(self, "centre_", None), getattr(self, "projection_", None)
 
     def transform(self, V: object) -> np.ndarray:
-        """(n, d) ``(V - centre_) @ projection_``; float32 stays float32."""
+        """(n, d) ``(V - centre_) @ projection_`` of ``V``'s rows, L2-normalised first when ``normalize`` (as in
+        ``fit``); float32 stays float32."""
         V = self._input(V)
+        if self.normalize:
+            V = l2_normalize_rows(V)
         centre, projection = self.parts()
         if centre is not None:
             V = V - centre.astype(V.dtype, copy=False)
@@ -112,7 +121,7 @@ class TargetView(MapEstimator):
         self._require_fitted()
         g = Graph()
         centre, projection = self.parts()
-        out = "x"
+        out = g.unit_rows("x") if self.normalize else "x"
         if centre is not None:
             out = g.op("Sub", out, g.const(centre, "centre"))
         if projection is not None:

@@ -12,10 +12,11 @@ from __future__ import annotations
 import json
 import os
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from facebridge.errors import InvalidInputError
+from facebridge.models.base import EmbeddingModel
 from facebridge.models.check import check_model
 from facebridge.models.loader import load_model
 from facebridge.models.onnx_probe import probe_onnx
@@ -65,6 +66,7 @@ def add_onnx_model(
     description: str = "",
     folder: str | os.PathLike[str] | None = None,
     force: bool = False,
+    face_check: Callable[[EmbeddingModel], None] | None = None,
 ) -> tuple[ModelSpec, Path]:
     """Write ``<folder>/<name>.toml`` for the ONNX network ``onnx_path`` and return (spec, spec path).
 
@@ -78,6 +80,9 @@ def add_onnx_model(
     input_name, output_name : choose among several inputs / outputs (default: the graph's only one).
     folder : where to write (default :func:`facebridge.models.registry.user_specs_dir`).
     force : replace an existing spec of that name.
+    face_check : called with the loaded model before the spec is written (raising refuses it), e.g. a check on real
+        face pairs (``facebridge.embeddings.face_check``, what ``facebridge models add`` runs): random crops cannot
+        tell a wrong ``mean``, ``std`` or ``colour``.
 
     The layout, input size, batch and tensor names come from the graph; the sha256 from the file. Before writing,
     the model is run on a few random crops (finite output of the declared dim). Raises InvalidInputError,
@@ -131,6 +136,8 @@ def add_onnx_model(
     if out.exists() and not force:
         raise InvalidInputError(f"{out} exists; pass --force to replace it")
     spec = loads_spec(text, str(out))
-    check_model(load_model(spec, onnx_path.parent, num_threads=1))
+    model = check_model(load_model(spec, onnx_path.parent, num_threads=1))
+    if face_check is not None:
+        face_check(model)
     atomic_write(out, lambda tmp: tmp.write_text(text, encoding="utf-8"))
     return spec, out

@@ -19,6 +19,8 @@ from facebridge.protocols.pairs import PairList
 
 FRAMES_DIR = "aligned_images_DB"
 VIDEO_AGGREGATIONS = ("mean", "mean_normalized")
+#: The study's video template (every frame weighs the same under cosine), the default of every command too.
+VIDEO_AGGREGATION = "mean_normalized"
 
 
 def _video_id(path: Path, lineno: int, token: str) -> str:
