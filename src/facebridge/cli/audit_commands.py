@@ -10,9 +10,13 @@ import typer
 from rich.console import Console
 
 from facebridge.cli.main import app
+from facebridge.cli.options import name_list
 from facebridge.errors import InvalidInputError
 
 console = Console()
+
+#: Most repetitions ``--seeds`` asks for: each one is a whole audit of every pair.
+MAX_REPEATS = 100
 
 
 def _int_list(text: str, what: str) -> tuple[int, ...]:
@@ -46,8 +50,8 @@ def _sets(leaked: list[Path], reference: list[Path], store: Path | None, models:
         if not store.is_dir():
             raise InvalidInputError(f"--store {store} is not a folder")
         names = (
-            [n.strip() for n in models.split(",") if n.strip()]
-            if models
+            name_list(models, "--models")
+            if models is not None
             else sorted(p.stem for p in store.glob("*.parquet") if not _is_bookkeeping(p))
         )
         sets = {n: read_embeddings(store / f"{n}.parquet") for n in names}
@@ -74,7 +78,9 @@ def audit(
     budgets: Annotated[str, typer.Option(help="Attacker's paired images k (0: unpaired alignment).")] = (
         "0,10,30,100,300,1000,3000"
     ),
-    seeds: Annotated[int, typer.Option(min=1, help="Repetitions (seeds 0..N-1): splits, draws, alignment.")] = 3,
+    seeds: Annotated[
+        int, typer.Option(min=1, max=MAX_REPEATS, help="Repetitions (seeds 0..N-1): splits, draws, alignment.")
+    ] = 3,
     alpha: Annotated[float, typer.Option(min=0.0, help="Ridge penalty of the attacker's affine map (fixed).")] = 0.1,
     evaluated_fraction: Annotated[float, typer.Option(help="Share of people with 2+ images who are victims.")] = 0.5,
     defences: Annotated[bool, typer.Option(help="Also measure template protections (needs the LFW pairs).")] = False,

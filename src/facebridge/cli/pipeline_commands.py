@@ -14,6 +14,7 @@ import typer
 from facebridge.cli.cluster_options import SchedulerOpt, cluster_executor
 from facebridge.cli.commands import DataOpt, ModelsDirOpt, console
 from facebridge.cli.main import app
+from facebridge.cli.options import seed_option
 from facebridge.cli.outputs import nonempty_path
 from facebridge.errors import InvalidInputError
 
@@ -84,7 +85,7 @@ def embed(
         raise InvalidInputError("give exactly one of --images DIR or --dataset lfw")
     if dataset is not None and dataset != "lfw":
         raise InvalidInputError(f"unknown dataset {dataset!r}; known: lfw (or use --images DIR)")
-    names = model_names(model or "all")  # checked before any progress bar is drawn
+    names = model_names("all" if model is None else model)  # checked before any progress bar is drawn
     if model is None:
         console.print(f"no --model given: embedding with all {len(names)} models ({', '.join(names)})", highlight=False)
     root = images if images is not None else default_data_dir(data) / "lfw" / "images"
@@ -128,7 +129,7 @@ def reproduce(
         Path | None, typer.Option(help="YouTube Faces aligned_images_DB (or its parent): adds the YTF tables.")
     ] = None,
     seed: Annotated[
-        int, typer.Option(help="Seed for sample-size draws, seeded methods and the upgrade's identification split.")
+        int, seed_option("Seed for sample-size draws, seeded methods and the upgrade's identification split.")
     ] = 0,
     models_dir: ModelsDirOpt = None,
     workers: Annotated[
@@ -165,7 +166,7 @@ def reproduce(
     started = time.perf_counter()
     target = out or Path("reports") / ("lfw-study-quick" if quick else "lfw-study")
     checkpoint = target / "privacy" / "checkpoint"
-    names = model_names(models) if models else None  # spec files are registered here
+    names = model_names(models) if models is not None else None  # spec files are registered here
     columns = (
         TextColumn("{task.description:>12}"),
         BarColumn(),

@@ -11,6 +11,7 @@ from rich.console import Console
 
 from facebridge.cli.cluster_options import SchedulerOpt, cluster_client
 from facebridge.cli.main import app
+from facebridge.cli.options import name_list, seed_option
 from facebridge.cli.outputs import output_path
 
 console = Console()
@@ -95,7 +96,7 @@ def upgrade(
     out: Annotated[Path, typer.Option(help="Folder for upgrade.json and upgrade.md.")],
     method: Annotated[str, typer.Option(help="Map method (facebridge.maps registry name).")] = "affine",
     folds: Annotated[int, typer.Option(min=2, help="People-disjoint identification folds.")] = 5,
-    seed: Annotated[int, typer.Option(help="Seed of the identification split.")] = 0,
+    seed: Annotated[int, seed_option("Seed of the identification split.")] = 0,
 ) -> None:
     """Model upgrade on a store: 1:N rank-1 and DIR of a migrated gallery against a re-enrolled one, and the FAR
     drift of the native threshold before and after calibration, for every ordered model pair."""
@@ -110,7 +111,7 @@ def upgrade(
     from facebridge.reports.upgrade import write_upgrade_report
     from facebridge.storage import atomic_write
 
-    names = [m.strip() for m in models.split(",") if m.strip()]
+    names = name_list(models, "--models")
     if len(names) < 2:
         raise InvalidInputError(f"--models needs two or more models, got {models!r}")
     map_class(method)  # an unknown method fails before any work

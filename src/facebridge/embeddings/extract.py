@@ -123,7 +123,10 @@ def model_names(names: str) -> list[str]:
         return [spec.name for spec in list_specs()]
     out = [n.strip() for n in names.split(",") if n.strip()]
     if not out:
-        raise InvalidInputError("no model names given")
+        raise InvalidInputError(f"no model names given in {names!r}; name models, or 'all'")
+    twice = sorted({n for n in out if out.count(n) > 1})
+    if twice:
+        raise InvalidInputError(f"model {', '.join(twice)} given more than once")
     return [register_spec_file(n).name if n.endswith(".toml") else get_spec(n).name for n in out]
 
 

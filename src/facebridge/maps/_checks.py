@@ -46,6 +46,26 @@ def check_flag(value: object, name: str, owner: str) -> bool:
     return bool(value)
 
 
+#: Largest seed: what NumPy's legacy generators and scikit-learn's ``random_state`` accept (0 <= seed < 2**32).
+MAX_SEED = 2**32 - 1
+
+
+def check_int(value: object, name: str, owner: str, low: int, high: int | None = None) -> int:
+    """An integer parameter in ``[low, high]`` (no upper bound when ``high`` is None); else one-line
+    InvalidInputError. Upper bounds keep a typo (``hidden=100000000``) from allocating gigabytes."""
+    if isinstance(value, bool | np.bool_) or not isinstance(value, numbers.Integral):
+        raise InvalidInputError(f"{owner}: parameter {name} must be an integer, got {value!r}")
+    if value < low or (high is not None and value > high):
+        bounds = f">= {low}" if high is None else f"in [{low}, {high}]"
+        raise InvalidInputError(f"{owner}: parameter {name} must be an integer {bounds}, got {value}")
+    return int(value)
+
+
+def check_seed(value: object, name: str, owner: str) -> int:
+    """A seed: an integer in ``[0, MAX_SEED]``."""
+    return check_int(value, name, owner, 0, MAX_SEED)
+
+
 def check_alpha(value: object, owner: str) -> float:
     """The ridge penalty: a finite real number >= 0."""
     if isinstance(value, bool | np.bool_) or not isinstance(value, numbers.Real) or not np.isfinite(value) or value < 0:

@@ -1,0 +1,28 @@
+"""Checks of the CLI's own option values; a map's parameters are checked by the estimator itself
+(``facebridge.maps._checks``), whose one-line error the CLI prints."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import typer
+
+from facebridge.errors import InvalidInputError
+from facebridge.maps._checks import MAX_SEED
+
+
+def seed_option(help: str) -> Any:
+    """A ``--seed`` option: an integer in ``[0, MAX_SEED]`` (what NumPy and scikit-learn accept), refused by the
+    parser otherwise (exit code 2), before any work."""
+    return typer.Option(min=0, max=MAX_SEED, help=help)
+
+
+def name_list(text: str, option: str) -> list[str]:
+    """The comma-separated names of ``option`` (e.g. ``--models``): at least one, none twice."""
+    names = [n.strip() for n in text.split(",") if n.strip()]
+    if not names:
+        raise InvalidInputError(f"{option} {text!r} names nothing; give comma-separated names")
+    twice = sorted({n for n in names if names.count(n) > 1})
+    if twice:
+        raise InvalidInputError(f"{option} names {', '.join(twice)} more than once")
+    return names
