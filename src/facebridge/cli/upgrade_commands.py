@@ -133,7 +133,8 @@ def upgrade(
 
 
 SCORES_HELP = (
-    "Write every pair's score here in bob's 4-column format (claimed_id real_id probe_label score), pyeer's "
+    "Write every pair's score here in bob's 5-column format (claimed_id model_label real_id probe_label score: "
+    "people, then image ids; whitespace in them percent-encoded), pyeer's "
     "<stem>_genuine.txt / <stem>_impostor.txt beside it, and print TAR at every FAR the impostors support."
 )
 
