@@ -94,8 +94,7 @@ def audit(
     """Link leaked templates of system A to identities in model B's gallery, for each budget of paired images.
 
     Finished pairs are kept in OUT/checkpoint, so an interrupted run resumes where it stopped."""
-    from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
-
+    from facebridge.cli.progress import stage_progress
     from facebridge.experiments.audit import AuditSettings
     from facebridge.experiments.audit_run import run_audit
     from facebridge.paths import default_data_dir
@@ -112,15 +111,7 @@ def audit(
     sets, pairs = _sets(leaked, reference, store, models)
     chosen = _model_pairs(defence_pairs, list(sets)) if defence_pairs else pairs[:1]
     protocol = parse_lfw_pairs(default_data_dir(data) / "lfw" / "pairs.txt") if defences else None
-    columns = (TextColumn("{task.description:>10}"), BarColumn(), TextColumn("{task.percentage:>3.0f}%"))
-    with Progress(*columns, TimeElapsedColumn(), console=console) as bar:
-        tasks: dict[str, int] = {}
-
-        def progress(stage: str, done: float, total: float) -> None:
-            if stage not in tasks:
-                tasks[stage] = bar.add_task(stage, total=total)
-            bar.update(tasks[stage], completed=done)
-
+    with stage_progress(console, width=10) as progress:
         results = run_audit(
             sets,
             pairs,

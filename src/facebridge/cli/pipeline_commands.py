@@ -147,15 +147,7 @@ def reproduce(
     writes a report."""
     import time
 
-    from rich.progress import (
-        BarColumn,
-        MofNCompleteColumn,
-        Progress,
-        TextColumn,
-        TimeElapsedColumn,
-        TimeRemainingColumn,
-    )
-
+    from facebridge.cli.progress import stage_progress
     from facebridge.embeddings.extract import model_names
     from facebridge.experiments.reproduce import ReproduceInputs
     from facebridge.experiments.reproduce import reproduce as run_reproduce
@@ -167,28 +159,13 @@ def reproduce(
     target = out or Path("reports") / ("lfw-study-quick" if quick else "lfw-study")
     checkpoint = target / "privacy" / "checkpoint"
     names = model_names(models) if models is not None else None  # spec files are registered here
-    columns = (
-        TextColumn("{task.description:>12}"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TimeElapsedColumn(),
-        TextColumn("eta"),
-        TimeRemainingColumn(),
-    )
     upgrade_checkpoint = target / "upgrade" / "checkpoint"
     # with --scheduler, the embedding tasks run on the cluster; the study itself runs here
-    with cluster_executor(scheduler) as (executor, n_workers), Progress(*columns, console=console) as bar:
+    with cluster_executor(scheduler) as (executor, n_workers), stage_progress(console) as progress:
         inputs = ReproduceInputs(
             default_data_dir(data), store, models_dir, ytf, None, n_workers or workers, checkpoint,
             upgrade_checkpoint, executor,
         )  # fmt: skip
-        tasks: dict[str, int] = {}
-
-        def progress(stage: str, done: float, total: float) -> None:
-            if stage not in tasks:
-                tasks[stage] = bar.add_task(stage, total=total)
-            bar.update(tasks[stage], completed=done, total=total)
-
         results = run_reproduce(
             inputs, models=names, quick=quick, seed=seed, privacy=privacy, upgrade=upgrade, progress=progress
         )

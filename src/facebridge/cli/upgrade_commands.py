@@ -51,7 +51,12 @@ def migrate(
                 client, map_file, gallery, out, batch_rows=batch_rows, extra=extra, progress=True
             )
     else:
-        loaded, n, reused = transform_file(map_file, gallery, out, batch_rows=batch_rows, resume=True, extra=extra)
+        from facebridge.cli.progress import stage_progress
+
+        with stage_progress(console) as progress:
+            loaded, n, reused = transform_file(
+                map_file, gallery, out, batch_rows=batch_rows, resume=True, extra=extra, progress=progress
+            )
     resumed = f" ({reused} from an interrupted run)" if reused else ""
     console.print(
         f"migrated {n} {loaded.source.model} templates to {loaded.target.model} ({loaded.target_dim}-d){resumed}; "
@@ -103,6 +108,7 @@ def upgrade(
     import itertools
     import json
 
+    from facebridge.cli.progress import stage_progress
     from facebridge.embeddings import read_embeddings
     from facebridge.errors import InvalidInputError
     from facebridge.experiments.upgrade import upgrade_study
@@ -117,7 +123,10 @@ def upgrade(
     map_class(method)  # an unknown method fails before any work
     sets = {m: read_embeddings(store / f"{m}.parquet") for m in names}
     pairs = list(itertools.permutations(names, 2))
-    results = upgrade_study(sets, pairs, lambda: make_map(method), method=method, n_folds=folds, seed=seed)
+    with stage_progress(console) as progress:
+        results = upgrade_study(
+            sets, pairs, lambda: make_map(method), method=method, n_folds=folds, seed=seed, progress=progress
+        )
     text = results_json(results)
     atomic_write(out / "upgrade.json", lambda tmp: tmp.write_text(text, encoding="utf-8"))
     report = write_upgrade_report(results, out)
