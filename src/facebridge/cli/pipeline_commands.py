@@ -76,6 +76,7 @@ def embed(
     """
     from facebridge.cli.embed_progress import EmbedProgress, summary_line
     from facebridge.embeddings.extract import embed_folder, model_names
+    from facebridge.images.listing import IMAGE_SUFFIXES, other_files
     from facebridge.paths import default_data_dir
     from facebridge.storage import atomic_write, check_output_file
 
@@ -109,6 +110,13 @@ def embed(
             progress=bar.advance,
         )
     console.print(summary_line(summary, rule.value), highlight=False)
+    others = other_files(root)
+    if others:
+        console.print(
+            f"{len(others)} other files not embedded: not an image suffix ({', '.join(sorted(IMAGE_SUFFIXES))}), "
+            f"e.g. {others[0]}",
+            highlight=False,
+        )
     if json_out is not None:
         payload = json.dumps(summary.to_dict(), indent=2)
         atomic_write(json_out, lambda tmp: tmp.write_text(payload))

@@ -183,7 +183,7 @@ def _read_npz(path: Path, model: str) -> EmbeddingSet:
 
 def _read_csv(path: Path, model: str) -> EmbeddingSet:
     try:
-        with open(path, encoding="utf-8") as fh:
+        with open(path, encoding="utf-8-sig") as fh:  # -sig: a byte-order mark (Excel's "CSV UTF-8") is dropped
             header = fh.readline().strip().split(",")
             if len(header) < 2 or header[0] != "id":
                 raise DataFormatError(f"{path}: CSV header must be 'id,v0,v1,...', got {','.join(header[:3])}...")
