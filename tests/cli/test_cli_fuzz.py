@@ -91,7 +91,7 @@ TEMPLATES = (
 
 VALUES = st.one_of(
     st.integers(min_value=-(2**70), max_value=2**70).map(str),
-    st.sampled_from([-1, 0, 1, 2, 3, 2**31, 2**32 - 1, 2**32, 2**63, 10**8]).map(str),
+    st.sampled_from([-1, 0, 1, 2, 3, 2**31, 2**32 - 1, 2**32, 2**63, -(2**63) - 1, 10**8, 10**400]).map(str),
     st.floats(allow_nan=True, allow_infinity=True).map(repr),
     st.sampled_from(["nan", "inf", "-inf", "1e400", "-0", "0.5", "1e-300", "", " ", "abc", "0x10", "1_0", "[]"]),
     st.text(max_size=8),

@@ -127,3 +127,20 @@ def test_empty_and_repeated_model_lists_are_refused(files, capsys) -> None:
                                               "--model", "edgeface-xxs,edgeface-xxs")  # fmt: skip
     assert "no model names" in one_line_error(capsys, "native", "--store", files["store"], "--out",
                                               files["dir"] / "n.md", "--model", " ")  # fmt: skip
+
+
+@pytest.mark.parametrize(("option", "value"), [("--std", "0"), ("--std", "nan"), ("--mean", "inf"), ("--mean", "1e30")])
+def test_models_add_refuses_non_finite_or_zero_normalisation_before_reading_the_graph(files, capsys, option, value):
+    values = {"--mean": "127.5", "--std": "128", option: value}
+    err = one_line_error(capsys, "models", "add", "mine", "--onnx", files["dir"] / "none.onnx", "--alignment", "arc112",
+                         "--colour", "rgb", "--mean", values["--mean"], "--std", values["--std"])  # fmt: skip
+    assert option in err and "finite" in err
+
+
+@pytest.mark.parametrize(("method", "param"), [("ridge", "alpha"), ("kernel", "gamma"), ("affine_cv", "alphas")])
+def test_integers_beyond_64_bits_or_float_range_are_one_line_errors(files, capsys, method, param) -> None:
+    for huge in (-(2**63) - 1, 10**400):
+        value = f"[{huge}]" if param == "alphas" else str(huge)
+        err = one_line_error(capsys, "fit", "--source", files["a"], "--target", files["b"], "--out",
+                             files["dir"] / "m.fbmap", "--method", method, "--param", f"{param}={value}")  # fmt: skip
+        assert f"parameter {param}" in err
