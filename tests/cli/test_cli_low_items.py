@@ -71,3 +71,16 @@ def test_gif_and_tiff_photos_are_listed_and_decoded_and_other_files_are_counted(
     for name in ("a.gif", "b.TIFF", "c.tif"):
         decoded = load_image(tmp_path / "P" / name)
         assert decoded.status == "ok" and decoded.rgb.shape == (30, 40, 3)
+
+
+def test_embed_says_how_many_files_it_left_out(tmp_path, capsys, monkeypatch) -> None:
+    from facebridge.embeddings import extract
+
+    (tmp_path / "P").mkdir()
+    Image.new("RGB", (40, 30)).save(tmp_path / "P" / "a.jpg")
+    (tmp_path / "P" / "b.heic").write_bytes(b"x")
+    summary = extract.ExtractionSummary(1, {"ok": 1}, 0, {"edgeface-xxs": 1}, {"edgeface-xxs": 1}, 0.1)
+    monkeypatch.setattr(extract, "embed_folder", lambda *args, **kwargs: summary)  # the CLI's part only
+    code = main(["embed", "--images", str(tmp_path), "--out", str(tmp_path / "s"), "--model", "edgeface-xxs"])
+    out = " ".join(capsys.readouterr().out.split())
+    assert code == 0 and "1 other files not embedded" in out and "P/b.heic" in out
