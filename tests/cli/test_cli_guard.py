@@ -4,6 +4,7 @@ work (issue 24: header without an integer dim, negative seeds, a 47.7 GiB MLP, e
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 
 import numpy as np
@@ -144,3 +145,13 @@ def test_integers_beyond_64_bits_or_float_range_are_one_line_errors(files, capsy
         err = one_line_error(capsys, "fit", "--source", files["a"], "--target", files["b"], "--out",
                              files["dir"] / "m.fbmap", "--method", method, "--param", f"{param}={value}")  # fmt: skip
         assert f"parameter {param}" in err
+
+
+def test_workers_beyond_four_per_cpu_are_refused(files, capsys) -> None:
+    too_many = str(4 * (os.cpu_count() or 1) + 1)
+    images = files["dir"] / "images"
+    images.mkdir()
+    assert "--workers" in one_line_error(capsys, "embed", "--images", images, "--out", files["dir"] / "e", "--model",
+                                         "edgeface-xxs", "--workers", too_many)  # fmt: skip
+    assert "--workers" in one_line_error(capsys, "reproduce", "--workers", too_many, "--store", files["dir"] / "none",
+                                         "--out", files["dir"] / "r")  # fmt: skip

@@ -14,7 +14,7 @@ import typer
 from facebridge.cli.cluster_options import SchedulerOpt, cluster_executor
 from facebridge.cli.commands import DataOpt, ModelsDirOpt, console
 from facebridge.cli.main import app
-from facebridge.cli.options import seed_option
+from facebridge.cli.options import check_workers, seed_option
 from facebridge.cli.outputs import nonempty_path
 from facebridge.errors import InvalidInputError
 
@@ -82,6 +82,7 @@ def embed(
 
     if json_out is not None:
         check_output_file(json_out)
+    check_workers(workers)
     if (images is None) == (dataset is None):
         raise InvalidInputError("give exactly one of --images DIR or --dataset lfw")
     if dataset is not None and dataset != "lfw":
@@ -164,6 +165,7 @@ def reproduce(
     from facebridge.reports.privacy import write_audit_report
 
     started = time.perf_counter()
+    check_workers(workers)
     target = out or Path("reports") / ("lfw-study-quick" if quick else "lfw-study")
     checkpoint = target / "privacy" / "checkpoint"
     names = model_names(models) if models is not None else None  # spec files are registered here
