@@ -98,7 +98,7 @@ VALUES = st.one_of(
 )
 
 
-@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(template=st.sampled_from(TEMPLATES), value=VALUES)
 def test_numeric_options_exit_0_or_2_without_a_traceback(files, capsys, template: str, value: str) -> None:
     args = [part.format(v=value, **files) if "{" in part else part for part in template.split()]
