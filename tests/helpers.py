@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import io
 import os
+import resource
 import struct
 import zlib
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import numpy as np
@@ -84,3 +87,15 @@ def synthetic_study(
     target = EmbeddingSet(np.array(ids, object), y, Fingerprint("model-b"))
     source = EmbeddingSet(np.array(ids, object), x, Fingerprint("model-a"))
     return pairs, source, target
+
+
+@contextmanager
+def address_space_cap(limit: int = 8 << 30) -> Iterator[None]:
+    """Cap this process's address space at ``limit`` bytes: code that would allocate gigabytes fails as a
+    MemoryError instead of swapping the shared machine."""
+    soft, hard = resource.getrlimit(resource.RLIMIT_AS)
+    resource.setrlimit(resource.RLIMIT_AS, (limit if hard == resource.RLIM_INFINITY else min(limit, hard), hard))
+    try:
+        yield
+    finally:
+        resource.setrlimit(resource.RLIMIT_AS, (soft, hard))

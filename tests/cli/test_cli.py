@@ -104,9 +104,10 @@ def test_evaluate_writes_bob_and_pyeer_score_files(study, capsys) -> None:
                                study["b"], "--scores", scores)  # fmt: skip
     assert code == 0, stderr
     lines = scores.read_text().splitlines()
-    assert len(lines) == 320 and all(len(line.split()) == 4 for line in lines)
-    claimed, real, probe, _ = lines[0].split()
-    assert claimed == real == probe.split("/")[0]  # the first pair is genuine
+    assert len(lines) == 320 and all(len(line.split()) == 5 for line in lines)
+    claimed, model, real, probe, _ = lines[0].split()
+    assert claimed == real == probe.split("/")[0] == model.split("/")[0]  # the first pair is genuine
+    assert model != probe  # both photos are named
     genuine = (study["dir"] / "scores_genuine.txt").read_text().split()
     impostor = (study["dir"] / "scores_impostor.txt").read_text().split()
     assert len(genuine) == len(impostor) == 160

@@ -10,9 +10,13 @@ import typer
 from rich.console import Console
 
 from facebridge.cli.main import app
+from facebridge.cli.options import name_list
 from facebridge.errors import InvalidInputError
 
 console = Console()
+
+#: Most repetitions ``--seeds`` asks for: each one is a whole audit of every pair.
+MAX_REPEATS = 100
 
 
 def _int_list(text: str, what: str) -> tuple[int, ...]:
@@ -46,8 +50,8 @@ def _sets(leaked: list[Path], reference: list[Path], store: Path | None, models:
         if not store.is_dir():
             raise InvalidInputError(f"--store {store} is not a folder")
         names = (
-            [n.strip() for n in models.split(",") if n.strip()]
-            if models
+            name_list(models, "--models")
+            if models is not None
             else store_models(store)
         )
         sets = {n: read_embeddings(store / f"{n}.parquet") for n in names}
@@ -74,7 +78,9 @@ def audit(
     budgets: Annotated[str, typer.Option(help="Attacker's paired images k (0: unpaired alignment).")] = (
         "0,10,30,100,300,1000,3000"
     ),
-    seeds: Annotated[int, typer.Option(min=1, help="Repetitions (seeds 0..N-1): splits, draws, alignment.")] = 3,
+    seeds: Annotated[
+        int, typer.Option(min=1, max=MAX_REPEATS, help="Repetitions (seeds 0..N-1): splits, draws, alignment.")
+    ] = 3,
     alpha: Annotated[float, typer.Option(min=0.0, help="Ridge penalty of the attacker's affine map (fixed).")] = 0.1,
     evaluated_fraction: Annotated[float, typer.Option(help="Share of people with 2+ images who are victims.")] = 0.5,
     defences: Annotated[bool, typer.Option(help="Also measure template protections (needs the LFW pairs).")] = False,
@@ -92,8 +98,7 @@ def audit(
     """Link leaked templates of system A to identities in model B's gallery, for each budget of paired images.
 
     Finished pairs are kept in OUT/checkpoint, so an interrupted run resumes where it stopped."""
-    from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
-
+    from facebridge.cli.progress import stage_progress
     from facebridge.experiments.audit import AuditSettings
     from facebridge.experiments.audit_run import plan_budgets, run_audit
     from facebridge.paths import default_data_dir
@@ -115,15 +120,7 @@ def audit(
     for note in notes:
         console.print(f"note: {note}", highlight=False)
     protocol = parse_lfw_pairs(default_data_dir(data) / "lfw" / "pairs.txt") if defences else None
-    columns = (TextColumn("{task.description:>10}"), BarColumn(), TextColumn("{task.percentage:>3.0f}%"))
-    with Progress(*columns, TimeElapsedColumn(), console=console) as bar:
-        tasks: dict[str, int] = {}
-
-        def progress(stage: str, done: float, total: float) -> None:
-            if stage not in tasks:
-                tasks[stage] = bar.add_task(stage, total=total)
-            bar.update(tasks[stage], completed=done)
-
+    with stage_progress(console, width=10) as progress:
         results = run_audit(
             sets,
             pairs,

@@ -21,6 +21,7 @@ from facebridge.cli.map_commands import (
     method_defaults,
     target_view,
 )
+from facebridge.cli.options import seed_option
 from facebridge.cli.render import PENALTY_DEFINITION, native_summary, penalty_points, print_evaluation
 from facebridge.cli.upgrade_commands import SCORES_HELP, write_scores
 from facebridge.errors import InvalidInputError, MismatchError
@@ -155,7 +156,7 @@ def evaluate(
         Path | None,
         typer.Option(help="The --images folder the CSV's ids are relative to (lets ids start with it or be absolute)."),
     ] = None,
-    seed: Annotated[int, typer.Option(help="Seed for fold assignment.")] = 0,
+    seed: Annotated[int, seed_option("Seed for fold assignment.")] = 0,
     json_out: Annotated[Path | None, typer.Option("--json", help="Write every figure to this JSON file.")] = None,
     scores_out: Annotated[Path | None, typer.Option("--scores", help=SCORES_HELP)] = None,
 ) -> None:
@@ -255,8 +256,9 @@ def native(
     for path in (out, json_out):
         if path is not None:
             check_output_file(path)
+    names = model_names(models) if models is not None else None
     pair_list = _load_protocol(Protocol.lfw, None, data, 10, 0)
-    rows = native_accuracy(pair_list, store, model_names(models) if models else None)
+    rows = native_accuracy(pair_list, store, names)
     command = "facebridge native " + " ".join(f"--store {s}" for s in store) + (f" --models {models}" if models else "")
     command += f" --out {out}" + (f" --json {json_out}" if json_out is not None else "")
     table = native_table(rows, protocol="LFW View 2", command=command)

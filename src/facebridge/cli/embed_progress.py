@@ -1,4 +1,5 @@
-"""``embed``'s terminal output: progress bars drawn once work is known, and the closing summary line."""
+"""``embed``'s terminal output: progress bars drawn once work is known (plain lines when stderr is not a terminal,
+see :mod:`facebridge.cli.progress`), and the closing summary line."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from types import TracebackType
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
+from facebridge.cli.progress import ProgressLines, plain_lines
 from facebridge.embeddings.extract import TOO_SMALL, ExtractionSummary
 from facebridge.embeddings.store import STATUS_FILE
 from facebridge.faces import MIN_IMAGE_SIDE
@@ -34,16 +36,22 @@ class EmbedProgress:
         )
         self._tasks = {stage: self._bar.add_task(stage, total=None, rate="") for stage in STAGES}
         self._began: dict[str, tuple[float, float]] = {}  # stage -> (clock at first report, images then)
+        self._lines = ProgressLines() if plain_lines() else None
+        self._total = 0
 
     def start(self, n_images: int) -> None:
+        self._total = n_images
         for task in self._tasks.values():
             self._bar.update(task, total=n_images)
-        self._bar.start()
+        if self._lines is None:
+            self._bar.start()
 
     def advance(self, stage: str, n: float) -> None:
         task = self._tasks[stage]
         self._bar.advance(task, n)
         done = self._bar.tasks[task].completed
+        if self._lines is not None:
+            self._lines(stage, done, self._total)
         if stage not in self._began:
             self._began[stage] = (time.perf_counter(), done)
             self._bar.update(task, rate="resumed" if done else "")

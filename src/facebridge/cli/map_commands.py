@@ -225,7 +225,10 @@ def transform(
                 client, map_file, input_file, out, batch_rows=batch_rows, progress=True
             )
     else:
-        loaded, n, _ = transform_file(map_file, input_file, out, batch_rows=batch_rows)
+        from facebridge.cli.progress import stage_progress
+
+        with stage_progress(console) as progress:
+            loaded, n, _ = transform_file(map_file, input_file, out, batch_rows=batch_rows, progress=progress)
     console.print(
         f"mapped {n} {loaded.source.model} embeddings to {loaded.target.model} ({loaded.target_dim}-d); wrote {out}",
         highlight=False,

@@ -14,6 +14,7 @@ import typer
 from facebridge.cli.cluster_options import SchedulerOpt, cluster_executor
 from facebridge.cli.commands import DataOpt, ModelsDirOpt, console
 from facebridge.cli.main import app
+from facebridge.cli.options import check_workers, seed_option
 from facebridge.cli.outputs import nonempty_path
 from facebridge.errors import InvalidInputError
 
@@ -75,16 +76,18 @@ def embed(
     """
     from facebridge.cli.embed_progress import EmbedProgress, left_out_line, summary_line
     from facebridge.embeddings.extract import embed_folder, model_names
+    from facebridge.images.listing import IMAGE_SUFFIXES, other_files
     from facebridge.paths import default_data_dir
     from facebridge.storage import atomic_write, check_output_file
 
     if json_out is not None:
         check_output_file(json_out)
+    check_workers(workers)
     if (images is None) == (dataset is None):
         raise InvalidInputError("give exactly one of --images DIR or --dataset lfw")
     if dataset is not None and dataset != "lfw":
         raise InvalidInputError(f"unknown dataset {dataset!r}; known: lfw (or use --images DIR)")
-    names = model_names(model or "all")  # checked before any progress bar is drawn
+    names = model_names("all" if model is None else model)  # checked before any progress bar is drawn
     if model is None:
         console.print(f"no --model given: embedding with all {len(names)} models ({', '.join(names)})", highlight=False)
     root = images if images is not None else default_data_dir(data) / "lfw" / "images"
@@ -110,6 +113,13 @@ def embed(
     console.print(summary_line(summary, rule.value), highlight=False)
     if (left_out := left_out_line(summary, out)) is not None:
         console.print(left_out, highlight=False)
+    others = other_files(root)
+    if others:
+        console.print(
+            f"{len(others)} other files not embedded: not an image suffix ({', '.join(sorted(IMAGE_SUFFIXES))}), "
+            f"e.g. {others[0]}",
+            highlight=False,
+        )
     if json_out is not None:
         payload = json.dumps(summary.to_dict(), indent=2)
         atomic_write(json_out, lambda tmp: tmp.write_text(payload))
@@ -130,7 +140,7 @@ def reproduce(
         Path | None, typer.Option(help="YouTube Faces aligned_images_DB (or its parent): adds the YTF tables.")
     ] = None,
     seed: Annotated[
-        int, typer.Option(help="Seed for sample-size draws, seeded methods and the upgrade's identification split.")
+        int, seed_option("Seed for sample-size draws, seeded methods and the upgrade's identification split.")
     ] = 0,
     models_dir: ModelsDirOpt = None,
     workers: Annotated[
@@ -148,15 +158,7 @@ def reproduce(
     writes a report."""
     import time
 
-    from rich.progress import (
-        BarColumn,
-        MofNCompleteColumn,
-        Progress,
-        TextColumn,
-        TimeElapsedColumn,
-        TimeRemainingColumn,
-    )
-
+    from facebridge.cli.progress import stage_progress
     from facebridge.embeddings.extract import model_names
     from facebridge.experiments.reproduce import ReproduceInputs
     from facebridge.experiments.reproduce import reproduce as run_reproduce
@@ -165,31 +167,17 @@ def reproduce(
     from facebridge.reports.privacy import write_audit_report
 
     started = time.perf_counter()
+    check_workers(workers)
     target = out or Path("reports") / ("lfw-study-quick" if quick else "lfw-study")
     checkpoint = target / "privacy" / "checkpoint"
-    names = model_names(models) if models else None  # spec files are registered here
-    columns = (
-        TextColumn("{task.description:>12}"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TimeElapsedColumn(),
-        TextColumn("eta"),
-        TimeRemainingColumn(),
-    )
+    names = model_names(models) if models is not None else None  # spec files are registered here
     upgrade_checkpoint = target / "upgrade" / "checkpoint"
     # with --scheduler, the embedding tasks run on the cluster; the study itself runs here
-    with cluster_executor(scheduler) as (executor, n_workers), Progress(*columns, console=console) as bar:
+    with cluster_executor(scheduler) as (executor, n_workers), stage_progress(console) as progress:
         inputs = ReproduceInputs(
             default_data_dir(data), store, models_dir, ytf, None, n_workers or workers, checkpoint,
             upgrade_checkpoint, executor,
         )  # fmt: skip
-        tasks: dict[str, int] = {}
-
-        def progress(stage: str, done: float, total: float) -> None:
-            if stage not in tasks:
-                tasks[stage] = bar.add_task(stage, total=total)
-            bar.update(tasks[stage], completed=done, total=total)
-
         results = run_reproduce(
             inputs, models=names, quick=quick, seed=seed, privacy=privacy, upgrade=upgrade, progress=progress
         )

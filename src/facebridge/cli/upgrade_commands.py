@@ -11,6 +11,7 @@ from rich.console import Console
 
 from facebridge.cli.cluster_options import SchedulerOpt, cluster_client
 from facebridge.cli.main import app
+from facebridge.cli.options import name_list, seed_option
 from facebridge.cli.outputs import output_path
 
 console = Console()
@@ -50,7 +51,12 @@ def migrate(
                 client, map_file, gallery, out, batch_rows=batch_rows, extra=extra, progress=True
             )
     else:
-        loaded, n, reused = transform_file(map_file, gallery, out, batch_rows=batch_rows, resume=True, extra=extra)
+        from facebridge.cli.progress import stage_progress
+
+        with stage_progress(console) as progress:
+            loaded, n, reused = transform_file(
+                map_file, gallery, out, batch_rows=batch_rows, resume=True, extra=extra, progress=progress
+            )
     resumed = f" ({reused} from an interrupted run)" if reused else ""
     console.print(
         f"migrated {n} {loaded.source.model} templates to {loaded.target.model} ({loaded.target_dim}-d){resumed}; "
@@ -95,13 +101,14 @@ def upgrade(
     out: Annotated[Path, typer.Option(help="Folder for upgrade.json and upgrade.md.")],
     method: Annotated[str, typer.Option(help="Map method (facebridge.maps registry name).")] = "affine",
     folds: Annotated[int, typer.Option(min=2, help="People-disjoint identification folds.")] = 5,
-    seed: Annotated[int, typer.Option(help="Seed of the identification split.")] = 0,
+    seed: Annotated[int, seed_option("Seed of the identification split.")] = 0,
 ) -> None:
     """Model upgrade on a store: 1:N rank-1 and DIR of a migrated gallery against a re-enrolled one, and the FAR
     drift of the native threshold before and after calibration, for every ordered model pair."""
     import itertools
     import json
 
+    from facebridge.cli.progress import stage_progress
     from facebridge.embeddings import read_embeddings
     from facebridge.errors import InvalidInputError
     from facebridge.experiments.upgrade import far_warnings, upgrade_study
@@ -110,13 +117,16 @@ def upgrade(
     from facebridge.reports.upgrade import write_upgrade_report
     from facebridge.storage import atomic_write
 
-    names = [m.strip() for m in models.split(",") if m.strip()]
+    names = name_list(models, "--models")
     if len(names) < 2:
         raise InvalidInputError(f"--models needs two or more models, got {models!r}")
     map_class(method)  # an unknown method fails before any work
     sets = {m: read_embeddings(store / f"{m}.parquet") for m in names}
     pairs = list(itertools.permutations(names, 2))
-    results = upgrade_study(sets, pairs, lambda: make_map(method), method=method, n_folds=folds, seed=seed)
+    with stage_progress(console) as progress:
+        results = upgrade_study(
+            sets, pairs, lambda: make_map(method), method=method, n_folds=folds, seed=seed, progress=progress
+        )
     results["warnings"] = far_warnings(results)
     text = results_json(results)
     atomic_write(out / "upgrade.json", lambda tmp: tmp.write_text(text, encoding="utf-8"))
@@ -135,7 +145,8 @@ def upgrade(
 
 
 SCORES_HELP = (
-    "Write every pair's score here in bob's 4-column format (claimed_id real_id probe_label score), pyeer's "
+    "Write every pair's score here in bob's 5-column format (claimed_id model_label real_id probe_label score: "
+    "people, then image ids; whitespace in them percent-encoded), pyeer's "
     "<stem>_genuine.txt / <stem>_impostor.txt beside it, and print TAR at every FAR the impostors support."
 )
 

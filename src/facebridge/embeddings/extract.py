@@ -61,7 +61,7 @@ from facebridge.faces import (
     fallback_detection,
 )
 from facebridge.faces.min_size import MinFaceSize
-from facebridge.images import image_file, list_images, load_image
+from facebridge.images import IMAGE_SUFFIXES, image_file, list_images, load_image
 from facebridge.models import EmbeddingModel, ModelSpec, get_spec, list_specs, load_model, resolve_models_dir
 from facebridge.models.check import check_model
 from facebridge.models.registry import register_spec_file
@@ -130,7 +130,10 @@ def model_names(names: str) -> list[str]:
         return [spec.name for spec in list_specs()]
     out = [n.strip() for n in names.split(",") if n.strip()]
     if not out:
-        raise InvalidInputError("no model names given")
+        raise InvalidInputError(f"no model names given in {names!r}; name models, or 'all'")
+    twice = sorted({n for n in out if out.count(n) > 1})
+    if twice:
+        raise InvalidInputError(f"model {', '.join(twice)} given more than once")
     return [register_spec_file(n).name if n.endswith(".toml") else get_spec(n).name for n in out]
 
 
@@ -417,7 +420,8 @@ def embed_folder(
         raise MissingFileError(f"image folder not found: {root}")
     image_ids = list_images(root)[:limit]
     if not image_ids:
-        raise InvalidInputError(f"no images (jpg, jpeg, png, bmp, webp) under {root}")
+        known = ", ".join(sorted(s.lstrip(".") for s in IMAGE_SUFFIXES))
+        raise InvalidInputError(f"no images ({known}) under {root}")
     weights_dir = resolve_models_dir(models_dir)
     det = make_detector(detector, weights_dir)
     if min_face is not None:

@@ -59,7 +59,8 @@ def write_parquet(es: EmbeddingSet, path: str | os.PathLike[str]) -> None:
 
 
 def file_header(schema: pa.Schema, path: Path) -> dict:
-    """The facebridge header (format version, dim, fingerprint) of a Parquet schema, checked."""
+    """The facebridge header (format version, dim, fingerprint) of a Parquet schema, checked: ``dim`` an integer
+    >= 1 that matches the ``embedding`` column's width (readers that stream the file trust it)."""
     raw = (schema.metadata or {}).get(META_KEY)
     if raw is None:
         raise DataFormatError(f"{path}: not a facebridge embedding file (no '{META_KEY.decode()}' metadata)")
@@ -71,6 +72,13 @@ def file_header(schema: pa.Schema, path: Path) -> dict:
         raise DataFormatError(f"{path}: unreadable facebridge metadata ({type(exc).__name__}: {exc})") from None
     if version > FORMAT_VERSION:
         raise DataFormatError(f"{path}: format version {version} is newer than this facebridge ({FORMAT_VERSION})")
+    dim = header.get("dim")
+    if isinstance(dim, bool) or not isinstance(dim, int) or dim < 1:
+        raise DataFormatError(f"{path}: facebridge metadata needs an integer 'dim' >= 1, got {dim!r}")
+    index = schema.get_field_index("embedding")  # -1 when absent or duplicated (the readers refuse both)
+    field = schema.field(index) if index >= 0 else None
+    if field is not None and pa.types.is_fixed_size_list(field.type) and field.type.list_size != dim:
+        raise DataFormatError(f"{path}: metadata says dim {dim}, but 'embedding' holds {field.type.list_size} values")
     return header
 
 
@@ -175,7 +183,7 @@ def _read_npz(path: Path, model: str) -> EmbeddingSet:
 
 def _read_csv(path: Path, model: str) -> EmbeddingSet:
     try:
-        with open(path, encoding="utf-8") as fh:
+        with open(path, encoding="utf-8-sig") as fh:  # -sig: a byte-order mark (Excel's "CSV UTF-8") is dropped
             header = fh.readline().strip().split(",")
             if len(header) < 2 or header[0] != "id":
                 raise DataFormatError(f"{path}: CSV header must be 'id,v0,v1,...', got {','.join(header[:3])}...")
@@ -234,7 +242,7 @@ def parquet_space(path: str | os.PathLike[str]) -> tuple[Fingerprint, int]:
     """The fingerprint and dim of a Parquet embedding file, from its footer alone."""
     path = Path(path)
     header = file_header(_parquet_file(path).schema_arrow, path)
-    return Fingerprint.from_dict(header["fingerprint"]), int(header["dim"])
+    return Fingerprint.from_dict(header["fingerprint"]), header["dim"]
 
 
 def _slices(pf: pq.ParquetFile, batch_size: int) -> list[tuple[int, int, int]]:

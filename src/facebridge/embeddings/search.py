@@ -100,9 +100,25 @@ def check_same_space(gallery: EmbeddingSet, probes: EmbeddingSet) -> None:
         )
 
 
+def check_searchable(es: EmbeddingSet, what: str) -> None:
+    """InvalidInputError when ``es`` (the ``what``: gallery or probes) is empty or holds an all-zero vector: cosine
+    similarity gives a zero vector no direction, so it would score 0 against everything and rank at random."""
+    if not es.n:
+        raise InvalidInputError(f"the {what} set is empty: nothing to search")
+    zero = np.flatnonzero(~(np.abs(es.vectors) > 0).any(axis=1))
+    if len(zero):
+        raise InvalidInputError(
+            f"{len(zero)} {what} vector(s) are all zero (first: {es.ids[zero[0]]!r}); a zero vector has no direction "
+            "to compare by cosine: drop or re-embed them"
+        )
+
+
 def search_sets(gallery: EmbeddingSet, probes: EmbeddingSet, k: int, index: str = "exact", **options: int) -> Hits:
-    """Search every probe of ``probes`` in ``gallery``; the two sets must be in the same space."""
+    """Search every probe of ``probes`` in ``gallery``; the two sets must be in the same space, non-empty and free of
+    all-zero vectors."""
     check_same_space(gallery, probes)
+    check_searchable(gallery, "gallery")
+    check_searchable(probes, "probe")
     scores, rows = search_arrays(gallery.vectors, probes.vectors, k, index, **options)
     n, kk = rows.shape
     return Hits(

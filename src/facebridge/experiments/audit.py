@@ -21,6 +21,7 @@ from facebridge.embeddings import EmbeddingSet, join_sets
 from facebridge.errors import InvalidInputError
 from facebridge.experiments.defences import DefenceSpec, protect
 from facebridge.maps import make_map
+from facebridge.maps._checks import check_alpha
 from facebridge.maps.base import LinearMap
 from facebridge.maps.unpaired import UnpairedAligner
 from facebridge.protocols import person_of, roc_curve
@@ -53,6 +54,8 @@ class AuditSettings:
             raise InvalidInputError("at least one seed is needed")
         if not 0 < self.evaluated_fraction < 1:
             raise InvalidInputError(f"evaluated_fraction must be in (0, 1), got {self.evaluated_fraction}")
+        if "alpha" in self.map_params:
+            check_alpha(self.map_params["alpha"], "the attacker's map")
 
 
 @dataclass(frozen=True, eq=False)

@@ -8,8 +8,9 @@ from pathlib import Path, PurePosixPath
 
 from facebridge.errors import InvalidInputError, MissingFileError
 
-IMAGE_SUFFIXES = frozenset({".jpg", ".jpeg", ".png", ".bmp", ".webp"})
-"""File name endings :func:`list_images` picks up, compared case-insensitively."""
+IMAGE_SUFFIXES = frozenset({".jpg", ".jpeg", ".png", ".bmp", ".webp", ".gif", ".tif", ".tiff"})
+"""File name endings :func:`list_images` picks up, compared case-insensitively (a GIF's or TIFF's first frame is
+the image)."""
 
 
 #: An escape of an id: ``\\\\`` (a backslash of the name) or ``\\xNN`` (a byte that is not UTF-8).
@@ -68,14 +69,22 @@ def list_images(root: str | os.PathLike[str]) -> list[str]:
     e.g. macOS ``._x.jpg`` resource forks) are skipped and symbolic links to folders are not followed.
     """
     root = Path(root)
+    return sorted(image_id(root, path) for path in _files(root) if path.suffix.lower() in IMAGE_SUFFIXES)
+
+
+def other_files(root: str | os.PathLike[str]) -> list[str]:
+    """Ids of the files under ``root`` that :func:`list_images` leaves out for their suffix (``.heic``, ``.txt``),
+    sorted, so that a summary can say how many were not embedded."""
+    root = Path(root)
+    return sorted(image_id(root, path) for path in _files(root) if path.suffix.lower() not in IMAGE_SUFFIXES)
+
+
+def _files(root: Path) -> list[Path]:
+    """Every file under ``root`` not hidden and not in a hidden folder (links to folders not followed)."""
     if not root.is_dir():
         raise MissingFileError(f"image folder not found: {root}")
-    ids = []
+    found = []
     for folder, dirs, files in os.walk(root):
         dirs[:] = [d for d in dirs if not d.startswith(".")]
-        ids.extend(
-            image_id(root, Path(folder, name))
-            for name in files
-            if not name.startswith(".") and Path(name).suffix.lower() in IMAGE_SUFFIXES
-        )
-    return sorted(ids)
+        found.extend(Path(folder, name) for name in files if not name.startswith("."))
+    return found

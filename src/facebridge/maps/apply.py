@@ -6,7 +6,7 @@ import hashlib
 import json
 import os
 import shutil
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 
 import numpy as np
@@ -26,6 +26,24 @@ def _batches(path: Path, batch_rows: int) -> tuple[Fingerprint, int, Iterator[tu
         return (*parquet_space(path), iter_parquet_batches(path, batch_rows))
     es = read_embeddings(path)
     return es.fingerprint, es.dim, iter([(es.ids, es.vectors)])
+
+
+def _reported(
+    chunks: Iterator[tuple[np.ndarray, np.ndarray]], source: Path, progress: Callable[[str, float, float], None]
+) -> Iterator[tuple[np.ndarray, np.ndarray]]:
+    """``chunks``, calling ``progress("map", rows, total)`` at the start and once the consumer has handled each
+    chunk (npz and CSV inputs are one chunk, read whole already)."""
+    if source.suffix.lower() == ".parquet":
+        total = pq.ParquetFile(source).metadata.num_rows
+    else:
+        chunks = iter(held := list(chunks))
+        total = sum(len(ids) for ids, _ in held)
+    done = 0
+    progress("map", done, total)
+    for ids, vectors in chunks:
+        yield ids, vectors
+        done += len(ids)
+        progress("map", done, total)
 
 
 def mapped_schema(loaded: MapFile, map_path: Path, extra: dict | None = None) -> pa.Schema:
@@ -115,6 +133,7 @@ def transform_file(
     batch_rows: int = 65536,
     resume: bool = False,
     extra: dict | None = None,
+    progress: Callable[[str, float, float], None] | None = None,
 ) -> tuple[MapFile, int, int]:
     """Map every embedding of ``source`` (a set in the map's source space) into ``out`` (Parquet), atomically.
 
@@ -123,10 +142,13 @@ def transform_file(
     rows at a time (one Parquet row group each) for Parquet input. With ``resume``, each mapped chunk is kept in
     :func:`parts_dir` as it is finished, so a killed run started again with the same input, map and
     ``batch_rows`` maps only the chunks it had not finished; the parts are joined into ``out`` at the end and
-    removed. Returns the map, the rows written and the rows reused from a checkpoint.
+    removed. Returns the map, the rows written and the rows reused from a checkpoint. ``progress("map", rows done,
+    rows in all)`` after each chunk.
     """
     source, map_path = Path(source), Path(map_path)
     fingerprint, dim, chunks = _batches(source, batch_rows)
+    if progress is not None:
+        chunks = _reported(chunks, source, progress)
     loaded = load_map(map_path, expected_source=fingerprint, expected_dim=dim)
     schema = mapped_schema(loaded, map_path, extra)
     if not resume:

@@ -3,17 +3,17 @@ needs no choosing, at a few per cent of its cost (a d x d solve against a d x d 
 
 from __future__ import annotations
 
-import numbers
 from dataclasses import dataclass
 
 import numpy as np
 
 from facebridge.errors import InvalidInputError
+from facebridge.maps._checks import is_finite_real
 from facebridge.maps.stats import SufficientStats
 
 
 def _checked_alpha(alpha: float) -> float:
-    if isinstance(alpha, bool) or not isinstance(alpha, numbers.Real) or not np.isfinite(alpha) or alpha <= 0:
+    if not is_finite_real(alpha) or alpha <= 0:
         raise InvalidInputError(f"FixedRidge: alpha must be a finite number > 0, got {alpha!r}")
     return float(alpha)
 

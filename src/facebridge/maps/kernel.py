@@ -9,7 +9,6 @@ so fits of several targets on the same rows share them (``fit_basis``).
 
 from __future__ import annotations
 
-import numbers
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, Self
@@ -17,7 +16,7 @@ from typing import Any, Self
 import numpy as np
 
 from facebridge.errors import InvalidInputError, MismatchError
-from facebridge.maps._checks import as_matrix, check_alphas, check_flag
+from facebridge.maps._checks import as_matrix, check_alphas, check_flag, check_int, check_seed, is_finite_real
 from facebridge.maps._estimator import MapEstimator
 from facebridge.maps._onnx import Graph
 from facebridge.maps.base import check_source_varies
@@ -107,15 +106,13 @@ class NystroemKernelMap(MapEstimator):
 
     def _checked(self) -> tuple[int, float, tuple[float, ...], int, bool]:
         owner = type(self).__name__
-        m, gamma, seed = self.n_landmarks, self.gamma, self.random_state
-        if isinstance(m, bool) or not isinstance(m, numbers.Integral) or m < 1:
-            raise InvalidInputError(f"{owner}: parameter n_landmarks must be an integer >= 1, got {m!r}")
-        if isinstance(gamma, bool) or not isinstance(gamma, numbers.Real) or not np.isfinite(gamma) or gamma <= 0:
+        m = check_int(self.n_landmarks, "n_landmarks", owner, 1)  # capped at the training rows in fit
+        gamma = self.gamma
+        if not is_finite_real(gamma) or gamma <= 0:  # type: ignore[operator]
             raise InvalidInputError(f"{owner}: parameter gamma must be a finite number > 0, got {gamma!r}")
-        if isinstance(seed, bool) or not isinstance(seed, numbers.Integral) or seed < 0:
-            raise InvalidInputError(f"{owner}: parameter random_state must be an integer >= 0, got {seed!r}")
+        seed = check_seed(self.random_state, "random_state", owner)
         alphas = check_alphas(self.alphas, owner)
-        return int(m), float(gamma), alphas, int(seed), check_flag(self.normalize, "normalize", owner)
+        return m, float(gamma), alphas, seed, check_flag(self.normalize, "normalize", owner)
 
     def _check_saved_params(self) -> None:
         self._checked()

@@ -24,16 +24,10 @@ from typing import Any, Self
 import numpy as np
 
 from facebridge.errors import InvalidInputError
-from facebridge.maps._checks import as_matrix, check_flag
+from facebridge.maps._checks import as_matrix, check_flag, check_int, check_seed
 from facebridge.maps.base import LinearMap
 from facebridge.maps.stats import SufficientStats
 from facebridge.vectors import l2_normalize_rows
-
-
-def _check_int(value: object, name: str, low: int) -> int:
-    if isinstance(value, bool | np.bool_) or not isinstance(value, numbers.Integral) or value < low:
-        raise InvalidInputError(f"UnpairedAligner: parameter {name} must be an integer >= {low}, got {value!r}")
-    return int(value)
 
 
 class _Reduction:
@@ -138,14 +132,15 @@ class UnpairedAligner(LinearMap):
         keep = self.keep_prob
         if isinstance(keep, bool | np.bool_) or not isinstance(keep, numbers.Real) or not 0 < keep <= 1:
             raise InvalidInputError(f"UnpairedAligner: parameter keep_prob must be in (0, 1], got {keep!r}")
+        owner = "UnpairedAligner"
         return {
-            "dim": min(_check_int(self.dim, "dim", 1), dx, dy),
-            "n_rows": _check_int(self.n_rows, "n_rows", 2),
-            "n_iter": _check_int(self.n_iter, "n_iter", 1),
+            "dim": min(check_int(self.dim, "dim", owner, 1), dx, dy),
+            "n_rows": check_int(self.n_rows, "n_rows", owner, 2),
+            "n_iter": check_int(self.n_iter, "n_iter", owner, 1),
             "keep_prob": float(keep),
-            "csls_k": _check_int(self.csls_k, "csls_k", 1),
-            "whiten": check_flag(self.whiten, "whiten", "UnpairedAligner"),
-            "seed": _check_int(self.seed, "seed", 0),
+            "csls_k": check_int(self.csls_k, "csls_k", owner, 1),
+            "whiten": check_flag(self.whiten, "whiten", owner),
+            "seed": check_seed(self.seed, "seed", owner),
         }
 
     def fit_stats(self, stats: SufficientStats) -> Self:

@@ -10,6 +10,7 @@ The weights stay where they are (the spec records their absolute path and sha256
 from __future__ import annotations
 
 import json
+import math
 import os
 import re
 from collections.abc import Callable, Sequence
@@ -34,6 +35,8 @@ def _triple(values: Sequence[float], what: str) -> list[float]:
         values *= 3
     if len(values) != 3:
         raise InvalidInputError(f"{what} takes 1 or 3 values (one per channel), got {len(values)}")
+    if not all(math.isfinite(v) and abs(v) <= 1e6 for v in values) or (what == "--std" and 0 in values):
+        raise InvalidInputError(f"{what} takes finite numbers within 1e6 (--std not 0), got {values}")
     return values
 
 
@@ -96,6 +99,7 @@ def add_onnx_model(
         raise InvalidInputError(f"unknown alignment {alignment!r}; known: {', '.join(ALIGNMENT_SIZES)}")
     if colour.upper() not in ("RGB", "BGR"):
         raise InvalidInputError(f"--colour must be rgb or bgr, got {colour!r}")
+    mean, std = _triple(mean, "--mean"), _triple(std, "--std")  # checked before the graph is read
     onnx_path = Path(onnx_path).expanduser().resolve()
     probe = probe_onnx(onnx_path, input_name, output_name)
     size = ALIGNMENT_SIZES[alignment]
@@ -119,8 +123,8 @@ def add_onnx_model(
         "input_size": list(size),
         "alignment": alignment,
         "colour_order": colour.upper(),
-        "mean": _triple(mean, "--mean"),
-        "std": _triple(std, "--std"),
+        "mean": mean,
+        "std": std,
         "layout": probe.layout,
         "input_name": probe.input_name,
         "output_name": probe.output_name,

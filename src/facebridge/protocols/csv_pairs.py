@@ -19,6 +19,7 @@ from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components
 
 from facebridge.errors import DataFormatError, InvalidInputError
+from facebridge.maps._checks import check_seed
 from facebridge.protocols._lines import line_error, parse_int, read_lines
 from facebridge.protocols.fold_rules import fold_sharing, pair_folds, people_to_folds, training_pool_sizes
 from facebridge.protocols.pairs import PairList, person_of
@@ -159,6 +160,7 @@ def parse_pairs_csv(
     DataFormatError naming ``file:line`` for a malformed line, and InvalidInputError when no folds can be made.
     """
     path = Path(path)
+    seed = check_seed(seed, "seed", "parse_pairs_csv")
     root = Path(root) if root is not None else None
     rows = [(lineno, [f.strip() for f in next(csv.reader([line]))]) for lineno, line in read_lines(path)]
     first_no, first = rows[0]

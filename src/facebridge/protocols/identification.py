@@ -24,6 +24,7 @@ from pathlib import Path
 import numpy as np
 
 from facebridge.errors import DataFormatError, InvalidInputError
+from facebridge.maps._checks import check_seed
 from facebridge.protocols.pairs import person_of
 from facebridge.storage import atomic_write
 
@@ -103,6 +104,7 @@ def identification_split(
         raise InvalidInputError(f"n_folds must be an integer >= 1, got {n_folds!r}")
     if not 0 <= open_fraction < 1:
         raise InvalidInputError(f"open_fraction must be in [0, 1), got {open_fraction!r}")
+    seed = check_seed(seed, "seed", "identification_split")
     by_person: dict[str, list[str]] = defaultdict(list)
     for i in sorted(set(map(str, ids))):
         by_person[person_of(i)].append(i)

@@ -1,8 +1,10 @@
 """Score files other tools read, and TAR at every FAR the impostor count supports.
 
-- bob.measure's 4-column format, one comparison per line, whitespace-separated:
-  ``claimed_id real_id probe_label score`` (claimed = the reference's person, real = the probe's person, so a
-  genuine pair has claimed_id == real_id).
+- bob's 5-column format (``bob.bio.base.score.load.five_column``, ``bob.measure``), one comparison per line,
+  whitespace-separated: ``claimed_id model_label real_id probe_label score``: claimed = the reference's person,
+  model_label = the reference image's id, real = the probe's person, probe_label = the probe image's id (so a
+  genuine pair has claimed_id == real_id, and a failing pair names both photos). bob splits on whitespace and reads
+  no quotes, so whitespace and ``%`` in a field are percent-encoded (UTF-8, as in URLs: a space is ``%20``).
 - pyeer's genuine and impostor files: one score per line each.
 """
 
@@ -10,7 +12,9 @@ from __future__ import annotations
 
 import math
 import os
+import re
 from pathlib import Path
+from urllib.parse import quote
 
 import numpy as np
 
@@ -29,11 +33,18 @@ def pyeer_paths(path: str | os.PathLike[str]) -> tuple[Path, Path]:
     return path.with_name(f"{path.stem}_genuine.txt"), path.with_name(f"{path.stem}_impostor.txt")
 
 
+def score_field(text: str) -> str:
+    """``text`` (never empty: ids and people are not) as one field of a bob score file: whitespace and ``%``
+    percent-encoded, reversible with ``urllib.parse.unquote``."""
+    return re.sub(r"[\s%]", lambda m: quote(m.group(), safe=""), text)
+
+
 def write_score_files(pairs: PairList, scores: np.ndarray, path: str | os.PathLike[str]) -> list[Path]:
-    """Write ``scores`` (one per pair) as a bob 4-column file at ``path`` and pyeer files beside it."""
+    """Write ``scores`` (one per pair) as a bob 5-column file at ``path`` and pyeer files beside it."""
     path = Path(path)
     lines = [
-        f"{person_of(a)} {person_of(b)} {b} {s:.9g}" for a, b, s in zip(pairs.id_a, pairs.id_b, scores, strict=True)
+        " ".join(score_field(f) for f in (person_of(a), a, person_of(b), b)) + f" {s:.9g}"
+        for a, b, s in zip(pairs.id_a, pairs.id_b, scores, strict=True)
     ]
     _write_lines(path, lines)
     genuine, impostor = pyeer_paths(path)
