@@ -1,0 +1,150 @@
+"""``facebridge canon``: fit a canonical space shared by several models, join a model later, export a route as a
+map file (for ``transform``, ``migrate``, ``search``), search a gallery whose templates come from different models,
+and run the canonical-space study."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+
+from facebridge.cli.main import app
+from facebridge.cli.outputs import output_path
+from facebridge.cli.upgrade_commands import Index
+from facebridge.errors import InvalidInputError
+from facebridge.maps.canonical.solve import METHODS
+
+#: The canonical-space methods, as a CLI choice.
+CanonMethod = StrEnum("CanonMethod", {m: m for m in METHODS})  # type: ignore[misc]
+
+console = Console()
+
+canon_app = typer.Typer(
+    help="A canonical embedding space shared by several models: one encoder and decoder per model.",
+    no_args_is_help=True,
+    rich_markup_mode=None,
+)
+app.add_typer(canon_app, name="canon")
+
+SpaceOpt = Annotated[Path, typer.Option("--space", help="Canonical-space file (.fbcanon).")]
+ForceOpt = Annotated[bool, typer.Option(help="Replace an existing output file.")]
+
+
+def model_list(text: str, store: Path) -> list[str]:
+    """The comma-separated models of ``--models``, each with a ``<model>.parquet`` in ``store``."""
+    names = [n.strip() for n in text.split(",") if n.strip()]
+    if len(names) < 2 or len(set(names)) != len(names):
+        raise InvalidInputError(f"--models: give two or more distinct models, got {text!r}")
+    missing = [n for n in names if not (store / f"{n}.parquet").is_file()]
+    if missing:
+        raise InvalidInputError(f"--store {store} has no {', '.join(f'{n}.parquet' for n in missing)}")
+    return names
+
+
+@canon_app.command("fit")
+def canon_fit(
+    store: Annotated[Path, typer.Option(help="Embedding store folder (<model>.parquet per model).")],
+    models: Annotated[str, typer.Option(help="Comma-separated members, e.g. a,b,c.")],
+    out: Annotated[Path, typer.Option(help="Canonical-space file to write (.fbcanon).")],
+    dim: Annotated[int | None, typer.Option(min=1, help="Canonical width [default: hub's / smallest width].")] = None,
+    method: Annotated[CanonMethod, typer.Option(help="How the space is learnt.")] = CanonMethod("maxvar"),
+    hub: Annotated[str | None, typer.Option(help="The hub model (method hub) [default: the first].")] = None,
+    alpha: Annotated[float, typer.Option(min=0, help="Ridge penalty of every encoder and decoder.")] = 1.0,
+    force: ForceOpt = False,
+) -> None:
+    """Fit a canonical space on every image all the models embedded."""
+    from facebridge.embeddings import read_embeddings
+    from facebridge.maps.canonical import CANON_SUFFIX, CanonicalSpace
+    from facebridge.maps.canonical.workflow import fit_space
+
+    out = output_path(out, CANON_SUFFIX, force=force)
+    names = model_list(models, store)
+    space = CanonicalSpace(method=method.value, dim=dim, hub=hub, alpha=alpha)
+    canon = fit_space({n: read_embeddings(store / f"{n}.parquet") for n in names}, space, out, store.name)
+    console.print(
+        f"fitted {method.value} canonical space ({canon.space.dim_}-d) of {', '.join(names)} on "
+        f"{canon.provenance.n_ids} images of {canon.provenance.n_people} people; wrote {out} "
+        f"({out.stat().st_size / 1e6:.1f} MB)",
+        highlight=False,
+    )
+
+
+@canon_app.command("join")
+def canon_join(
+    space: SpaceOpt,
+    source: Annotated[Path, typer.Option(help="The new model's embedding set.")],
+    via: Annotated[Path, typer.Option(help="A member's embedding set sharing images with --source.")],
+    out: Annotated[Path, typer.Option(help="Canonical-space file to write (.fbcanon), the space plus the newcomer.")],
+    force: ForceOpt = False,
+) -> None:
+    """Join a new model with one map fitted on the images it shares with a member; the space does not move."""
+    from facebridge.embeddings import read_embeddings
+    from facebridge.maps.canonical import CANON_SUFFIX, load_space
+    from facebridge.maps.canonical.workflow import join_space
+
+    out = output_path(out, CANON_SUFFIX, force=force)
+    canon = load_space(space)
+    new, member = read_embeddings(source), read_embeddings(via)
+    joined, n = join_space(canon, new, member, out)
+    console.print(
+        f"joined {new.fingerprint.model} via {member.fingerprint.model} on {n} shared images; "
+        f"{len(joined.members)} members; wrote {out}",
+        highlight=False,
+    )
+
+
+@canon_app.command("route")
+def canon_route(
+    space: SpaceOpt,
+    source: Annotated[str, typer.Option(help="Member model mapped from.")],
+    out: Annotated[Path, typer.Option(help="Map file to write (.fbmap), for transform, migrate and search.")],
+    target: Annotated[
+        str | None, typer.Option(help="Member model mapped to, through the space [default: the space itself].")
+    ] = None,
+    force: ForceOpt = False,
+) -> None:
+    """Export SOURCE -> canonical (or SOURCE -> canonical -> TARGET) as one ordinary map file."""
+    from facebridge.maps import MAP_SUFFIX
+    from facebridge.maps.canonical import load_space
+    from facebridge.maps.canonical.workflow import write_route
+
+    out = output_path(out, MAP_SUFFIX, force=force)
+    canon = load_space(space)
+    write_route(canon, source, target, out)
+    via = f" -> {target}" if target else ""
+    console.print(f"wrote the route {source} -> {canon.fingerprint.model}{via} to {out}", highlight=False)
+
+
+@canon_app.command("search")
+def canon_search(
+    space: SpaceOpt,
+    gallery: Annotated[list[Path], typer.Option(help="Gallery set of any member model; repeat to mix models.")],
+    probes: Annotated[Path, typer.Option(help="Probe set of any member model.")],
+    out: Annotated[Path, typer.Option(help="Hits to write (.parquet): probe_id, rank, gallery_id, score, model.")],
+    k: Annotated[int, typer.Option(min=1, help="Gallery entries returned per probe.")] = 10,
+    index: Annotated[Index, typer.Option(help="exact (inner product = cosine) or hnsw (approximate).")] = Index.exact,
+    force: ForceOpt = False,
+) -> None:
+    """Search probes in a gallery whose templates come from different models, in the canonical space."""
+    import pyarrow as pa
+
+    from facebridge.embeddings import read_embeddings
+    from facebridge.maps.canonical import load_space
+    from facebridge.maps.canonical.workflow import search_mixed
+    from facebridge.storage import atomic_write_table
+
+    out = output_path(out, ".parquet", force=force)
+    canon = load_space(space)
+    sets = [read_embeddings(g) for g in gallery]
+    p = read_embeddings(probes)
+    hits, models = search_mixed(canon, sets, p, k, index.value)
+    table = hits.to_table().append_column("gallery_model", pa.array(models.astype(str), pa.string()))
+    atomic_write_table(table, out)
+    console.print(
+        f"searched {p.n} {p.fingerprint.model} probes in {sum(s.n for s in sets)} templates of "
+        f"{', '.join(s.fingerprint.model for s in sets)} in {canon.fingerprint.model} (k={k}); wrote {out}",
+        highlight=False,
+    )
