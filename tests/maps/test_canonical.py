@@ -118,3 +118,22 @@ def test_unknown_member_and_unfitted_space_are_clear_errors() -> None:
     with pytest.raises(NotFoundError, match="not a member"):
         space.encoder("zz")
     assert space.get_params()["dim"] == 3 and CanonicalSpace().set_params(dim=4).dim == 4
+
+
+def test_subset_pair_and_without_equal_statistics_accumulated_afresh() -> None:
+    from facebridge.maps.stats import SufficientStats
+
+    _, sets = planted(n=120)
+    full = JointStats.from_arrays(sets)
+    sub = full.subset(["m2", "m0"])
+    fresh = JointStats.from_arrays({"m2": sets["m2"], "m0": sets["m0"]})
+    np.testing.assert_allclose(sub.scatter(), fresh.scatter(), atol=1e-10)
+    assert sub.dims == (12, 8)
+    pair = full.pair("m1", "m3")
+    direct = SufficientStats.from_arrays(sets["m1"], sets["m3"], normalize=True, track_yy=True)
+    for name in ("sum_x", "sum_y", "xtx", "xty", "ssq_y", "yty"):
+        np.testing.assert_allclose(getattr(pair, name), getattr(direct, name), atol=1e-10)
+    rest = full.without(JointStats.from_arrays({m: x[:40] for m, x in sets.items()}))
+    fresh = JointStats.from_arrays({m: x[40:] for m, x in sets.items()})
+    assert rest.n == 80
+    np.testing.assert_allclose(rest.scatter(), fresh.scatter(), atol=1e-9)

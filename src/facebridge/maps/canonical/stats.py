@@ -82,3 +82,38 @@ class JointStats:
     def scatter(self) -> np.ndarray:
         """(D, D) centred scatter of the concatenated rows: block (i, j) is ``sum (x_i - mu_i)(x_j - mu_j)^T``."""
         return self.stats.scatter(centered=True).xx
+
+    def _index(self, models: list[str]) -> np.ndarray:
+        missing = [m for m in models if m not in self.models]
+        if missing:
+            raise InvalidInputError(f"no statistics of {', '.join(missing)} (have {', '.join(self.models)})")
+        return np.concatenate([np.arange(self.block(self.models.index(m)).start,
+                                         self.block(self.models.index(m)).stop) for m in models])
+
+    def subset(self, models: Sequence[str]) -> JointStats:
+        """The same images' statistics of ``models`` only (in that order): a space of fewer members, no new pass."""
+        idx = self._index(list(models))
+        s = self.stats
+        part = SufficientStats(s.n, s.sum_x[idx], s.sum_y, s.xtx[np.ix_(idx, idx)], s.xty[idx], s.ssq_y)
+        return JointStats(tuple(models), tuple(self.dims[self.models.index(m)] for m in models), part, self.normalize)
+
+    def pair(self, source: str, target: str) -> SufficientStats:
+        """The ``SufficientStats`` of the pair (``source`` rows, ``target`` rows): what a direct map is fitted on."""
+        a, b = self._index([source]), self._index([target])
+        s = self.stats
+        return SufficientStats(
+            s.n, s.sum_x[a], s.sum_x[b], s.xtx[np.ix_(a, a)], s.xtx[np.ix_(a, b)],
+            np.diag(s.xtx)[b].copy(), s.xtx[np.ix_(b, b)], self.normalize,
+        )  # fmt: skip
+
+    def without(self, part: JointStats) -> JointStats:
+        """These statistics less those of ``part`` (a subset of the same images): e.g. all images but one fold's."""
+        if (self.models, self.dims, self.normalize) != (part.models, part.dims, part.normalize):
+            raise MismatchError("cannot subtract joint statistics of different models, widths or normalisation")
+        s, p = self.stats, part.stats
+        if p.n > s.n:
+            raise InvalidInputError(f"cannot remove {p.n} images from statistics of {s.n}")
+        rest = SufficientStats(
+            s.n - p.n, s.sum_x - p.sum_x, s.sum_y - p.sum_y, s.xtx - p.xtx, s.xty - p.xty, s.ssq_y - p.ssq_y
+        )
+        return JointStats(self.models, self.dims, rest, self.normalize)
