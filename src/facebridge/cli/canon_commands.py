@@ -11,6 +11,7 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
+from facebridge.cli.commands import DataOpt
 from facebridge.cli.main import app
 from facebridge.cli.outputs import output_path
 from facebridge.cli.upgrade_commands import Index
@@ -148,3 +149,47 @@ def canon_search(
         f"{', '.join(s.fingerprint.model for s in sets)} in {canon.fingerprint.model} (k={k}); wrote {out}",
         highlight=False,
     )
+
+
+def _ints(text: str, option: str) -> tuple[int, ...]:
+    try:
+        values = tuple(int(t) for t in text.split(",") if t.strip())
+    except ValueError:
+        raise InvalidInputError(f"{option}: expected comma-separated integers, got {text!r}") from None
+    if not values or min(values) < 1:
+        raise InvalidInputError(f"{option}: expected positive integers, got {text!r}")
+    return values
+
+
+@canon_app.command("study")
+def canon_study(
+    store: Annotated[Path, typer.Option(help="Embedding store folder (<model>.parquet per model, LFW).")],
+    models: Annotated[str, typer.Option(help="Comma-separated members, e.g. a,b,c.")],
+    out: Annotated[Path, typer.Option(help="Folder for canonical.json and canonical.md.")],
+    data: DataOpt = None,
+    methods: Annotated[str, typer.Option(help="Canonical methods to compare.")] = "hub,gpa,maxvar",
+    dims: Annotated[str, typer.Option(help="Canonical widths tried for gpa and maxvar.")] = "128,256,512",
+    alpha: Annotated[float, typer.Option(min=0, help="Ridge penalty of every encoder and decoder.")] = 1.0,
+    seed: Annotated[int, typer.Option(help="Seed of the mixed gallery's enrolment and split.")] = 0,
+) -> None:
+    """The canonical-space study: candidates chosen on LFW View 1, every penalty, join and mixed gallery on View 2."""
+    from facebridge.embeddings import read_embeddings
+    from facebridge.experiments.canonical import CanonSettings
+    from facebridge.experiments.canonical_run import run_canonical_study
+    from facebridge.experiments.selection import read_view1
+    from facebridge.paths import default_data_dir
+    from facebridge.protocols import parse_lfw_pairs
+    from facebridge.reports.canonical import write_canonical_report
+
+    names = model_list(models, store)
+    chosen = tuple(m.strip() for m in methods.split(",") if m.strip())
+    unknown = [m for m in chosen if m not in METHODS]
+    if unknown or not chosen:
+        raise InvalidInputError(f"--methods: choose among {', '.join(METHODS)}, got {methods!r}")
+    settings = CanonSettings(methods=chosen, dims=_ints(dims, "--dims"), alpha=alpha, seed=seed)
+    lfw = default_data_dir(data) / "lfw"
+    view2, view1 = parse_lfw_pairs(lfw / "pairs.txt"), read_view1(lfw)
+    sets = {n: read_embeddings(store / f"{n}.parquet") for n in names}
+    results = run_canonical_study(sets, view2, view1, settings, say=lambda line: console.print(line, highlight=False))
+    js, md = write_canonical_report(results, out)
+    console.print(f"wrote {js} and {md}", highlight=False)

@@ -1,0 +1,164 @@
+"""The canonical-space study's other experiments and its driver: a mixed gallery (each person enrolled by a random
+model, probed by another), leave-one-model-out (seven build the space, the eighth joins), and file sizes."""
+
+from __future__ import annotations
+
+import statistics
+import tempfile
+import time
+from collections.abc import Mapping
+from dataclasses import asdict
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+import facebridge
+from facebridge.embeddings import EmbeddingSet, Fingerprint
+from facebridge.experiments.canonical import (
+    FAMILY,
+    Candidate,
+    CanonSettings,
+    Say,
+    _score_routes,
+    all_stats,
+    choose,
+    evaluate,
+    fold_stats,
+    penalties,
+)
+from facebridge.experiments.data import StudyData, study_data
+from facebridge.maps import RidgeMap, save_map
+from facebridge.maps.canonical import JointStats, save_space
+from facebridge.protocols import PairList, person_of
+from facebridge.vectors import unit_rows
+
+
+def _rank1(gallery: np.ndarray, probes: np.ndarray) -> float:
+    """Percent of probes (row i: person i) whose nearest gallery row by cosine is row i."""
+    sims = unit_rows(probes) @ unit_rows(gallery).T
+    return 100 * float(np.mean(np.argmax(sims, axis=1) == np.arange(len(probes))))
+
+
+def mixed_gallery(
+    data: StudyData, total: JointStats, cand: Candidate, settings: CanonSettings
+) -> dict[str, Any]:
+    """Rank-1 of a gallery whose people were each enrolled by a random model and probed by another, searched in a
+    space fitted without them, against every model's own single-model gallery of the same people and images."""
+    rng = np.random.default_rng(settings.seed)
+    rows_of: dict[str, list[int]] = {}
+    for i, image in enumerate(data.ids):
+        rows_of.setdefault(person_of(image), []).append(i)
+    people = sorted(p for p, rows in rows_of.items() if len(rows) >= 2)
+    split = rng.permutation(len(people)) % settings.id_splits
+    models = list(data.models)
+    enrol = rng.integers(len(models), size=len(people))
+    probe = (enrol + rng.integers(1, len(models), size=len(people))) % len(models)  # always another model
+    mixed, native = [], {m: [] for m in models}
+    for g in range(settings.id_splits):
+        members = [p for p, s in zip(people, split, strict=True) if s == g]
+        first = np.array([rows_of[p][0] for p in members])
+        second = np.array([rows_of[p][1] for p in members])
+        held = np.zeros(data.n, dtype=bool)
+        held[[r for p in members for r in rows_of[p]]] = True
+        space = cand.make(settings.alpha).fit_stats(
+            total.without(JointStats.from_arrays({m: v[held] for m, v in data.vectors.items()}))
+        )
+        picks = np.flatnonzero(split == g)
+        gallery = np.vstack([space.encode(data.vectors[models[enrol[i]]][[r]], models[enrol[i]])
+                             for i, r in zip(picks, first, strict=True)])
+        probes = np.vstack([space.encode(data.vectors[models[probe[i]]][[r]], models[probe[i]])
+                            for i, r in zip(picks, second, strict=True)])
+        mixed.append((_rank1(gallery, probes), len(members)))
+        for m in models:
+            native[m].append((_rank1(data.vectors[m][first], data.vectors[m][second]), len(members)))
+
+    def pooled(parts: list[tuple[float, int]]) -> float:
+        return sum(r * n for r, n in parts) / sum(n for _, n in parts)
+
+    single = {m: pooled(v) for m, v in native.items()}
+    best = max(single, key=single.get)
+    return {
+        "candidate": cand.key, "people": len(people), "splits": settings.id_splits,
+        "rank1_mixed": pooled(mixed), "rank1_single": single, "best_single": best,
+        "gap": single[best] - pooled(mixed),
+    }  # fmt: skip
+
+
+def leave_one_out(
+    data: StudyData, stats: dict[int, JointStats], cand: Candidate, settings: CanonSettings, full: dict[str, float],
+    nat: dict[str, float], say: Say,
+) -> dict[str, Any]:
+    """Each model left out of the fold's space and joined with one ridge map through the first other model (on the
+    fold's training images): its 2(N-1) route penalties against those of the space it was fitted into (``full``)."""
+    out: dict[str, Any] = {}
+    for model in data.models:
+        others = [m for m in data.models if m != model]
+        if cand.method == "hub" and cand.hub == model:
+            continue  # the space is the hub's: it cannot join its own space
+        via = others[0]
+        spaces = {}
+        for k in data.fold_ids:
+            space = cand.make(settings.alpha).fit_stats(stats[k].subset(others))
+            train = data.allowed(frozenset({k}))
+            spaces[k] = space.join(model, data.vectors[model][train], via, data.vectors[via][train])
+        pairs = [(model, b) for b in others] + [(a, model) for a in others]
+        joined = penalties(nat, _score_routes(data, spaces, lambda s, a, b: s.route(a, b).transform, pairs))
+        gaps = {p: joined[p] - full[p] for p in joined}
+        out[model] = {"via": via, "route": joined, "median_gap": statistics.median(gaps.values())}
+        say(f"leave-one-out {model} (joined via {via}): median gap {out[model]['median_gap']:.2f}")
+    all_gaps = [v["route"][p] - full[p] for v in out.values() for p in v["route"]]
+    return {"candidate": cand.key, "models": out, "median_gap": statistics.median(all_gaps) if all_gaps else None}
+
+
+def file_sizes(total: JointStats, cand: Candidate, settings: CanonSettings, prints: Mapping[str, Fingerprint]) -> dict:
+    """Bytes of one ``.fbcanon`` of every model against the N(N-1) direct ridge ``.fbmap`` files, both written."""
+    with tempfile.TemporaryDirectory() as tmp:
+        space = cand.make(settings.alpha).fit_stats(total)
+        canon = save_space(space, Path(tmp) / "space.fbcanon", members=prints).stat().st_size
+        maps = 0
+        for a in total.models:
+            for b in total.models:
+                if a != b:
+                    path = Path(tmp) / f"{a}__{b}.fbmap"
+                    maps += save_map(RidgeMap().fit_stats(total.pair(a, b)), path, source=prints[a],
+                                     target=prints[b]).stat().st_size
+    return {"canonical_file_bytes": canon, "pair_map_files": len(total.models) * (len(total.models) - 1),
+            "pair_maps_bytes": maps}
+
+
+def run_canonical_study(
+    sets: Mapping[str, EmbeddingSet], view2: PairList, view1: PairList, settings: CanonSettings, say: Say = print
+) -> dict[str, Any]:
+    """Choose (method, dim) on View 1, then every candidate, the mixed gallery and leave-one-out on View 2."""
+    started = time.perf_counter()
+    d1 = study_data(sets, view1)
+    total1 = all_stats(d1)
+    candidates = settings.candidates(d1.models)
+    say(f"View 1: {len(candidates)} candidates on {d1.n} images")
+    v1 = evaluate(d1, fold_stats(d1, total1), candidates, settings.alpha, say)
+    chosen = choose(v1)
+    by_key = {c.key: c for c in candidates}
+    say(f"chosen on View 1: {chosen}")
+    data = study_data(sets, view2)
+    total = all_stats(data)
+    stats = fold_stats(data, total)
+    v2 = evaluate(data, stats, candidates, settings.alpha, say)
+    cand = by_key[chosen]
+    loo = leave_one_out(data, stats, cand, settings, v2["candidates"][chosen]["route"], v2["native"], say)
+    mixed = mixed_gallery(data, total, cand, settings)
+    best = mixed["rank1_single"][mixed["best_single"]]
+    say(f"mixed gallery: rank-1 {mixed['rank1_mixed']:.2f} against the best single-model gallery's {best:.2f}")
+    sizes = file_sizes(total, cand, settings, {m: es.fingerprint for m, es in sets.items()})
+    view1_summary = {k: {f: r[f] for f in ("median_route", "median_direct", "median_gap", "median_both")}
+                     for k, r in v1["candidates"].items()}
+    return {
+        "meta": {
+            "facebridge_version": facebridge.__version__, "settings": asdict(settings), "models": list(data.models),
+            "chosen_on": "LFW View 1 (pairsDevTrain / pairsDevTest as two people-disjoint folds): lowest median "
+                         "route penalty", "families": FAMILY, "n_images": data.n,
+            "duration_s": round(time.perf_counter() - started, 1),
+        },
+        "chosen": chosen, "view1": view1_summary, "view2": v2, "leave_one_out": loo, "mixed_gallery": mixed,
+        "sizes": sizes,
+    }  # fmt: skip
