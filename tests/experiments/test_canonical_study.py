@@ -49,13 +49,14 @@ def test_each_fold_is_fitted_only_on_people_outside_it() -> None:
         assert not np.isin(np.flatnonzero(train), np.flatnonzero(data.in_fold(k))).any()
         fresh = JointStats.from_arrays({m: v[train] for m, v in data.vectors.items()})
         assert stats[k].n == int(train.sum()) < data.n
-        np.testing.assert_allclose(stats[k].scatter(), fresh.scatter(), atol=1e-9)
+        np.testing.assert_allclose(stats[k].scatter(), fresh.scatter(), atol=1e-5)  # float32 rows
 
 
 def test_every_candidate_pair_and_model_is_scored(results: dict) -> None:
     v2 = results["view2"]
-    assert set(v2["candidates"]) == {"hub-m0", "hub-m1", "hub-m2", "hub-m3", "gpa-4", "gpa-8", "maxvar-4", "maxvar-8"}
-    assert results["chosen"] in v2["candidates"] and set(results["view1"]) == set(v2["candidates"])
+    assert set(results["view1"]) == {"hub-m0", "hub-m1", "hub-m2", "hub-m3", "gpa-4", "gpa-8", "maxvar-4", "maxvar-8"}
+    assert set(v2["candidates"]) == set(results["per_method"]) and results["chosen"] in v2["candidates"]
+    assert [k.split("-")[0] for k in results["per_method"]] == ["hub", "gpa", "maxvar"]
     for row in v2["candidates"].values():
         assert len(row["route"]) == len(row["both"]) == 12
     assert set(results["leave_one_out"]["models"]) <= {"m0", "m1", "m2", "m3"}
@@ -65,9 +66,10 @@ def test_every_candidate_pair_and_model_is_scored(results: dict) -> None:
 
 
 def test_an_exact_shared_space_routes_as_well_as_direct_maps(results: dict) -> None:
+    assert results["per_method"][2] == "maxvar-8"  # View 1 picks the latent width
     row = results["view2"]["candidates"]["maxvar-8"]
     assert abs(row["median_gap"]) < 1.0, row["median_gap"]
-    assert results["view2"]["candidates"]["maxvar-4"]["median_route"] > row["median_route"]  # 4 < 8 latent dims
+    assert results["view1"]["maxvar-4"]["median_route"] > results["view1"]["maxvar-8"]["median_route"] + 5
 
 
 def test_one_space_file_is_smaller_than_the_pair_maps(results: dict) -> None:

@@ -55,7 +55,7 @@ class CanonicalSpace(MapEstimator):
         alpha: float = 1.0,
         normalize: bool = True,
         max_iter: int = 100,
-        tol: float = 1e-10,
+        tol: float = 1e-8,
     ) -> None:
         self.method = method
         self.dim = dim
