@@ -124,3 +124,36 @@ def test_joining_a_member_again_or_through_a_stranger_is_refused(store: Path, tm
     code, _, err = run(capsys, "canon", "join", "--space", space, "--source", store / "m3.parquet",
                        "--via", store / "m2.parquet", "--out", tmp_path / "j.fbcanon")
     assert code == 2 and "not in this canonical space" in err
+
+
+def test_the_readme_workflow_runs_as_written(tmp_path: Path, capsys, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The three commands of the README's canonical section, read from it, on toy sets under the names it uses."""
+    import re
+    import shlex
+
+    text = (Path(__file__).resolve().parents[2] / "README.md").read_text(encoding="utf-8")
+    section = text[text.index("## One space for many models") :]
+    block = re.search(r"```bash\n(.*?)```", section, re.S)
+    assert block is not None
+    commands = [shlex.split(line)[1:] for line in block.group(1).splitlines() if line.startswith("facebridge ")]
+    assert [c[:2] for c in commands] == [["canon", "fit"], ["canon", "join"], ["canon", "search"]]
+    rng = np.random.default_rng(5)
+    centres = rng.standard_normal((40, 8))
+    latent = np.repeat(centres, 4, axis=0) + 0.3 * rng.standard_normal((160, 8))
+    ids = np.array([f"P{p:02d}/P{p:02d}_{i + 1:04d}.jpg" for p in range(40) for i in range(4)], dtype=object)
+    store = tmp_path / "store" / "lfw-yunet"
+    store.mkdir(parents=True)
+    sets = {}
+    for m in ("dlib-resnet29", "edgeface-xs", "mobilefacenet-caffe", "openvino-reid-0095"):
+        x = latent @ rng.standard_normal((8, 64)) + 0.05 * rng.standard_normal((160, 64))
+        sets[m] = EmbeddingSet(ids, x.astype(np.float32), Fingerprint(m))
+        write_parquet(sets[m], store / f"{m}.parquet")
+    write_parquet(sets["dlib-resnet29"].take(np.arange(0, 80, 4)), tmp_path / "old_dlib_gallery.parquet")
+    write_parquet(sets["openvino-reid-0095"].take(np.arange(80, 160, 4)), tmp_path / "new_openvino_gallery.parquet")
+    write_parquet(sets["mobilefacenet-caffe"].take(np.arange(1, 160, 4)), tmp_path / "caffe_probes.parquet")
+    monkeypatch.chdir(tmp_path)
+    for command in commands:
+        code, _, err = run(capsys, *command)
+        assert code == 0, (command, err)
+    hits = pq.read_table(tmp_path / "hits.parquet").to_pydict()
+    assert set(hits["gallery_model"]) == {"dlib-resnet29", "openvino-reid-0095"}
