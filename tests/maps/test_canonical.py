@@ -137,3 +137,15 @@ def test_subset_pair_and_without_equal_statistics_accumulated_afresh() -> None:
     fresh = JointStats.from_arrays({m: x[40:] for m, x in sets.items()})
     assert rest.n == 80
     np.testing.assert_allclose(rest.scatter(), fresh.scatter(), atol=1e-9)
+
+
+def test_spaces_fitted_on_shared_statistics_equal_spaces_fitted_alone() -> None:
+    _, sets = planted()
+    shared = JointStats.from_arrays(sets)
+    for method, dims in (("maxvar", (6, 3)), ("gpa", (6, 3)), ("hub", (None, None))):
+        for dim in dims:
+            reused = CanonicalSpace(method=method, dim=dim).fit_stats(shared)
+            alone = CanonicalSpace(method=method, dim=dim).fit_stats(JointStats.from_arrays(sets))
+            for m in sets:
+                np.testing.assert_allclose(reused.enc_coef_[m], alone.enc_coef_[m], atol=1e-10)
+                np.testing.assert_allclose(reused.dec_coef_[m], alone.dec_coef_[m], atol=1e-10)

@@ -25,19 +25,14 @@ import numpy as np
 import scipy.linalg
 
 from facebridge.errors import InvalidInputError
-from facebridge.maps.stats import psd_eigh
+from facebridge.maps.canonical.stats import JointStats
 
 METHODS = ("hub", "gpa", "maxvar")
 
 
-def _blocks(dims: Sequence[int]) -> list[slice]:
-    o = np.concatenate([[0], np.cumsum(dims)])
-    return [slice(int(o[i]), int(o[i + 1])) for i in range(len(dims))]
-
-
-def pca_basis(c_ii: np.ndarray, d: int) -> np.ndarray:
-    """(d_i, d) the top-``d`` principal axes of a scatter block, zero-padded when ``d`` exceeds its width."""
-    w, v = psd_eigh(c_ii)
+def pca_basis(stats: JointStats, i: int, d: int) -> np.ndarray:
+    """(d_i, d) the top-``d`` principal axes of model ``i``, zero-padded when ``d`` exceeds its width."""
+    w, v = stats.block_eigh(i)
     top = v[:, ::-1][:, : min(d, len(w))]
     return np.hstack([top, np.zeros((len(w), d - top.shape[1]))])
 
@@ -53,30 +48,35 @@ def polar(m: np.ndarray) -> np.ndarray:
     return u @ vt
 
 
-def hub_weights(c: np.ndarray, dims: Sequence[int], d: int, hub: int) -> tuple[np.ndarray, list[np.ndarray | None]]:
-    """Consensus = the hub's top-``d`` principal coordinates; the hub's encoder is that projection."""
-    blocks = _blocks(dims)
-    p = pca_basis(c[blocks[hub], blocks[hub]], d)
+Weights = tuple[np.ndarray, np.ndarray, list[np.ndarray | None]]
+
+
+def hub_weights(stats: JointStats, d: int, hub: int) -> Weights:
+    """Consensus = the hub's top-``d`` principal coordinates; the hub's encoder is that projection.
+
+    Returns the consensus weights ``A`` (D, d), ``C A`` (D, d) (read from the hub's columns only) and the encoders.
+    """
+    c, b = stats.scatter(), stats.block(hub)
+    p = pca_basis(stats, hub, d)
     a = np.zeros((c.shape[0], d))
-    a[blocks[hub]] = p
-    encoders: list[np.ndarray | None] = [None] * len(dims)
+    a[b] = p
+    encoders: list[np.ndarray | None] = [None] * len(stats.dims)
     encoders[hub] = p
-    return a, encoders
+    return a, c[:, b] @ p, encoders
 
 
-def gpa_weights(
-    c: np.ndarray, dims: Sequence[int], d: int, max_iter: int, tol: float
-) -> tuple[np.ndarray, list[np.ndarray | None], int]:
-    """Generalised Procrustes on PCA-reduced models; returns consensus weights, encoders and iterations run.
+def gpa_weights(stats: JointStats, d: int, max_iter: int, tol: float) -> tuple[np.ndarray, np.ndarray, list, int]:
+    """Generalised Procrustes on PCA-reduced models; returns ``A``, ``C A``, the encoders and iterations run.
 
     With ``Z_i = X_i P_i`` and rotations ``R_i``, the mean is ``M = sum_j Z_j R_j / N`` and each update is
     ``R_i = polar(Z_i^T M) = polar(sum_j P_i^T C_ij P_j R_j / N)``: only scatter blocks are read.
     """
-    blocks = _blocks(dims)
-    n_models = len(dims)
-    p = [_unit_variance(pca_basis(c[b, b], d), c[b, b]) for b in blocks]
+    c, n_models = stats.scatter(), len(stats.dims)
+    blocks = [stats.block(i) for i in range(n_models)]
+    p = [_unit_variance(pca_basis(stats, i, d), c[b, b]) for i, b in enumerate(blocks)]
+    cp = np.hstack([c[:, b] @ p[i] for i, b in enumerate(blocks)])  # (D, N d): column block j is C[:, j] P_j
     # The reduced models' joint scatter (N d, N d), block (i, j) = P_i^T C_ij P_j, and the rotations stacked (N d, d)
-    cz = np.block([[p[i].T @ c[blocks[i], blocks[j]] @ p[j] for j in range(n_models)] for i in range(n_models)])
+    cz = np.vstack([p[i].T @ cp[b] for i, b in enumerate(blocks)])
     rot = np.vstack([np.eye(d)] + [polar(cz[i * d : (i + 1) * d, :d]) for i in range(1, n_models)])
     previous, n_iter = None, 0
     while n_iter < max_iter:
@@ -88,18 +88,23 @@ def gpa_weights(
         if previous is not None and abs(spread - previous) <= tol * abs(spread):
             break
         previous = spread
-    rot_i = [rot[i * d : (i + 1) * d] for i in range(n_models)]
-    encoders: list[np.ndarray | None] = [p[i] @ rot_i[i] for i in range(n_models)]
-    a = np.vstack([e / n_models for e in encoders])
-    return a, encoders, n_iter
+    encoders: list[np.ndarray | None] = [p[i] @ rot[i * d : (i + 1) * d] for i in range(n_models)]
+    a = np.vstack(encoders) / n_models
+    return a, cp @ rot / n_models, encoders, n_iter
 
 
-def maxvar_weights(c: np.ndarray, dims: Sequence[int], d: int, alpha: float, n: int) -> np.ndarray:
-    """MAXVAR consensus weights (D, d): ``t = X_c A`` has unit variance per column and uncorrelated columns."""
-    blocks = _blocks(dims)
+def _maxvar_eigen(stats: JointStats, d: int, alpha: float) -> tuple[list[np.ndarray], np.ndarray, np.ndarray]:
+    """Each block's ``(C_ii + alpha I)^-1/2`` and the top-``d`` eigenpairs of ``D^-1/2 C D^-1/2``, largest first;
+    cached on ``stats`` by ``alpha`` so that a smaller ``d`` reuses a larger one's."""
+    key = ("maxvar", alpha)
+    cached = stats.cache.get(key)
+    if cached is not None and cached[1].size >= d:
+        inv_sqrt, lam, vec = cached
+        return inv_sqrt, lam[:d], vec[:, :d]
+    c, blocks = stats.scatter(), [stats.block(i) for i in range(len(stats.dims))]
     inv_sqrt = []
-    for b in blocks:
-        w, v = psd_eigh(c[b, b])
+    for i in range(len(blocks)):
+        w, v = stats.block_eigh(i)
         inv_sqrt.append((v / np.sqrt(w + alpha)) @ v.T)
     # D^-1/2 C D^-1/2 block by block (D is block-diagonal): O(D sum d_i^2) instead of O(D^3)
     cw = np.empty_like(c)
@@ -108,32 +113,40 @@ def maxvar_weights(c: np.ndarray, dims: Sequence[int], d: int, alpha: float, n: 
         for j, bj in enumerate(blocks):
             cw[bi, bj] = left[:, bj] @ inv_sqrt[j]
     size = cw.shape[0]
-    lam, vec = scipy.linalg.eigh(cw, subset_by_index=[size - d, size - 1])
+    lam, vec = scipy.linalg.eigh(cw, subset_by_index=[size - d, size - 1], overwrite_a=True)
     lam, vec = lam[::-1], vec[:, ::-1]
+    stats.cache[key] = (inv_sqrt, lam, vec)
+    return inv_sqrt, lam, vec
+
+
+def maxvar_weights(stats: JointStats, d: int, alpha: float) -> tuple[np.ndarray, np.ndarray]:
+    """MAXVAR consensus weights ``A`` (D, d) and ``C A``: ``t = X_c A`` has unit variance per column and
+    uncorrelated columns."""
+    inv_sqrt, lam, vec = _maxvar_eigen(stats, d, alpha)
     if lam[-1] <= 1e-12 * max(lam[0], 1e-300):
         raise InvalidInputError(f"maxvar: the models share fewer than {d} directions; choose a smaller dim")
-    a = np.vstack([inv_sqrt[i] @ vec[b] for i, b in enumerate(blocks)])
-    return a * np.sqrt(n / lam)
+    blocks = [stats.block(i) for i in range(len(stats.dims))]
+    a = np.vstack([inv_sqrt[i] @ vec[b] for i, b in enumerate(blocks)]) * np.sqrt(stats.n / lam)
+    return a, stats.scatter() @ a
 
 
-def ridge_encoders(
-    c: np.ndarray, a: np.ndarray, dims: Sequence[int], alpha: float, fixed: Sequence[np.ndarray | None]
-) -> list[np.ndarray]:
-    """(d_i, d) each model's encoder: the method's own where it fixes one, else ridge onto the consensus."""
-    ca = c @ a
+def ridge_encoders(stats: JointStats, ca: np.ndarray, alpha: float, fixed: Sequence[np.ndarray | None]) -> list:
+    """(d_i, d) each model's encoder: the method's own where it fixes one, else ridge onto the consensus,
+    ``(C_ii + alpha I)^+ (C A)_i``."""
     out = []
-    for b, own in zip(_blocks(dims), fixed, strict=True):
+    for i, own in enumerate(fixed):
         if own is not None:
             out.append(own)
             continue
-        w, v = psd_eigh(c[b, b])
-        out.append(v @ ((v.T @ ca[b]) / (w + alpha)[:, None]) if alpha > 0 else np.linalg.lstsq(c[b, b], ca[b])[0])
+        w, v = stats.block_eigh(i)
+        scale = w + alpha
+        kept = np.where(scale > 1e-12 * max(float(scale.max()), 0.0), scale, np.inf)
+        out.append(v @ ((v.T @ ca[stats.block(i)]) / kept[:, None]))
     return out
 
 
-def ridge_decoders(c: np.ndarray, a: np.ndarray, dims: Sequence[int], alpha: float) -> list[np.ndarray]:
+def ridge_decoders(stats: JointStats, a: np.ndarray, ca: np.ndarray, alpha: float) -> list[np.ndarray]:
     """(d, d_i) each model's decoder: ridge from the consensus coordinates back to the model's centred rows."""
-    ca = c @ a
     tt = a.T @ ca
     lhs = tt + alpha * np.eye(tt.shape[0])
-    return [np.linalg.lstsq(lhs, ca[b].T, rcond=None)[0] for b in _blocks(dims)]
+    return [np.linalg.lstsq(lhs, ca[stats.block(i)].T, rcond=None)[0] for i in range(len(stats.dims))]

@@ -104,17 +104,17 @@ class CanonicalSpace(MapEstimator):
             )
         if stats.n < 2:
             raise InvalidInputError(f"a canonical space needs at least 2 shared images, got {stats.n}")
-        c, d, alpha = stats.scatter(), p["dim"], p["alpha"]
+        d, alpha = p["dim"], p["alpha"]
         fixed: list[np.ndarray | None] = [None] * len(stats.models)
         self.n_iter_ = 0
         if self.method == "hub":
-            a, fixed = solve.hub_weights(c, stats.dims, d, p["hub"])
+            a, ca, fixed = solve.hub_weights(stats, d, p["hub"])
         elif self.method == "gpa":
-            a, fixed, self.n_iter_ = solve.gpa_weights(c, stats.dims, d, self.max_iter, self.tol)
+            a, ca, fixed, self.n_iter_ = solve.gpa_weights(stats, d, self.max_iter, self.tol)
         else:
-            a = solve.maxvar_weights(c, stats.dims, d, alpha, stats.n)
-        encoders = solve.ridge_encoders(c, a, stats.dims, alpha, fixed)
-        decoders = solve.ridge_decoders(c, a, stats.dims, alpha)
+            a, ca = solve.maxvar_weights(stats, d, alpha)
+        encoders = solve.ridge_encoders(stats, ca, alpha, fixed)
+        decoders = solve.ridge_decoders(stats, a, ca, alpha)
         self.models_ = list(stats.models)
         self.enc_coef_, self.enc_bias_, self.dec_coef_, self.dec_bias_ = {}, {}, {}, {}
         for i, model in enumerate(stats.models):

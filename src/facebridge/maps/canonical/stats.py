@@ -8,13 +8,14 @@ A canonical space needs all N^2 blocks ``X_i^T X_j``; they are the source scatte
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 
 from facebridge.errors import InvalidInputError, MismatchError
 from facebridge.maps._checks import as_matrix
-from facebridge.maps.stats import DEFAULT_CHUNK_ROWS, SufficientStats
+from facebridge.maps.stats import DEFAULT_CHUNK_ROWS, Eigh, SufficientStats, psd_eigh
 from facebridge.vectors import l2_normalize_rows
 
 
@@ -36,6 +37,9 @@ class JointStats:
     dims: tuple[int, ...]
     stats: SufficientStats
     normalize: bool
+    # What fits of several spaces on the same statistics share (the centred scatter, each block's eigendecomposition,
+    # MAXVAR's leading eigenvectors by ridge penalty), computed once; the statistics are never changed in place.
+    cache: dict[Any, Any] = field(default_factory=dict, init=False, repr=False)
 
     @classmethod
     def from_arrays(
@@ -80,8 +84,21 @@ class JointStats:
         return self.stats.mean_x[self.block(i)]
 
     def scatter(self) -> np.ndarray:
-        """(D, D) centred scatter of the concatenated rows: block (i, j) is ``sum (x_i - mu_i)(x_j - mu_j)^T``."""
-        return self.stats.scatter(centered=True).xx
+        """(D, D) centred scatter of the concatenated rows: block (i, j) is ``sum (x_i - mu_i)(x_j - mu_j)^T``
+        (computed once; read-only)."""
+        if "scatter" not in self.cache:
+            c = self.stats.scatter(centered=True).xx
+            c.flags.writeable = False
+            self.cache["scatter"] = c
+        return self.cache["scatter"]
+
+    def block_eigh(self, i: int) -> Eigh:
+        """``psd_eigh`` of model ``i``'s centred scatter block, computed once."""
+        key = ("eigh", i)
+        if key not in self.cache:
+            b = self.block(i)
+            self.cache[key] = psd_eigh(self.scatter()[b, b])
+        return self.cache[key]
 
     def _index(self, models: list[str]) -> np.ndarray:
         missing = [m for m in models if m not in self.models]
