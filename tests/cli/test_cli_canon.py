@@ -104,7 +104,7 @@ def test_a_tampered_space_is_one_line_and_exit_2(store: Path, tmp_path: Path, ca
 @pytest.mark.parametrize(
     ("args", "message"),
     [
-        (("canon", "fit", "--models", "m0", "--out", "x.fbcanon"), "two or more distinct models"),
+        (("canon", "fit", "--models", "m0", "--out", "x.fbcanon"), "2 or more distinct models"),
         (("canon", "fit", "--models", "m0,zz", "--out", "x.fbcanon"), "has no zz.parquet"),
         (("canon", "fit", "--models", "m0,m1", "--dim", 99, "--out", "x.fbcanon"), "dim must be an integer in"),
     ],

@@ -38,7 +38,15 @@ def results() -> dict:
     view2 = synthetic_study(n_people=N_PEOPLE, per_person=PER_PERSON, n_folds=4)[0]
     view1 = synthetic_study(n_people=N_PEOPLE, per_person=PER_PERSON, n_folds=2)[0]
     settings = CanonSettings(dims=(4, 8), alpha=1e-3)
-    return run_canonical_study(sets, view2, view1, settings, say=lambda line: None)
+    saved: list[list[str]] = []
+    out = run_canonical_study(sets, view2, view1, settings, say=lambda line: None,
+                              save=lambda so_far: saved.append(sorted(so_far)))
+    return {**out, "saved": saved}
+
+
+def test_results_are_saved_stage_by_stage(results: dict) -> None:
+    assert [len(keys) for keys in results["saved"]] == [4, 5, 7, 8]
+    assert results["saved"][-1] == sorted(k for k in results if k != "saved")
 
 
 def test_each_fold_is_fitted_only_on_people_outside_it() -> None:

@@ -4,6 +4,7 @@ and run the canonical-space study."""
 
 from __future__ import annotations
 
+import json
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
@@ -34,11 +35,12 @@ SpaceOpt = Annotated[Path, typer.Option("--space", help="Canonical-space file (.
 ForceOpt = Annotated[bool, typer.Option(help="Replace an existing output file.")]
 
 
-def model_list(text: str, store: Path) -> list[str]:
-    """The comma-separated models of ``--models``, each with a ``<model>.parquet`` in ``store``."""
+def model_list(text: str, store: Path, least: int = 2) -> list[str]:
+    """The comma-separated models of ``--models`` (at least ``least``), each with a ``<model>.parquet`` in
+    ``store``."""
     names = [n.strip() for n in text.split(",") if n.strip()]
-    if len(names) < 2 or len(set(names)) != len(names):
-        raise InvalidInputError(f"--models: give two or more distinct models, got {text!r}")
+    if len(names) < least or len(set(names)) != len(names):
+        raise InvalidInputError(f"give {least} or more distinct models, got {text!r}")
     missing = [n for n in names if not (store / f"{n}.parquet").is_file()]
     if missing:
         raise InvalidInputError(f"--store {store} has no {', '.join(f'{n}.parquet' for n in missing)}")
@@ -171,6 +173,8 @@ def canon_study(
     dims: Annotated[str, typer.Option(help="Canonical widths tried for gpa and maxvar.")] = "128,256,512",
     alpha: Annotated[float, typer.Option(min=0, help="Ridge penalty of every encoder and decoder.")] = 1.0,
     seed: Annotated[int, typer.Option(help="Seed of the mixed gallery's enrolment and split.")] = 0,
+    hubs: Annotated[str | None, typer.Option(help="Hub models tried [default: every model].")] = None,
+    loo_models: Annotated[str | None, typer.Option(help="Models left out one by one [default: every model].")] = None,
 ) -> None:
     """The canonical-space study: candidates chosen on LFW View 1, every penalty, join and mixed gallery on View 2."""
     from facebridge.embeddings import read_embeddings
@@ -180,16 +184,27 @@ def canon_study(
     from facebridge.paths import default_data_dir
     from facebridge.protocols import parse_lfw_pairs
     from facebridge.reports.canonical import write_canonical_report
+    from facebridge.storage import atomic_write
 
     names = model_list(models, store)
     chosen = tuple(m.strip() for m in methods.split(",") if m.strip())
     unknown = [m for m in chosen if m not in METHODS]
     if unknown or not chosen:
         raise InvalidInputError(f"--methods: choose among {', '.join(METHODS)}, got {methods!r}")
-    settings = CanonSettings(methods=chosen, dims=_ints(dims, "--dims"), alpha=alpha, seed=seed)
+    settings = CanonSettings(
+        methods=chosen, dims=_ints(dims, "--dims"), alpha=alpha, seed=seed,
+        hubs=tuple(model_list(hubs, store, least=1)) if hubs else None,
+        loo_models=tuple(model_list(loo_models, store, least=1)) if loo_models else None,
+    )  # fmt: skip
     lfw = default_data_dir(data) / "lfw"
     view2, view1 = parse_lfw_pairs(lfw / "pairs.txt"), read_view1(lfw)
     sets = {n: read_embeddings(store / f"{n}.parquet") for n in names}
-    results = run_canonical_study(sets, view2, view1, settings, say=lambda line: console.print(line, highlight=False))
+    partial = out / "canonical.partial.json"
+    out.mkdir(parents=True, exist_ok=True)
+    results = run_canonical_study(
+        sets, view2, view1, settings, say=lambda line: console.print(line, highlight=False),
+        save=lambda so_far: atomic_write(partial, lambda tmp: tmp.write_text(json.dumps(so_far, indent=1))),
+    )  # fmt: skip
     js, md = write_canonical_report(results, out)
+    partial.unlink(missing_ok=True)
     console.print(f"wrote {js} and {md}", highlight=False)

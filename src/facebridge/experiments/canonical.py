@@ -48,7 +48,8 @@ class Candidate:
 class CanonSettings:
     """The study's grid: ``dims`` for gpa and maxvar, every model (or ``hubs``) as a hub, one ridge ``alpha``; View 2
     scores the best of each method on View 1 (with every (method, dim) on View 1 reported); identification
-    splits people into ``id_splits`` halves (each searched with a space fitted without them), seeded by ``seed``."""
+    splits people into ``id_splits`` halves (each searched with a space fitted without them), seeded by ``seed``;
+    leave-one-out leaves out each model (or each of ``loo_models``)."""
 
     methods: tuple[str, ...] = ("hub", "gpa", "maxvar")
     dims: tuple[int, ...] = (128, 256, 512)
@@ -56,6 +57,7 @@ class CanonSettings:
     id_splits: int = 2
     seed: int = 0
     hubs: tuple[str, ...] | None = None
+    loo_models: tuple[str, ...] | None = None
 
     def candidates(self, models: Sequence[str]) -> list[Candidate]:
         """Every (method, dim), and every model (or each of ``hubs``) as a hub."""

@@ -6,7 +6,7 @@ from __future__ import annotations
 import statistics
 import tempfile
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import asdict
 from pathlib import Path
 from typing import Any
@@ -92,7 +92,7 @@ def leave_one_out(
     """Each model left out of the fold's space and joined with one ridge map through the first other model (on the
     fold's training images): its 2(N-1) route penalties against those of the space it was fitted into (``full``)."""
     out: dict[str, Any] = {}
-    for model in data.models:
+    for model in settings.loo_models or data.models:
         others = [m for m in data.models if m != model]
         if cand.method == "hub" and cand.hub == model:
             continue  # the space is the hub's: it cannot join its own space
@@ -128,37 +128,49 @@ def file_sizes(total: JointStats, cand: Candidate, settings: CanonSettings, prin
 
 
 def run_canonical_study(
-    sets: Mapping[str, EmbeddingSet], view2: PairList, view1: PairList, settings: CanonSettings, say: Say = print
+    sets: Mapping[str, EmbeddingSet],
+    view2: PairList,
+    view1: PairList,
+    settings: CanonSettings,
+    say: Say = print,
+    save: Callable[[dict[str, Any]], None] | None = None,
 ) -> dict[str, Any]:
-    """Choose (method, dim) on View 1, then every candidate, the mixed gallery and leave-one-out on View 2."""
+    """Choose (method, dim) on View 1, then score each method's best on View 2, the mixed gallery, the file sizes
+    and leave-one-out (cheapest first); ``save`` gets the results so far after each stage."""
     started = time.perf_counter()
+    out: dict[str, Any] = {"meta": {
+        "facebridge_version": facebridge.__version__, "settings": asdict(settings), "models": list(sets),
+        "chosen_on": "LFW View 1 (pairsDevTrain / pairsDevTest as two people-disjoint folds): lowest median route "
+                     "penalty", "families": FAMILY,
+    }}  # fmt: skip
+
+    def stage(**parts: Any) -> None:
+        out.update(parts)
+        out["meta"]["duration_s"] = round(time.perf_counter() - started, 1)
+        if save is not None:
+            save(out)
+
     d1 = study_data(sets, view1)
-    total1 = all_stats(d1)
     candidates = settings.candidates(d1.models)
     say(f"View 1: {len(candidates)} candidates on {d1.n} images")
-    v1 = evaluate(d1, fold_stats(d1, total1), candidates, settings.alpha, say, compare=False)
+    v1 = evaluate(d1, fold_stats(d1, all_stats(d1)), candidates, settings.alpha, say, compare=False)
     chosen = choose(v1)
     per_method = [choose(v1, m) for m in settings.methods]
     by_key = {c.key: c for c in candidates}
     say(f"chosen on View 1: {chosen}; each method's best: {', '.join(per_method)}")
+    view1_summary = {k: {f: r[f] for f in ("median_route", "median_both")} for k, r in v1["candidates"].items()}
+    stage(chosen=chosen, per_method=per_method, view1=view1_summary)
     data = study_data(sets, view2)
+    out["meta"]["n_images"] = data.n
     total = all_stats(data)
     stats = fold_stats(data, total)
     v2 = evaluate(data, stats, [by_key[k] for k in per_method], settings.alpha, say)
+    stage(view2=v2)
     cand = by_key[chosen]
-    loo = leave_one_out(data, stats, cand, settings, v2["candidates"][chosen]["route"], v2["native"], say)
     mixed = mixed_gallery(data, total, cand, settings)
     best = mixed["rank1_single"][mixed["best_single"]]
     say(f"mixed gallery: rank-1 {mixed['rank1_mixed']:.2f} against the best single-model gallery's {best:.2f}")
-    sizes = file_sizes(total, cand, settings, {m: es.fingerprint for m, es in sets.items()})
-    view1_summary = {k: {f: r[f] for f in ("median_route", "median_both")} for k, r in v1["candidates"].items()}
-    return {
-        "meta": {
-            "facebridge_version": facebridge.__version__, "settings": asdict(settings), "models": list(data.models),
-            "chosen_on": "LFW View 1 (pairsDevTrain / pairsDevTest as two people-disjoint folds): lowest median "
-                         "route penalty", "families": FAMILY, "n_images": data.n,
-            "duration_s": round(time.perf_counter() - started, 1),
-        },
-        "chosen": chosen, "per_method": per_method, "view1": view1_summary, "view2": v2, "leave_one_out": loo,
-        "mixed_gallery": mixed, "sizes": sizes,
-    }  # fmt: skip
+    stage(mixed_gallery=mixed, sizes=file_sizes(total, cand, settings, {m: es.fingerprint for m, es in sets.items()}))
+    full = v2["candidates"][chosen]["route"]
+    stage(leave_one_out=leave_one_out(data, stats, cand, settings, full, v2["native"], say))
+    return out
