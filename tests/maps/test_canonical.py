@@ -29,10 +29,10 @@ def subspace_fit(t: np.ndarray, latent: np.ndarray) -> float:
     return 1 - float(((lc - tc @ coef) ** 2).sum() / (lc**2).sum())
 
 
-@pytest.mark.parametrize("method", CANON_METHODS)
-def test_every_method_recovers_the_latent_space_up_to_rotation(method: str) -> None:
+@pytest.mark.parametrize(("method", "pca"), [(m, None) for m in CANON_METHODS] + [("maxvar", LATENT)])
+def test_every_method_recovers_the_latent_space_up_to_rotation(method: str, pca: int | None) -> None:
     latent, sets = planted()
-    space = CanonicalSpace(method=method, dim=LATENT, alpha=1e-6, normalize=False).fit(sets)
+    space = CanonicalSpace(method=method, dim=LATENT, alpha=1e-6, pca=pca, normalize=False).fit(sets)
     encoded = {m: space.encode(x, m) for m, x in sets.items()}
     for m, t in encoded.items():
         assert subspace_fit(t, latent) > 0.999, m
@@ -102,6 +102,8 @@ def test_join_leaves_every_member_bit_identical_and_lands_the_newcomer_in_the_sp
         ({"method": "hub", "dim": 9}, "dim must be an integer"),
         ({"method": "hub", "hub": "nope"}, "hub 'nope' is not among"),
         ({"alpha": -1}, "alpha"),
+        ({"pca": 0}, "pca must be"),
+        ({"pca": 1, "dim": 5}, r"dim must be an integer in \[1, 4\]"),
     ],
 )
 def test_bad_parameters_are_refused_with_their_name(params: dict, message: str) -> None:

@@ -56,6 +56,7 @@ def canon_fit(
     method: Annotated[CanonMethod, typer.Option(help="How the space is learnt.")] = CanonMethod("maxvar"),
     hub: Annotated[str | None, typer.Option(help="The hub model (method hub) [default: the first].")] = None,
     alpha: Annotated[float, typer.Option(min=0, help="Ridge penalty of every encoder and decoder.")] = 1.0,
+    pca: Annotated[int, typer.Option(min=0, help="maxvar on each model's top PCA axes (0: all).")] = 0,
     force: ForceOpt = False,
 ) -> None:
     """Fit a canonical space on every image all the models embedded."""
@@ -65,7 +66,7 @@ def canon_fit(
 
     out = output_path(out, CANON_SUFFIX, force=force)
     names = model_list(models, store)
-    space = CanonicalSpace(method=method.value, dim=dim, hub=hub, alpha=alpha)
+    space = CanonicalSpace(method=method.value, dim=dim, hub=hub, alpha=alpha, pca=pca or None)
     canon = fit_space({n: read_embeddings(store / f"{n}.parquet") for n in names}, space, out, store.name)
     console.print(
         f"fitted {method.value} canonical space ({canon.space.dim_}-d) of {', '.join(names)} on "
@@ -173,6 +174,7 @@ def canon_study(
     dims: Annotated[str, typer.Option(help="Canonical widths tried for gpa and maxvar.")] = "128,256,512",
     alpha: Annotated[float, typer.Option(min=0, help="Ridge penalty of every encoder and decoder.")] = 1.0,
     seed: Annotated[int, typer.Option(help="Seed of the mixed gallery's enrolment and split.")] = 0,
+    pca: Annotated[int, typer.Option(min=0, help="maxvar on each model's top PCA axes (0: all).")] = 256,
     hubs: Annotated[str | None, typer.Option(help="Hub models tried [default: every model].")] = None,
     loo_models: Annotated[str | None, typer.Option(help="Models left out one by one [default: every model].")] = None,
 ) -> None:
@@ -192,7 +194,7 @@ def canon_study(
     if unknown or not chosen:
         raise InvalidInputError(f"--methods: choose among {', '.join(METHODS)}, got {methods!r}")
     settings = CanonSettings(
-        methods=chosen, dims=_ints(dims, "--dims"), alpha=alpha, seed=seed,
+        methods=chosen, dims=_ints(dims, "--dims"), alpha=alpha, seed=seed, pca=pca or None,
         hubs=tuple(model_list(hubs, store, least=1)) if hubs else None,
         loo_models=tuple(model_list(loo_models, store, least=1)) if loo_models else None,
     )  # fmt: skip

@@ -40,20 +40,24 @@ class Candidate:
     def key(self) -> str:
         return "-".join(str(p) for p in (self.method, self.hub, self.dim) if p is not None)
 
-    def make(self, alpha: float) -> CanonicalSpace:
-        return CanonicalSpace(method=self.method, dim=self.dim, hub=self.hub, alpha=alpha)
+    def make(self, alpha: float, pca: int | None = None) -> CanonicalSpace:
+        """The space, ``pca`` applying to maxvar only."""
+        return CanonicalSpace(
+            method=self.method, dim=self.dim, hub=self.hub, alpha=alpha, pca=pca if self.method == "maxvar" else None
+        )
 
 
 @dataclass(frozen=True)
 class CanonSettings:
-    """The study's grid: ``dims`` for gpa and maxvar, every model (or ``hubs``) as a hub, one ridge ``alpha``; View 2
-    scores the best of each method on View 1 (with every (method, dim) on View 1 reported); identification
-    splits people into ``id_splits`` halves (each searched with a space fitted without them), seeded by ``seed``;
-    leave-one-out leaves out each model (or each of ``loo_models``)."""
+    """The study's grid: ``dims`` for gpa and maxvar, every model (or ``hubs``) as a hub, one ridge ``alpha``,
+    maxvar on each model's top-``pca`` principal axes; View 2 scores the best of each method on View 1 (every
+    (method, dim) on View 1 reported); identification splits people into ``id_splits`` halves (each searched with a
+    space fitted without them), seeded by ``seed``; leave-one-out leaves out each model (or each of ``loo_models``)."""
 
     methods: tuple[str, ...] = ("hub", "gpa", "maxvar")
     dims: tuple[int, ...] = (128, 256, 512)
     alpha: float = 1.0
+    pca: int | None = 256
     id_splits: int = 2
     seed: int = 0
     hubs: tuple[str, ...] | None = None
@@ -179,8 +183,8 @@ def summary(route: dict[str, float], direct: dict[str, float] | None) -> dict[st
 
 
 def evaluate(
-    data: StudyData, stats: dict[int, JointStats], candidates: Sequence[Candidate], alpha: float, say: Say,
-    compare: bool = True,
+    data: StudyData, stats: dict[int, JointStats], candidates: Sequence[Candidate], settings: CanonSettings,
+    say: Say, compare: bool = True,
 ) -> dict[str, Any]:
     """Route and both-mode penalties of every candidate, against the direct maps of its family (``compare``)."""
     nat = native(data)
@@ -188,7 +192,7 @@ def evaluate(
     direct = {f: penalties(nat, acc) for f, acc in direct_accuracy(data, stats, families).items()}
     out: dict[str, Any] = {"native": nat, "direct": direct, "candidates": {}}
     for cand in candidates:
-        spaces = {k: cand.make(alpha).fit_stats(stats[k]) for k in data.fold_ids}
+        spaces = {k: cand.make(settings.alpha, settings.pca).fit_stats(stats[k]) for k in data.fold_ids}
         route = penalties(nat, _score_routes(data, spaces, lambda s, a, b: s.route(a, b).transform,
                                              _pairs(data.models)))
         both = penalties(nat, _score_both(data, spaces, _pairs(data.models)))

@@ -61,7 +61,7 @@ def mixed_gallery(
         second = np.array([rows_of[p][1] for p in members])
         held = np.zeros(data.n, dtype=bool)
         held[[r for p in members for r in rows_of[p]]] = True
-        space = cand.make(settings.alpha).fit_stats(
+        space = cand.make(settings.alpha, settings.pca).fit_stats(
             total.without(JointStats.from_arrays({m: v[held] for m, v in data.vectors.items()}))
         )
         picks = np.flatnonzero(split == g)
@@ -99,7 +99,7 @@ def leave_one_out(
         via = others[0]
         spaces = {}
         for k in data.fold_ids:
-            space = cand.make(settings.alpha).fit_stats(stats[k].subset(others))
+            space = cand.make(settings.alpha, settings.pca).fit_stats(stats[k].subset(others))
             train = data.allowed(frozenset({k}))
             spaces[k] = space.join(model, data.vectors[model][train], via, data.vectors[via][train])
         pairs = [(model, b) for b in others] + [(a, model) for a in others]
@@ -114,7 +114,7 @@ def leave_one_out(
 def file_sizes(total: JointStats, cand: Candidate, settings: CanonSettings, prints: Mapping[str, Fingerprint]) -> dict:
     """Bytes of one ``.fbcanon`` of every model against the N(N-1) direct ridge ``.fbmap`` files, both written."""
     with tempfile.TemporaryDirectory() as tmp:
-        space = cand.make(settings.alpha).fit_stats(total)
+        space = cand.make(settings.alpha, settings.pca).fit_stats(total)
         canon = save_space(space, Path(tmp) / "space.fbcanon", members=prints).stat().st_size
         maps = 0
         for a in total.models:
@@ -153,7 +153,7 @@ def run_canonical_study(
     d1 = study_data(sets, view1)
     candidates = settings.candidates(d1.models)
     say(f"View 1: {len(candidates)} candidates on {d1.n} images")
-    v1 = evaluate(d1, fold_stats(d1, all_stats(d1)), candidates, settings.alpha, say, compare=False)
+    v1 = evaluate(d1, fold_stats(d1, all_stats(d1)), candidates, settings, say, compare=False)
     chosen = choose(v1)
     per_method = [choose(v1, m) for m in settings.methods]
     by_key = {c.key: c for c in candidates}
@@ -164,7 +164,7 @@ def run_canonical_study(
     out["meta"]["n_images"] = data.n
     total = all_stats(data)
     stats = fold_stats(data, total)
-    v2 = evaluate(data, stats, [by_key[k] for k in per_method], settings.alpha, say)
+    v2 = evaluate(data, stats, [by_key[k] for k in per_method], settings, say)
     stage(view2=v2)
     cand = by_key[chosen]
     mixed = mixed_gallery(data, total, cand, settings)

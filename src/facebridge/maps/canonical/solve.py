@@ -93,40 +93,44 @@ def gpa_weights(stats: JointStats, d: int, max_iter: int, tol: float) -> tuple[n
     return a, cp @ rot / n_models, encoders, n_iter
 
 
-def _maxvar_eigen(stats: JointStats, d: int, alpha: float) -> tuple[list[np.ndarray], np.ndarray, np.ndarray]:
-    """Each block's ``(C_ii + alpha I)^-1/2`` and the top-``d`` eigenpairs of ``D^-1/2 C D^-1/2``, largest first;
-    cached on ``stats`` by ``alpha`` so that a smaller ``d`` reuses a larger one's."""
-    key = ("maxvar", alpha)
+def _maxvar_eigen(
+    stats: JointStats, d: int, alpha: float, pca: int | None
+) -> tuple[list[np.ndarray], np.ndarray, np.ndarray]:
+    """Each model's whitening ``B_i = V_i (W_i + alpha I)^-1/2`` on its top-``pca`` principal axes (all of them for
+    None), and the top-``d`` eigenpairs of ``B^T C B``, largest first; cached on ``stats`` by ``(alpha, pca)`` so
+    that a smaller ``d`` reuses a larger one's. With every axis, ``B^T C B`` is ``D^-1/2 C D^-1/2`` in each block's
+    eigenbasis: the same eigenvalues, and the same weights ``A = B vec``."""
+    key = ("maxvar", alpha, pca)
     cached = stats.cache.get(key)
     if cached is not None and cached[1].size >= d:
-        inv_sqrt, lam, vec = cached
-        return inv_sqrt, lam[:d], vec[:, :d]
+        whiten, lam, vec = cached
+        return whiten, lam[:d], vec[:, :d]
     c, blocks = stats.scatter(), [stats.block(i) for i in range(len(stats.dims))]
-    inv_sqrt = []
+    whiten = []
     for i in range(len(blocks)):
         w, v = stats.block_eigh(i)
-        inv_sqrt.append((v / np.sqrt(w + alpha)) @ v.T)
-    # D^-1/2 C D^-1/2 block by block (D is block-diagonal): O(D sum d_i^2) instead of O(D^3)
-    cw = np.empty_like(c)
-    for i, bi in enumerate(blocks):
-        left = inv_sqrt[i] @ c[bi]
-        for j, bj in enumerate(blocks):
-            cw[bi, bj] = left[:, bj] @ inv_sqrt[j]
+        keep = len(w) if pca is None else min(pca, len(w))
+        whiten.append(v[:, -keep:] / np.sqrt(w[-keep:] + alpha))
+    # B^T C B block by block (B is block-diagonal): C is read once per block column
+    cb = np.hstack([c[:, b] @ whiten[j] for j, b in enumerate(blocks)])
+    cw = np.vstack([whiten[i].T @ cb[b] for i, b in enumerate(blocks)])
     size = cw.shape[0]
+    if d > size:
+        raise InvalidInputError(f"maxvar: dim {d} exceeds the {size} axes kept (pca={pca}); choose a smaller dim")
     lam, vec = scipy.linalg.eigh(cw, subset_by_index=[size - d, size - 1], overwrite_a=True)
     lam, vec = lam[::-1], vec[:, ::-1]
-    stats.cache[key] = (inv_sqrt, lam, vec)
-    return inv_sqrt, lam, vec
+    stats.cache[key] = (whiten, lam, vec)
+    return whiten, lam, vec
 
 
-def maxvar_weights(stats: JointStats, d: int, alpha: float) -> tuple[np.ndarray, np.ndarray]:
+def maxvar_weights(stats: JointStats, d: int, alpha: float, pca: int | None = None) -> tuple[np.ndarray, np.ndarray]:
     """MAXVAR consensus weights ``A`` (D, d) and ``C A``: ``t = X_c A`` has unit variance per column and
     uncorrelated columns."""
-    inv_sqrt, lam, vec = _maxvar_eigen(stats, d, alpha)
+    whiten, lam, vec = _maxvar_eigen(stats, d, alpha, pca)
     if lam[-1] <= 1e-12 * max(lam[0], 1e-300):
         raise InvalidInputError(f"maxvar: the models share fewer than {d} directions; choose a smaller dim")
-    blocks = [stats.block(i) for i in range(len(stats.dims))]
-    a = np.vstack([inv_sqrt[i] @ vec[b] for i, b in enumerate(blocks)]) * np.sqrt(stats.n / lam)
+    offsets = np.concatenate([[0], np.cumsum([b.shape[1] for b in whiten])])
+    a = np.vstack([b @ vec[offsets[i] : offsets[i + 1]] for i, b in enumerate(whiten)]) * np.sqrt(stats.n / lam)
     return a, stats.scatter() @ a
 
 

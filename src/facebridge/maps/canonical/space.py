@@ -34,6 +34,8 @@ class CanonicalSpace(MapEstimator):
     hub : the hub model's name (hub only); None: the first model.
     alpha : ridge penalty >= 0 on every ridge encoder and decoder (and MAXVAR's within-model scatter), on sums over
         the fitted rows, as ``RidgeMap``'s.
+    pca : maxvar only: keep each model's top-``pca`` principal axes (None: all); regularises the shared directions
+        and makes the eigenproblem ``sum min(d_i, pca)`` wide instead of ``sum d_i``.
     normalize : L2-normalise each model's rows before fitting and encoding (decoders output unnormalised rows).
     max_iter, tol : GPA's iterations and relative change of the mean's spread at which it stops.
 
@@ -53,6 +55,7 @@ class CanonicalSpace(MapEstimator):
         dim: int | None = None,
         hub: str | None = None,
         alpha: float = 1.0,
+        pca: int | None = None,
         normalize: bool = True,
         max_iter: int = 100,
         tol: float = 1e-8,
@@ -61,6 +64,7 @@ class CanonicalSpace(MapEstimator):
         self.dim = dim
         self.hub = hub
         self.alpha = alpha
+        self.pca = pca
         self.normalize = normalize
         self.max_iter = max_iter
         self.tol = tol
@@ -75,10 +79,14 @@ class CanonicalSpace(MapEstimator):
         if self.method == "hub" and hub not in models:
             raise InvalidInputError(f"{owner}: hub {hub!r} is not among the models {', '.join(models)}")
         widest = dims[models.index(hub)] if self.method == "hub" else sum(dims)
+        if self.method == "maxvar" and isinstance(self.pca, int) and self.pca >= 1:
+            widest = sum(min(d, self.pca) for d in dims)
         default = dims[models.index(hub)] if self.method == "hub" else min(dims)
         dim = default if self.dim is None else self.dim
         if isinstance(dim, bool) or not isinstance(dim, int | np.integer) or not 1 <= dim <= widest:
             raise InvalidInputError(f"{owner}: dim must be an integer in [1, {widest}] for {self.method}, got {dim!r}")
+        if self.pca is not None and (isinstance(self.pca, bool) or not isinstance(self.pca, int) or self.pca < 1):
+            raise InvalidInputError(f"{owner}: pca must be an integer >= 1 or None, got {self.pca!r}")
         if isinstance(self.max_iter, bool) or not isinstance(self.max_iter, int) or self.max_iter < 1:
             raise InvalidInputError(f"{owner}: max_iter must be an integer >= 1, got {self.max_iter!r}")
         return {
@@ -112,7 +120,7 @@ class CanonicalSpace(MapEstimator):
         elif self.method == "gpa":
             a, ca, fixed, self.n_iter_ = solve.gpa_weights(stats, d, self.max_iter, self.tol)
         else:
-            a, ca = solve.maxvar_weights(stats, d, alpha)
+            a, ca = solve.maxvar_weights(stats, d, alpha, self.pca)
         encoders = solve.ridge_encoders(stats, ca, alpha, fixed)
         decoders = solve.ridge_decoders(stats, a, ca, alpha)
         self.models_ = list(stats.models)
