@@ -58,7 +58,7 @@ class CanonicalSpace(MapEstimator):
         pca: int | None = None,
         normalize: bool = True,
         max_iter: int = 100,
-        tol: float = 1e-8,
+        tol: float = 1e-6,
     ) -> None:
         self.method = method
         self.dim = dim
