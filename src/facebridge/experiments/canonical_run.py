@@ -29,7 +29,7 @@ from facebridge.experiments.canonical import (
 )
 from facebridge.experiments.data import StudyData, study_data
 from facebridge.maps import RidgeMap, save_map
-from facebridge.maps.canonical import JointStats, save_space
+from facebridge.maps.canonical import CanonicalSpace, JointStats, save_space
 from facebridge.protocols import PairList, person_of
 from facebridge.vectors import unit_rows
 
@@ -38,6 +38,18 @@ def _rank1(gallery: np.ndarray, probes: np.ndarray) -> float:
     """Percent of probes (row i: person i) whose nearest gallery row by cosine is row i."""
     sims = unit_rows(probes) @ unit_rows(gallery).T
     return 100 * float(np.mean(np.argmax(sims, axis=1) == np.arange(len(probes))))
+
+
+def _encode_by_model(
+    space: CanonicalSpace, data: StudyData, models: list[str], which: np.ndarray, rows: np.ndarray
+) -> np.ndarray:
+    """(len(rows), d) canonical coordinates of each row ``rows[i]`` as embedded by model ``models[which[i]]``."""
+    out = np.empty((len(rows), space.dim_))
+    for j, m in enumerate(models):
+        mine = which == j
+        if mine.any():
+            out[mine] = space.encode(data.vectors[m][rows[mine]], m)
+    return out
 
 
 def mixed_gallery(
@@ -65,10 +77,8 @@ def mixed_gallery(
             total.without(JointStats.from_arrays({m: v[held] for m, v in data.vectors.items()}))
         )
         picks = np.flatnonzero(split == g)
-        gallery = np.vstack([space.encode(data.vectors[models[enrol[i]]][[r]], models[enrol[i]])
-                             for i, r in zip(picks, first, strict=True)])
-        probes = np.vstack([space.encode(data.vectors[models[probe[i]]][[r]], models[probe[i]])
-                            for i, r in zip(picks, second, strict=True)])
+        gallery = _encode_by_model(space, data, models, enrol[picks], first)
+        probes = _encode_by_model(space, data, models, probe[picks], second)
         mixed.append((_rank1(gallery, probes), len(members)))
         for m in models:
             native[m].append((_rank1(data.vectors[m][first], data.vectors[m][second]), len(members)))
