@@ -105,6 +105,12 @@ def native(data: StudyData) -> dict[str, float]:
     return out
 
 
+def through(space: CanonicalSpace, source: str, target: str) -> Callable[[np.ndarray], np.ndarray]:
+    """Rows of ``source`` -> canonical -> ``target``: ``space.route(source, target)`` applied as its two maps (the
+    same numbers, without multiplying the (d_source, d) and (d, d_target) matrices for every pair)."""
+    return lambda x: space.decode(space.encode(x, source), target)
+
+
 def _score_routes(
     data: StudyData, fits: dict[int, Any], route: Callable[[Any, str, str], Callable[[np.ndarray], np.ndarray]],
     pairs: Sequence[tuple[str, str]],
@@ -193,8 +199,7 @@ def evaluate(
     out: dict[str, Any] = {"native": nat, "direct": direct, "candidates": {}}
     for cand in candidates:
         spaces = {k: cand.make(settings.alpha, settings.pca).fit_stats(stats[k]) for k in data.fold_ids}
-        route = penalties(nat, _score_routes(data, spaces, lambda s, a, b: s.route(a, b).transform,
-                                             _pairs(data.models)))
+        route = penalties(nat, _score_routes(data, spaces, through, _pairs(data.models)))
         both = penalties(nat, _score_both(data, spaces, _pairs(data.models)))
         family = FAMILY[cand.method]
         row = {**asdict(cand), "family": family, "route": route, "both": both,

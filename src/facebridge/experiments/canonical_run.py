@@ -26,6 +26,7 @@ from facebridge.experiments.canonical import (
     evaluate,
     fold_stats,
     penalties,
+    through,
 )
 from facebridge.experiments.data import StudyData, study_data
 from facebridge.maps import RidgeMap, save_map
@@ -113,7 +114,7 @@ def leave_one_out(
             train = data.allowed(frozenset({k}))
             spaces[k] = space.join(model, data.vectors[model][train], via, data.vectors[via][train])
         pairs = [(model, b) for b in others] + [(a, model) for a in others]
-        joined = penalties(nat, _score_routes(data, spaces, lambda s, a, b: s.route(a, b).transform, pairs))
+        joined = penalties(nat, _score_routes(data, spaces, through, pairs))
         gaps = {p: joined[p] - full[p] for p in joined}
         out[model] = {"via": via, "route": joined, "median_gap": statistics.median(gaps.values())}
         say(f"leave-one-out {model} (joined via {via}): median gap {out[model]['median_gap']:.2f}")
