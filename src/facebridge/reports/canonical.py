@@ -83,6 +83,13 @@ def canonical_blocks(results: dict[str, Any]) -> list[Block]:
         ),
         Paragraph(f"Run time {meta['duration_s']:.0f} s (facebridge {meta['facebridge_version']})."),
     ]
+    snapshot = meta.get("snapshot")
+    if snapshot:
+        blocks.insert(1, Paragraph(
+            f"**Preliminary**: run on the {snapshot['images_shared']} images every model had embedded when it started, "
+            f"with only the pairs whose two images were among them ({snapshot['view2_pairs']} of View 2's 6,000, "
+            f"{snapshot['view1_pairs']} of View 1's 3,200)."
+        ))  # fmt: skip
     return blocks
 
 
