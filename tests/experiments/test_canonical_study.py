@@ -93,6 +93,7 @@ def test_report_states_each_goal(results: dict, tmp_path: Path) -> None:
 
 
 def test_a_snapshot_run_says_so(results: dict, tmp_path: Path) -> None:
-    snap = {**results, "meta": {**results["meta"], "snapshot": {"images_shared": 9, "view2_pairs": 8, "view1_pairs": 7}}}
+    snapshot = {"images_shared": 9, "view2_pairs": 8, "view1_pairs": 7}
+    snap = {**results, "meta": {**results["meta"], "snapshot": snapshot}}
     _, md = write_canonical_report(snap, tmp_path)
     assert "**Preliminary**: run on the 9 images" in md.read_text()
