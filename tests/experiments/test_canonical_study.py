@@ -71,6 +71,7 @@ def test_every_candidate_pair_and_model_is_scored(results: dict) -> None:
     assert all(len(r["route"]) == 6 for r in results["leave_one_out"]["models"].values())
     mixed = results["mixed_gallery"]
     assert mixed["people"] == N_PEOPLE and 0 <= mixed["rank1_mixed"] <= 100
+    assert 0 <= mixed["rank1_mixed_pairwise"] <= 100
 
 
 def test_an_exact_shared_space_routes_as_well_as_direct_maps(results: dict) -> None:
