@@ -82,7 +82,7 @@ def test_join_leaves_every_member_bit_identical_and_lands_the_newcomer_in_the_sp
     founders = {m: x for m, x in sets.items() if m != "m4"}
     space = CanonicalSpace(method="maxvar", dim=LATENT, alpha=1e-6, normalize=False).fit(founders)
     before = {k: {m: a.copy() for m, a in getattr(space, k).items()} for k in ("enc_coef_", "enc_bias_", "dec_coef_")}
-    space.join("m4", sets["m4"][:400], "m1", sets["m1"][:400])
+    space.join("m4", sets["m4"][:400], {"m1": sets["m1"][:400]})
     for k, arrays in before.items():
         for m, arr in arrays.items():
             assert np.array_equal(getattr(space, k)[m], arr), (k, m)
@@ -91,7 +91,7 @@ def test_join_leaves_every_member_bit_identical_and_lands_the_newcomer_in_the_sp
     t_new, t_old = space.encode(sets["m4"][held_out], "m4"), space.encode(sets["m0"][held_out], "m0")
     assert np.abs(t_new - t_old).max() < 0.1 * np.abs(t_old).max()
     with pytest.raises(InvalidInputError, match="already a member"):
-        space.join("m4", sets["m4"], "m1", sets["m1"])
+        space.join("m4", sets["m4"], {"m1": sets["m1"]})
 
 
 @pytest.mark.parametrize(
@@ -151,3 +151,17 @@ def test_spaces_fitted_on_shared_statistics_equal_spaces_fitted_alone() -> None:
             for m in sets:
                 np.testing.assert_allclose(reused.enc_coef_[m], alone.enc_coef_[m], atol=1e-10)
                 np.testing.assert_allclose(reused.dec_coef_[m], alone.dec_coef_[m], atol=1e-10)
+
+
+def test_joining_through_several_members_targets_their_mean_coordinates() -> None:
+    _, sets = planted(widths=(8, 10, 12, 7, 9), noise=0.05)
+    founders = {m: x for m, x in sets.items() if m != "m4"}
+    one = CanonicalSpace(method="maxvar", dim=LATENT, normalize=False).fit(founders)
+    many = CanonicalSpace(method="maxvar", dim=LATENT, normalize=False).fit(founders)
+    one.join("m4", sets["m4"][:300], {"m1": sets["m1"][:300]})
+    many.join("m4", sets["m4"][:300], {m: founders[m][:300] for m in founders})
+    assert many.via_["m4"] == "m0,m1,m2,m3"
+    consensus = np.mean([many.encode(founders[m][300:], m) for m in founders], axis=0)
+    err_one = np.abs(one.encode(sets["m4"][300:], "m4") - consensus).mean()
+    err_many = np.abs(many.encode(sets["m4"][300:], "m4") - consensus).mean()
+    assert err_many < err_one

@@ -21,7 +21,7 @@ def space_file(tmp_path: Path) -> tuple[CanonicalSpace, Path]:
     latent = rng.standard_normal((200, 5))
     sets = {m: latent @ rng.standard_normal((5, 6 + i)) for i, m in enumerate(MEMBERS)}
     founders = {m: x for m, x in sets.items() if m != "m3"}
-    space = CanonicalSpace(method="gpa", dim=4).fit(founders).join("m3", sets["m3"], "m0", sets["m0"])
+    space = CanonicalSpace(method="gpa", dim=4).fit(founders).join("m3", sets["m3"], {"m0": sets["m0"]})
     return space, save_space(space, tmp_path / "s.fbcanon", members=MEMBERS)
 
 

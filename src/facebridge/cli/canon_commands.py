@@ -80,7 +80,9 @@ def canon_fit(
 def canon_join(
     space: SpaceOpt,
     source: Annotated[Path, typer.Option(help="The new model's embedding set.")],
-    via: Annotated[Path, typer.Option(help="A member's embedding set sharing images with --source.")],
+    via: Annotated[
+        list[Path], typer.Option(help="A member's set sharing images with --source; repeat to join through several.")
+    ],
     out: Annotated[Path, typer.Option(help="Canonical-space file to write (.fbcanon), the space plus the newcomer.")],
     force: ForceOpt = False,
 ) -> None:
@@ -91,10 +93,10 @@ def canon_join(
 
     out = output_path(out, CANON_SUFFIX, force=force)
     canon = load_space(space)
-    new, member = read_embeddings(source), read_embeddings(via)
-    joined, n = join_space(canon, new, member, out)
+    new, members = read_embeddings(source), [read_embeddings(v) for v in via]
+    joined, n = join_space(canon, new, members, out)
     console.print(
-        f"joined {new.fingerprint.model} via {member.fingerprint.model} on {n} shared images; "
+        f"joined {new.fingerprint.model} via {', '.join(m.fingerprint.model for m in members)} on {n} shared images; "
         f"{len(joined.members)} members; wrote {out}",
         highlight=False,
     )

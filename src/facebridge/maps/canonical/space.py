@@ -44,7 +44,7 @@ class CanonicalSpace(MapEstimator):
     models_ : member names, founders first, then members that joined, in order.
     enc_coef_, enc_bias_ : model -> (d_model, d), (d,): ``encode(x) = unit(x) @ enc_coef + enc_bias``.
     dec_coef_, dec_bias_ : model -> (d, d_model), (d_model,): ``decode(t) = t @ dec_coef + dec_bias``.
-    via_ : model -> the member a joined model was fitted against (None for founders).
+    via_ : model -> the members a joined model was fitted against, comma-separated (None for founders).
     dim_, n_samples_seen_, n_iter_ : canonical width, founding rows, GPA iterations (0 otherwise).
     """
 
@@ -133,19 +133,25 @@ class CanonicalSpace(MapEstimator):
         self.dim_, self.n_samples_seen_ = d, stats.n
         return self
 
-    def join(self, model: str, X: object, member: str, member_rows: object) -> Self:
-        """Add ``model`` with one ridge encoder (and decoder) fitted on images it shares with ``member``.
+    def join(self, model: str, X: object, via: Mapping[str, object]) -> Self:
+        """Add ``model`` with one ridge encoder (and decoder) fitted on images it shares with members.
 
-        ``X`` (n, d_model) and ``member_rows`` (n, d_member) are the same images; the targets are the member's
-        canonical coordinates, so nothing already in the space changes (galleries stay valid).
+        ``X`` (n, d_model) and each ``via[member]`` (n, d_member) are the same n images; the target is the mean of
+        those members' canonical coordinates (one member's, or a consensus of several), so nothing already in the
+        space changes (galleries stay valid).
         """
         self._require_fitted()
         if model in self.models_:
             raise InvalidInputError(f"{model!r} is already a member of this canonical space")
-        target = self.encode(member_rows, member)
+        if not via:
+            raise InvalidInputError(f"{model} needs at least one member's rows of the same images to join through")
         X = as_matrix(X, f"embeddings of {model}")
-        if len(X) != len(target):
-            raise InvalidInputError(f"{model} has {len(X)} rows but {member} has {len(target)}; match them by id")
+        target = np.zeros((len(X), self.dim_))
+        for member, rows in via.items():
+            coords = self.encode(rows, member)
+            if len(coords) != len(X):
+                raise InvalidInputError(f"{model} has {len(X)} rows but {member} has {len(coords)}; match them by id")
+            target += coords / len(via)
         x = l2_normalize_rows(X) if self.normalize else X
         alpha = check_alpha(self.alpha, type(self).__name__)
         enc = AffineMap(alpha=alpha, normalize=False).fit_stats(SufficientStats.from_arrays(x, target))
@@ -153,7 +159,7 @@ class CanonicalSpace(MapEstimator):
         self.models_.append(model)
         self.enc_coef_[model], self.enc_bias_[model] = enc.coef_, enc.intercept_
         self.dec_coef_[model], self.dec_bias_[model] = dec.coef_, dec.intercept_
-        self.via_[model] = member
+        self.via_[model] = ",".join(via)
         return self
 
     # --- use ------------------------------------------------------------------------------------------------------

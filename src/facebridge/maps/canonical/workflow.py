@@ -9,7 +9,7 @@ from pathlib import Path
 
 import numpy as np
 
-from facebridge.embeddings import EmbeddingSet, join_sets
+from facebridge.embeddings import EmbeddingSet
 from facebridge.embeddings.search import Hits, search_arrays
 from facebridge.errors import InvalidInputError, MismatchError
 from facebridge.maps.canonical.file import CanonFile, load_space, save_space
@@ -41,18 +41,20 @@ def fit_space(
 
 
 def join_space(
-    canon: CanonFile, newcomer: EmbeddingSet, via: EmbeddingSet, path: str | os.PathLike[str]
+    canon: CanonFile, newcomer: EmbeddingSet, via: Sequence[EmbeddingSet], path: str | os.PathLike[str]
 ) -> tuple[CanonFile, int]:
-    """``canon`` with ``newcomer``'s model joined through the images it shares with ``via`` (a member's set),
-    written to ``path``; returns the new file and the images the join was fitted on."""
-    member = canon.member_of(via.fingerprint)
+    """``canon`` with ``newcomer``'s model joined through the images it shares with every set of ``via`` (members'
+    sets), written to ``path``; returns the new file and the images the join was fitted on."""
     name = newcomer.fingerprint.model
     if any(fp.same_space(newcomer.fingerprint) for fp in canon.members.values()) or name in canon.members:
         raise InvalidInputError(f"{name} is already a member of this canonical space")
-    ids, x, y = join_sets(newcomer, via)
-    canon.space.join(name, x, member, y)
-    members = {**canon.members, name: newcomer.fingerprint}
-    save_space(canon.space, path, members=members, provenance=canon.provenance)
+    members = [canon.member_of(es.fingerprint) for es in via]
+    if len(set(members)) != len(members):
+        raise InvalidInputError(f"--via names a member twice ({', '.join(members)})")
+    ids, rows = matched_rows({name: newcomer, **dict(zip(members, via, strict=True))})
+    canon.space.join(name, rows[name], {m: rows[m] for m in members})
+    fingerprints = {**canon.members, name: newcomer.fingerprint}
+    save_space(canon.space, path, members=fingerprints, provenance=canon.provenance)
     return load_space(path), len(ids)
 
 
