@@ -165,3 +165,15 @@ def test_joining_through_several_members_targets_their_mean_coordinates() -> Non
     err_one = np.abs(one.encode(sets["m4"][300:], "m4") - consensus).mean()
     err_many = np.abs(many.encode(sets["m4"][300:], "m4") - consensus).mean()
     assert err_many < err_one
+
+
+@pytest.mark.parametrize("method", CANON_METHODS)
+def test_default_ridge_penalty_keeps_routes_on_unit_embeddings(method: str) -> None:
+    """alpha=1 on sums over the rows is light for every method: GPA's reduced models once had a total scatter of 1,
+    so the penalty crushed their decoders and a route returned little more than the target's mean."""
+    _, sets = planted(n=2000, noise=0.05)
+    space = CanonicalSpace(method=method, dim=LATENT).fit(sets)
+    target = sets["m3"] / np.linalg.norm(sets["m3"], axis=1, keepdims=True)
+    mapped = space.route("m1", "m3").transform(sets["m1"])
+    cos = np.einsum("ij,ij->i", mapped / np.linalg.norm(mapped, axis=1, keepdims=True), target)
+    assert cos.mean() > 0.95, cos.mean()

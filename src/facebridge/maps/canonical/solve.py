@@ -9,8 +9,8 @@ them, each model's encoder ``W_i`` (d_i, d). Everything else follows from ``C``:
 - every decoder is the ridge map ``(A^T C A + alpha I)^-1 (C A)_i^T`` from the consensus back to model ``i``.
 
 hub: the canonical space is one model's (PCA-reduced to ``d`` when ``d`` is smaller than its width).
-gpa: generalised Procrustes: each model PCA-reduced (or zero-padded) to ``d`` and scaled to the same total
-    variance (so that no model dominates the mean by its scale), rotated onto the mean of all the
+gpa: generalised Procrustes: each model PCA-reduced (or zero-padded) to ``d`` and scaled to unit mean squared
+    norm (so that no model dominates the mean by its scale), rotated onto the mean of all the
     rotated models, iterated until the mean stops moving; encoders are those orthogonal maps.
 maxvar: multi-set CCA (MAXVAR): the ``d`` directions ``g`` that ridge maps from all models predict best together,
     i.e. the top eigenvectors of ``D^-1/2 C D^-1/2`` with ``D = blockdiag(C_ii + alpha I)``, whitened; the fixed
@@ -37,9 +37,10 @@ def pca_basis(stats: JointStats, i: int, d: int) -> np.ndarray:
     return np.hstack([top, np.zeros((len(w), d - top.shape[1]))])
 
 
-def _unit_variance(p: np.ndarray, c_ii: np.ndarray) -> np.ndarray:
-    """``p`` scaled so that the projected model's total scatter is 1."""
-    return p / np.sqrt(max(float(np.trace(p.T @ c_ii @ p)), np.finfo(np.float64).tiny))
+def _unit_variance(p: np.ndarray, c_ii: np.ndarray, n: int) -> np.ndarray:
+    """``p`` scaled so that the projected model's rows have a mean squared norm of 1 (total scatter ``n``), like
+    unit embeddings: the ridge penalties, on sums over the rows, then weigh as much as on the models' own rows."""
+    return p * np.sqrt(n / max(float(np.trace(p.T @ c_ii @ p)), np.finfo(np.float64).tiny))
 
 
 def polar(m: np.ndarray) -> np.ndarray:
@@ -73,7 +74,7 @@ def gpa_weights(stats: JointStats, d: int, max_iter: int, tol: float) -> tuple[n
     """
     c, n_models = stats.scatter(), len(stats.dims)
     blocks = [stats.block(i) for i in range(n_models)]
-    p = [_unit_variance(pca_basis(stats, i, d), c[b, b]) for i, b in enumerate(blocks)]
+    p = [_unit_variance(pca_basis(stats, i, d), c[b, b], stats.n) for i, b in enumerate(blocks)]
     cp = np.hstack([c[:, b] @ p[i] for i, b in enumerate(blocks)])  # (D, N d): column block j is C[:, j] P_j
     # The reduced models' joint scatter (N d, N d), block (i, j) = P_i^T C_ij P_j, and the rotations stacked (N d, d)
     cz = np.vstack([p[i].T @ cp[b] for i, b in enumerate(blocks)])
