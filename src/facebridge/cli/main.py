@@ -30,6 +30,7 @@ WORKFLOW = (
     "native",
     "reproduce",
     "audit",
+    "canon",
 )
 
 
@@ -82,6 +83,7 @@ def main(argv: list[str] | None = None) -> int:
     """
     from facebridge.cli import (  # noqa: F401  (register them)
         audit_commands,
+        canon_commands,
         commands,
         map_commands,
         model_commands,
