@@ -84,6 +84,7 @@ def main(argv: list[str] | None = None) -> int:
         map_commands,
         model_commands,
         pipeline_commands,
+        shifted_commands,
         upgrade_commands,
     )
 
