@@ -55,8 +55,8 @@ def shifted(
     out: Annotated[Path, typer.Option(help="Folder for shifted.json and shifted.md.")],
     method: Annotated[str, typer.Option(help="Map method (facebridge.maps registry name).")] = "affine",
     adapt: Annotated[
-        str, typer.Option(help="Adaptations to compare, comma-separated: none, centre, coral, coral+snorm.")
-    ] = "none,centre,coral,coral+snorm",
+        str, typer.Option(help="Adaptations to compare, comma-separated (see experiments.adaptation).")
+    ] = "none,centre,coral-after,coral,coral+snorm",
     folds: Annotated[int, typer.Option(min=2, help="People-disjoint identification folds of the evaluation half.")] = 5,
     seed: Annotated[int, typer.Option(help="Seed of the evaluation pairs and identification split.")] = 0,
 ) -> None:

@@ -32,16 +32,45 @@ def migrate(
     batch_rows: Annotated[int, typer.Option(min=1, help="Rows mapped per chunk (memory is bounded by one).")] = 65536,
     force: Annotated[bool, typer.Option(help="Replace an existing output file.")] = False,
     scheduler: SchedulerOpt = None,
+    adapt_source: Annotated[
+        Path | None,
+        typer.Option(help="Adapt to the deployment without pairs: its old-model templates (e.g. the gallery itself)."),
+    ] = None,
+    adapt_target: Annotated[
+        Path | None, typer.Option(help="The deployment's new-model templates (e.g. recent probes), for --adapt-source.")
+    ] = None,
+    adapt_reference: Annotated[
+        Path | None,
+        typer.Option(help="The map's training inputs (old model): also align the gallery onto them before the map."),
+    ] = None,
+    adapt_mode: Annotated[str, typer.Option(help="Adaptation: coral (mean and covariance) or centre.")] = "coral",
 ) -> None:
     """Convert an enrolled gallery to a new model without the photos: chunked, atomic and resumable.
 
     A killed run started again with the same options (with or without --scheduler) maps only the chunks it had not
-    finished.
+    finished. With --adapt-source and --adapt-target the mapped gallery is moved onto the deployment's own template
+    statistics (no pairs, no labels; recorded in the output's header); that run is one pass, not resumable.
     """
     from facebridge.maps.apply import transform_file
 
     out = output_path(out, ".parquet", force=force)
     extra = {"migrated_from": {"file": gallery.name}}
+    if adapt_source or adapt_target or adapt_reference:
+        from facebridge.errors import InvalidInputError
+        from facebridge.maps.apply_adapted import adapted_transform_file
+
+        if not (adapt_source and adapt_target) or scheduler:
+            raise InvalidInputError("adaptation needs both --adapt-source and --adapt-target, and no --scheduler")
+        loaded, n, record = adapted_transform_file(
+            map_file, gallery, out, source=adapt_source, target=adapt_target, reference=adapt_reference,
+            mode=adapt_mode, batch_rows=batch_rows, extra=extra,
+        )  # fmt: skip
+        console.print(
+            f"migrated {n} {loaded.source.model} templates to {loaded.target.model}, adapted ({adapt_mode}) to "
+            f"{record['source']['n']} + {record['target']['n']} deployment templates; wrote {out}",
+            highlight=False,
+        )
+        return
     if scheduler:
         from facebridge.cluster import transform_distributed
 

@@ -6,7 +6,9 @@ The variants (:data:`ADAPTATIONS`):
 - ``none``: the map alone, plain cosine.
 - ``centre``: before the map, the deployment's A templates are re-centred on the map's training inputs' mean; after
   it, the mapped gallery is re-centred on the deployment's B probes' mean.
-- ``coral``: the same with means and covariances (CORAL).
+- ``coral-after``: after the map only, the mapped gallery moved onto the probes' mean and covariance (CORAL): what
+  ``migrate --adapt-source --adapt-target`` does without ``--adapt-reference``.
+- ``coral``: before and after the map, with means and covariances (``migrate`` with ``--adapt-reference``).
 - ``coral+snorm``: ``coral``, then adaptive S-norm with cohorts of other deployment templates (other people's).
 
 Everything is fitted on unlabelled template rows (:class:`Deployment`): no id, person or pairing is read.
@@ -24,7 +26,7 @@ from facebridge.maps.adapt import DeploymentAlign, SNorm
 from facebridge.protocols.identification_metrics import cosine_matrix
 from facebridge.vectors import unit_rows
 
-ADAPTATIONS = ("none", "centre", "coral", "coral+snorm")
+ADAPTATIONS = ("none", "centre", "coral-after", "coral", "coral+snorm")
 
 
 @dataclass(frozen=True, eq=False)
@@ -64,8 +66,9 @@ class AdaptedMigration:
         self.pre_ = self.post_ = self.snorm_ = None
         if self.adaptation != "none":
             mode = "centre" if self.adaptation == "centre" else "coral"
-            self.pre_ = DeploymentAlign(mode).fit(deployment.gallery_a, self.reference_a)
-            mapped = self._mapped(self.pre_.transform(deployment.gallery_a))
+            if self.adaptation != "coral-after":
+                self.pre_ = DeploymentAlign(mode).fit(deployment.gallery_a, self.reference_a)
+            mapped = self._mapped(self._before(deployment.gallery_a))
             self.post_ = DeploymentAlign(mode).fit(mapped, deployment.probes_b)
         if self.adaptation.endswith("snorm"):
             if deployment.cohort_a is None or deployment.cohort_b is None:
@@ -73,11 +76,13 @@ class AdaptedMigration:
             self.snorm_ = SNorm().fit(self.migrate(deployment.cohort_a), deployment.cohort_b)
         return self
 
+    def _before(self, rows_a: np.ndarray) -> np.ndarray:
+        return rows_a if self.pre_ is None else self.pre_.transform(rows_a)
+
     def migrate(self, gallery_a: np.ndarray) -> np.ndarray:
         """The gallery's templates in B's space, adapted."""
-        if self.pre_ is None or self.post_ is None:
-            return self._mapped(gallery_a)
-        return self.post_.transform(self._mapped(self.pre_.transform(gallery_a)))
+        mapped = self._mapped(self._before(gallery_a))
+        return mapped if self.post_ is None else self.post_.transform(mapped)
 
     def scores(self, probes_b: np.ndarray, migrated: np.ndarray) -> np.ndarray:
         """(n_probes, n_gallery) cross scores of native B probes against a migrated gallery (S-normed if chosen)."""
