@@ -10,7 +10,7 @@ from scipy.linalg import sqrtm
 from sklearn.covariance import ledoit_wolf
 
 from facebridge.errors import InvalidInputError, NotFittedError
-from facebridge.maps.adapt import DeploymentAlign, SNorm
+from facebridge.maps.adapt import DeploymentAlign, Moments, SNorm
 
 
 def _rows(seed: int, n: int, d: int = 5, scale: float = 1.0, shift: float = 0.0) -> np.ndarray:
@@ -91,3 +91,12 @@ def test_bad_use_is_one_clear_error() -> None:
         SNorm(top_k=1).fit(_rows(0, 5), _rows(1, 5))
     with pytest.raises(NotFittedError):
         SNorm().normalise(np.zeros((1, 1)), _rows(0, 1), _rows(1, 1))
+
+
+def test_moments_summarise_a_side_once_and_fit_the_same_move() -> None:
+    deploy, ref = _rows(12, 40), _rows(13, 70)
+    x = _rows(14, 5)
+    direct = DeploymentAlign().fit(deploy, ref).transform(x)
+    np.testing.assert_allclose(DeploymentAlign().fit(Moments(deploy), Moments(ref)).transform(x), direct, atol=1e-12)
+    with pytest.raises(InvalidInputError, match="two or more rows"):
+        Moments(_rows(0, 1))

@@ -16,13 +16,13 @@ Everything is fitted on unlabelled template rows (:class:`Deployment`): no id, p
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Self
 
 import numpy as np
 
 from facebridge.errors import InvalidInputError
-from facebridge.maps.adapt import DeploymentAlign, SNorm
+from facebridge.maps.adapt import DeploymentAlign, Moments, SNorm
 from facebridge.protocols.identification_metrics import cosine_matrix
 from facebridge.vectors import unit_rows
 
@@ -44,16 +44,24 @@ class Deployment:
     probes_b: np.ndarray
     cohort_a: np.ndarray | None = None
     cohort_b: np.ndarray | None = None
+    _moments: dict[str, Moments] = field(default_factory=dict, repr=False)
+
+    def moments(self, side: str) -> Moments:
+        """:class:`~facebridge.maps.adapt.Moments` of ``gallery_a`` or ``probes_b``, computed once per deployment
+        (every adaptation compared on it shares them)."""
+        if side not in self._moments:
+            self._moments[side] = Moments(getattr(self, side))
+        return self._moments[side]
 
 
 class AdaptedMigration:
     """An LFW-fitted map ``fitted`` (A -> B) adapted to a deployment by ``adaptation`` (:data:`ADAPTATIONS`).
 
-    ``reference_a``: rows of the map's training inputs (A), the before-map alignment's target; only their moments
-    are used.
+    ``reference_a``: rows of the map's training inputs (A), the before-map alignment's target, or their
+    :class:`~facebridge.maps.adapt.Moments` (shared by every fold's migration); only their moments are used.
     """
 
-    def __init__(self, fitted: object, adaptation: str, reference_a: np.ndarray) -> None:
+    def __init__(self, fitted: object, adaptation: str, reference_a: np.ndarray | Moments) -> None:
         if adaptation not in ADAPTATIONS:
             raise InvalidInputError(f"unknown adaptation {adaptation!r}; known: {', '.join(ADAPTATIONS)}")
         self.fitted, self.adaptation, self.reference_a = fitted, adaptation, reference_a
@@ -67,9 +75,9 @@ class AdaptedMigration:
         if self.adaptation != "none":
             mode = "centre" if self.adaptation == "centre" else "coral"
             if self.adaptation != "coral-after":
-                self.pre_ = DeploymentAlign(mode).fit(deployment.gallery_a, self.reference_a)
+                self.pre_ = DeploymentAlign(mode).fit(deployment.moments("gallery_a"), self.reference_a)
             mapped = self._mapped(self._before(deployment.gallery_a))
-            self.post_ = DeploymentAlign(mode).fit(mapped, deployment.probes_b)
+            self.post_ = DeploymentAlign(mode).fit(mapped, deployment.moments("probes_b"))
         if self.adaptation.endswith("snorm"):
             if deployment.cohort_a is None or deployment.cohort_b is None:
                 raise InvalidInputError("S-norm needs cohorts of the deployment's templates on both sides")

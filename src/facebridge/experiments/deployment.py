@@ -28,6 +28,7 @@ from facebridge.errors import InvalidInputError
 from facebridge.experiments.adaptation import AdaptedMigration, Deployment
 from facebridge.experiments.upgrade import pair_scores, source_fitters
 from facebridge.maps import make_map, map_class
+from facebridge.maps.adapt import Moments
 from facebridge.protocols.identification import IdentificationSplit, identification_split
 from facebridge.protocols.identification_metrics import cosine_matrix, mate_ranks, threshold_at
 from facebridge.protocols.pairs import person_of
@@ -52,8 +53,9 @@ class _Fitters:
     def __init__(self, a: EmbeddingSet, b: EmbeddingSet, split: IdentificationSplit, reference: tuple | None) -> None:
         self.a, self.b, self.split, self.reference = a, b, split, reference
         self._by_method: dict[str, Any] = {}
+        self._reference: dict[tuple[str, int], Moments] = {}
 
-    def __call__(self, method: str, k: int) -> tuple[Any, np.ndarray]:
+    def __call__(self, method: str, k: int) -> tuple[Any, Moments]:
         if method not in self._by_method:
             if self.reference is None:
                 fit_split, a, b = self.split, self.a, self.b
@@ -73,8 +75,9 @@ class _Fitters:
             fitter = source_fitters(a, {"b": b}, fit_split, lambda m=method: make_map(m))["b"]
             self._by_method[method] = (fitter, fit_split, a)
         fitter, fit_split, a = self._by_method[method]
-        train = fit_split.ids[fit_split.fold != k]
-        return fitter(frozenset({k})), a.vectors_of(train)
+        if (method, k) not in self._reference:
+            self._reference[method, k] = Moments(a.vectors_of(fit_split.ids[fit_split.fold != k]))
+        return fitter(frozenset({k})), self._reference[method, k]
 
 
 def _fold(

@@ -35,10 +35,10 @@ ALIGN_MODES = ("centre", "coral")
 
 def shrunk_covariance(rows: np.ndarray) -> tuple[np.ndarray, float]:
     """The covariance of ``rows`` (n, d) shrunk by the Ledoit-Wolf rule towards ``trace / d`` times the identity,
-    and the shrinkage used (0 for one row's degenerate case is replaced by 1: the identity's multiple)."""
+    and the shrinkage used."""
     centred = rows - rows.mean(axis=0)
     cov = centred.T @ centred / len(rows)
-    shrink = float(ledoit_wolf_shrinkage(centred, assume_centered=True)) if len(rows) > 1 else 1.0
+    shrink = float(ledoit_wolf_shrinkage(centred, assume_centered=True))
     target = np.trace(cov) / cov.shape[0]
     return (1 - shrink) * cov + shrink * target * np.eye(cov.shape[0]), shrink
 
@@ -48,6 +48,35 @@ def _sym_power(cov: np.ndarray, power: float) -> np.ndarray:
     w, v = np.linalg.eigh(cov)
     w = np.maximum(w, 1e-12 * max(float(w.max()), 1e-300))
     return (v * w**power) @ v.T
+
+
+class Moments:
+    """One side's mean and shrunk covariance, with the covariance's square root and inverse square root computed
+    once: a reference shared by many fits (every test fold aligns onto the same training rows) is summarised once."""
+
+    def __init__(self, rows: np.ndarray) -> None:
+        x = as_matrix(rows, "rows").astype(np.float64)
+        if len(x) < 2:
+            raise InvalidInputError(f"need two or more rows for a mean and covariance, got {len(x)}")
+        self.n, self.mean = len(x), x.mean(axis=0)
+        self.rows = x
+        self._cov: tuple[np.ndarray, float] | None = None
+        self._powers: dict[float, np.ndarray] = {}
+
+    @property
+    def shrinkage(self) -> float:
+        return self._covariance()[1]
+
+    def _covariance(self) -> tuple[np.ndarray, float]:
+        if self._cov is None:
+            self._cov = shrunk_covariance(self.rows)
+        return self._cov
+
+    def power(self, p: float) -> np.ndarray:
+        """The shrunk covariance to the power ``p`` (cached)."""
+        if p not in self._powers:
+            self._powers[p] = _sym_power(self._covariance()[0], p)
+        return self._powers[p]
 
 
 class DeploymentAlign:
@@ -71,24 +100,23 @@ class DeploymentAlign:
     def get_params(self, deep: bool = True) -> dict[str, Any]:
         return {"mode": self.mode}
 
-    def fit(self, deploy: np.ndarray, reference: np.ndarray) -> Self:
-        """Learn the move from ``deploy`` (n, d) to ``reference`` (m, d): unpaired numeric rows, nothing else."""
+    def fit(self, deploy: np.ndarray | Moments, reference: np.ndarray | Moments) -> Self:
+        """Learn the move from ``deploy`` (n, d) to ``reference`` (m, d): unpaired numeric rows (or their
+        :class:`Moments`), nothing else."""
         if self.mode not in ALIGN_MODES:
             raise InvalidInputError(f"DeploymentAlign: mode must be one of {', '.join(ALIGN_MODES)}, got {self.mode!r}")
-        d, r = as_matrix(deploy, "deploy").astype(np.float64), as_matrix(reference, "reference").astype(np.float64)
-        if d.shape[1] != r.shape[1]:
-            raise InvalidInputError(f"deploy and reference differ in dimension: {d.shape[1]} and {r.shape[1]}")
-        if len(d) < 2 or len(r) < 2:
-            raise InvalidInputError(f"need two or more rows on each side, got {len(d)} and {len(r)}")
-        self.deploy_mean_, self.reference_mean_ = d.mean(axis=0), r.mean(axis=0)
+        d = deploy if isinstance(deploy, Moments) else Moments(deploy)
+        r = reference if isinstance(reference, Moments) else Moments(reference)
+        if len(d.mean) != len(r.mean):
+            raise InvalidInputError(f"deploy and reference differ in dimension: {len(d.mean)} and {len(r.mean)}")
+        self.deploy_mean_, self.reference_mean_ = d.mean, r.mean
         if self.mode == "coral":
-            (cd, sd), (cr, sr) = shrunk_covariance(d), shrunk_covariance(r)
-            self.matrix_ = _sym_power(cd, -0.5) @ _sym_power(cr, 0.5)
-            self.shrinkage_ = (sd, sr)
+            self.matrix_ = d.power(-0.5) @ r.power(0.5)
+            self.shrinkage_ = (d.shrinkage, r.shrinkage)
         else:
-            self.matrix_ = np.eye(d.shape[1])
+            self.matrix_ = np.eye(len(d.mean))
             self.shrinkage_ = (0.0, 0.0)
-        self.n_deploy_, self.n_reference_ = len(d), len(r)
+        self.n_deploy_, self.n_reference_ = d.n, r.n
         return self
 
     def transform(self, X: np.ndarray) -> np.ndarray:
