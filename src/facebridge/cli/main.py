@@ -25,6 +25,8 @@ WORKFLOW = (
     "migrate",
     "search",
     "upgrade",
+    "shifted-split",
+    "shifted",
     "native",
     "reproduce",
     "audit",
