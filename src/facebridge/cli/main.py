@@ -27,6 +27,8 @@ WORKFLOW = (
     "search",
     "identify",
     "upgrade",
+    "shifted-split",
+    "shifted",
     "native",
     "reproduce",
     "audit",
@@ -89,6 +91,7 @@ def main(argv: list[str] | None = None) -> int:
         model_commands,
         photo_commands,
         pipeline_commands,
+        shifted_commands,
         upgrade_commands,
     )
 

@@ -58,6 +58,15 @@ def embed(
     models_dir: ModelsDirOpt = None,
     chunk_size: Annotated[int, typer.Option(min=1, help="Images per atomic chunk.")] = 256,
     limit: Annotated[int | None, typer.Option(min=1, help="Only the first N images (sorted).")] = None,
+    ids: Annotated[
+        Path | None, typer.Option(help="Only the images listed in this file (one id a line, e.g. Person/x.jpg).")
+    ] = None,
+    corrupt: Annotated[
+        str | None,
+        typer.Option(help="Pass every image through a camera corruption first, NAME:LEVEL (downscale, jpeg, "
+                     "grayscale, blur, exposure, noise; levels 1-3): the shifted-domain protocol's variants."),
+    ] = None,
+    corrupt_seed: Annotated[int, typer.Option(help="Seed of the random corruptions (noise).")] = 0,
     workers: Annotated[int, typer.Option(min=1, help="Processes for embedding (default: CPU count).")] = (
         os.cpu_count() or 1
     ),
@@ -87,6 +96,11 @@ def embed(
         raise InvalidInputError("give exactly one of --images DIR or --dataset lfw")
     if dataset is not None and dataset != "lfw":
         raise InvalidInputError(f"unknown dataset {dataset!r}; known: lfw (or use --images DIR)")
+    from facebridge.images.corruptions import parse_corruption
+    from facebridge.protocols.id_lists import read_id_list
+
+    corruption = parse_corruption(corrupt, corrupt_seed) if corrupt is not None else None
+    wanted = read_id_list(ids) if ids is not None else None
     names = model_names("all" if model is None else model)  # checked before any progress bar is drawn
     if model is None:
         console.print(f"no --model given: embedding with all {len(names)} models ({', '.join(names)})", highlight=False)
@@ -102,8 +116,10 @@ def embed(
             chunk_size=chunk_size,
             workers=n_workers or workers,
             limit=limit,
+            ids=wanted,
             no_face=rule.value,
             min_face=min_face,
+            corrupt=corruption,
             wait=wait,
             repair=repair,
             executor=executor,

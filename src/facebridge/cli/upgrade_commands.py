@@ -33,16 +33,45 @@ def migrate(
     batch_rows: Annotated[int, typer.Option(min=1, help="Rows mapped per chunk (memory is bounded by one).")] = 65536,
     force: Annotated[bool, typer.Option(help="Replace an existing output file.")] = False,
     scheduler: SchedulerOpt = None,
+    adapt_source: Annotated[
+        Path | None,
+        typer.Option(help="Adapt to the deployment without pairs: its old-model templates (e.g. the gallery itself)."),
+    ] = None,
+    adapt_target: Annotated[
+        Path | None, typer.Option(help="The deployment's new-model templates (e.g. recent probes), for --adapt-source.")
+    ] = None,
+    adapt_reference: Annotated[
+        Path | None,
+        typer.Option(help="The map's training inputs (old model): also align the gallery onto them before the map."),
+    ] = None,
+    adapt_mode: Annotated[str, typer.Option(help="Adaptation: coral (mean and covariance) or centre.")] = "coral",
 ) -> None:
     """Convert an enrolled gallery to a new model without the photos: chunked, atomic and resumable.
 
     A killed run started again with the same options (with or without --scheduler) maps only the chunks it had not
-    finished.
+    finished. With --adapt-source and --adapt-target the mapped gallery is moved onto the deployment's own template
+    statistics (no pairs, no labels; recorded in the output's header); that run is one pass, not resumable.
     """
     from facebridge.maps.apply import transform_file
 
     out = output_path(out, ".parquet", force=force)
     extra = {"migrated_from": {"file": gallery.name}}
+    if adapt_source or adapt_target or adapt_reference:
+        from facebridge.errors import InvalidInputError
+        from facebridge.maps.apply_adapted import adapted_transform_file
+
+        if not (adapt_source and adapt_target) or scheduler:
+            raise InvalidInputError("adaptation needs both --adapt-source and --adapt-target, and no --scheduler")
+        loaded, n, record = adapted_transform_file(
+            map_file, gallery, out, source=adapt_source, target=adapt_target, reference=adapt_reference,
+            mode=adapt_mode, batch_rows=batch_rows, extra=extra,
+        )  # fmt: skip
+        console.print(
+            f"migrated {n} {loaded.source.model} templates to {loaded.target.model}, adapted ({adapt_mode}) to "
+            f"{record['source']['n']} + {record['target']['n']} deployment templates; wrote {out}",
+            highlight=False,
+        )
+        return
     if scheduler:
         from facebridge.cluster import transform_distributed
 
@@ -96,15 +125,43 @@ def search(
 
 @app.command()
 def upgrade(
-    store: Annotated[Path, typer.Option(help="Embedding store folder (<model>.parquet per model).")],
     models: Annotated[str, typer.Option("--models", "--model", help="Two or more models; every ordered pair.")],
     out: Annotated[Path, typer.Option(help="Folder for upgrade.json and upgrade.md.")],
+    store: Annotated[Path | None, typer.Option(help="Embedding store folder (<model>.parquet per model).")] = None,
     method: Annotated[str, typer.Option(help="Map method (facebridge.maps registry name).")] = "affine",
     folds: Annotated[int, typer.Option(min=2, help="People-disjoint identification folds.")] = 5,
     seed: Annotated[int, seed_option("Seed of the identification split.")] = 0,
+    images: Annotated[
+        Path | None,
+        typer.Option(help="Your own photos (a subfolder per person): embed them and recommend migrate or re-enrol "
+                     "for --models OLD,NEW."),
+    ] = None,
+    store_photos: Annotated[
+        Path | None, typer.Option(help="A store of your own photos (from embed --images), instead of --images.")
+    ] = None,
+    far: Annotated[float, typer.Option(help="Your target FAR: the calibrated threshold is given for it.")] = 1e-3,
+    tolerance: Annotated[
+        float, typer.Option(help="Rank-1 points you accept to lose; above it, the answer is re-enrol.")
+    ] = 1.0,
+    candidates: Annotated[str, typer.Option(help="Map methods compared on your photos, comma-separated.")] = (
+        "affine,kernel"
+    ),
+    adapt: Annotated[
+        str, typer.Option(help="Adaptations compared on your photos: none, centre, coral-after, coral, coral+snorm.")
+    ] = "none,coral-after",
+    reference: Annotated[
+        Path | None, typer.Option(help="A store of another collection (e.g. LFW) added to every fold's map fit.")
+    ] = None,
+    models_dir: Annotated[
+        Path | None, typer.Option(help="Weights folder for --images (default: $FACEBRIDGE_MODELS, ../shared/models).")
+    ] = None,
 ) -> None:
     """Model upgrade on a store: 1:N rank-1 and DIR of a migrated gallery against a re-enrolled one, and the FAR
-    drift of the native threshold before and after calibration, for every ordered model pair."""
+    drift of the native threshold before and after calibration, for every ordered model pair.
+
+    With --images (or --store-photos): the operator's answer on their own photos for OLD -> NEW: the expected rank-1
+    loss of each method with a 95% interval, the calibrated threshold for --far, and migrate-or-re-enrol.
+    """
     import itertools
     import json
 
@@ -120,6 +177,16 @@ def upgrade(
     names = name_list(models, "--models")
     if len(names) < 2:
         raise InvalidInputError(f"--models needs two or more models, got {models!r}")
+    if images is not None or store_photos is not None:
+        from facebridge.cli.upgrade_photos import answer_on_photos
+
+        answer_on_photos(
+            names, out, images=images, store=store_photos, far=far, tolerance=tolerance, candidates=candidates,
+            adapt=adapt, reference=reference, folds=folds, seed=seed, models_dir=models_dir, console=console,
+        )  # fmt: skip
+        return
+    if store is None:
+        raise InvalidInputError("give --store (the study on a store), or --images / --store-photos (your photos)")
     map_class(method)  # an unknown method fails before any work
     sets = {m: read_embeddings(store / f"{m}.parquet") for m in names}
     pairs = list(itertools.permutations(names, 2))

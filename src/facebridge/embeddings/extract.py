@@ -61,7 +61,8 @@ from facebridge.faces import (
     fallback_detection,
 )
 from facebridge.faces.min_size import MinFaceSize
-from facebridge.images import IMAGE_SUFFIXES, image_file, list_images, load_image
+from facebridge.images import IMAGE_SUFFIXES, DecodedImage, image_file, list_images, load_image
+from facebridge.images.corruptions import Corruption
 from facebridge.models import EmbeddingModel, ModelSpec, get_spec, list_specs, load_model, resolve_models_dir
 from facebridge.models.check import check_model
 from facebridge.models.registry import register_spec_file
@@ -140,6 +141,15 @@ def model_names(names: str) -> list[str]:
 # ---- phase 1: decode + detect once per image ------------------------------------------------------------------
 
 
+def decode(root: Path, image_id: str, corrupt: Corruption | None = None) -> DecodedImage:
+    """The image ``image_id`` under ``root``, passed through ``corrupt`` when given (the shifted-domain protocol:
+    the camera's corruption comes before detection, as it would in a deployment)."""
+    decoded = load_image(image_file(root, image_id))
+    if corrupt is None or decoded.rgb is None:
+        return decoded
+    return DecodedImage(corrupt.apply(decoded.rgb, image_id), decoded.status, decoded.note)
+
+
 def detect_images(
     image_ids: Sequence[str],
     root: Path,
@@ -149,6 +159,7 @@ def detect_images(
     chunk_size: int,
     fallback: bool,
     detect_max_side: int | None = DETECT_MAX_SIDE,
+    corrupt: Corruption | None = None,
     progress: Progress | None = None,
 ) -> dict[str, tuple[str, str, str, float]]:
     """Decode and detect every image not yet in ``out/images.parquet``; returns id -> (status, note, detector, score).
@@ -168,7 +179,7 @@ def detect_images(
         progress("detect", len(image_ids) - len(pending))
     for start in range(0, len(pending), chunk_size):
         for image_id in pending[start : start + chunk_size]:
-            decoded = load_image(image_file(root, image_id))
+            decoded = decode(root, image_id, corrupt)
             if decoded.rgb is None:
                 rows[image_id] = (decoded.status, decoded.note, "", float("nan"))
                 continue
@@ -226,18 +237,19 @@ def embed_chunk(
     models_dir: Path,
     num_threads: int,
     specs: dict[str, ModelSpec],
+    corrupt: Corruption | None = None,
 ) -> dict[str, int]:
     """Embed one chunk with several models, writing one atomic part per model; returns rows written per model.
 
     ``wanted`` maps each model to the chunk's ids it still lacks; ``specs`` gives each model's spec (sent along, so
     that workers need no registry entry for a user's spec file). Each image is decoded once and aligned once per
-    distinct (template, parameters), however many models share that crop.
+    distinct (template, parameters), however many models share that crop; ``corrupt`` as in :func:`decode`.
     """
     cache = _worker_cache(cache_path)
     models = {name: _worker_model(specs[name], models_dir, num_threads) for name in wanted}
     images = {}
     for image_id in dict.fromkeys(i for ids in wanted.values() for i in ids):
-        decoded, det = load_image(image_file(root, image_id)), cache.get(image_id)
+        decoded, det = decode(root, image_id, corrupt), cache.get(image_id)
         if decoded.rgb is None or det is None:  # changed on disk since detection: skipped, it stays pending
             log.warning("%s: no longer decodes or has no face; skipped", image_id)
             continue
@@ -293,6 +305,7 @@ def extract(
     no_face: str = "centre",
     workers: int = 2,
     executor: Executor | None = None,
+    corrupt: Corruption | None = None,
     on_start: Callable[[int], None] | None = None,
     progress: Progress | None = None,
 ) -> ExtractionSummary:
@@ -307,6 +320,7 @@ def extract(
         evaluations do), ``skip`` leaves the image out (status ``no_face``), ``error`` raises InvalidInputError.
     workers : processes for the embedding tasks (each runtime then uses one thread); 1 runs inline, two threads.
     executor : run the tasks here instead (e.g. ``dask.distributed.Client(...).get_executor()``).
+    corrupt : a camera corruption applied to every decoded image before detection (:func:`decode`).
     on_start : called with the number of images once the models are loaded and checked, before any other work.
     progress : called with a stage (``detect``, ``embed``) and the images finished in it (for ``embed``, fractions:
         one model's share of a chunk).
@@ -324,7 +338,9 @@ def extract(
     if on_start:
         on_start(len(image_ids))
     fallback = no_face == "centre"
-    rows = detect_images(image_ids, root, detector, out, chunk_size=chunk_size, fallback=fallback, progress=progress)
+    rows = detect_images(
+        image_ids, root, detector, out, chunk_size=chunk_size, fallback=fallback, corrupt=corrupt, progress=progress
+    )
     faceless = [i for i in image_ids if rows[i][0] == "no_face"]
     if no_face == "error" and faceless:
         raise InvalidInputError(
@@ -362,7 +378,7 @@ def extract(
 
     if executor is None and workers == 1:
         for wanted, parts, share in tasks:
-            record(embed_chunk(wanted, root, cache_path, parts, models_dir, threads, specs), share)
+            record(embed_chunk(wanted, root, cache_path, parts, models_dir, threads, specs, corrupt), share)
     else:
         # forkserver, not fork: the parent runs threads (progress bars, the checked models' runtime pools), and a
         # forked child can inherit one of their locks held.
@@ -370,7 +386,7 @@ def extract(
         pool = executor or ProcessPoolExecutor(max_workers=workers, mp_context=context)
         try:
             futures = {
-                pool.submit(embed_chunk, wanted, root, cache_path, parts, models_dir, threads, specs): share
+                pool.submit(embed_chunk, wanted, root, cache_path, parts, models_dir, threads, specs, corrupt): share
                 for wanted, parts, share in tasks
             }
             for fut in as_completed(futures):
@@ -399,15 +415,18 @@ def embed_folder(
     chunk_size: int = 256,
     workers: int = 2,
     limit: int | None = None,
+    ids: Sequence[str] | None = None,
     no_face: str = "centre",
     min_face: int | None = None,
+    corrupt: Corruption | None = None,
     wait: bool = False,
     repair: bool = False,
     executor: Executor | None = None,
     on_start: Callable[[int], None] | None = None,
     progress: Progress | None = None,
 ) -> ExtractionSummary:
-    """Embed every image under ``root`` (sorted ids, optionally the first ``limit``) with the models ``names``.
+    """Embed every image under ``root`` (sorted ids, optionally only those in ``ids``, then the first ``limit``) with
+    the models ``names``; ``corrupt`` passes every image through a camera corruption first (:func:`decode`).
 
     ``on_start`` receives the number of images before work starts (for progress bars' totals). ``no_face`` as in
     :func:`extract`; ``min_face`` ignores faces whose box is smaller (pixels). Several faces: the largest, most
@@ -418,7 +437,14 @@ def embed_folder(
     """
     if not root.is_dir():
         raise MissingFileError(f"image folder not found: {root}")
-    image_ids = list_images(root)[:limit]
+    image_ids = list_images(root)
+    if ids is not None:
+        missing = sorted(set(ids) - set(image_ids))
+        if missing:
+            raise InvalidInputError(f"{len(missing)} listed ids are not images under {root} (e.g. {missing[0]!r})")
+        wanted = set(ids)
+        image_ids = [i for i in image_ids if i in wanted]
+    image_ids = image_ids[:limit]
     if not image_ids:
         known = ", ".join(sorted(s.lstrip(".") for s in IMAGE_SUFFIXES))
         raise InvalidInputError(f"no images ({known}) under {root}")
@@ -429,7 +455,8 @@ def embed_folder(
     with store_lock(out, wait=wait):
         if repair:
             repair_store(out)
-        check_store_settings(out, {"detector": detector, "no_face": no_face, "min_face": min_face})
+        settings = {"detector": detector, "no_face": no_face, "min_face": min_face}
+        check_store_settings(out, settings | {"corruption": corrupt.key if corrupt else None})
         forget_changed(out, root, image_ids)  # a photo replaced under its name is embedded again
         return extract(
             image_ids,
@@ -442,6 +469,7 @@ def embed_folder(
             no_face=no_face,
             workers=workers,
             executor=executor,
+            corrupt=corrupt,
             on_start=on_start,
             progress=progress,
         )

@@ -53,9 +53,17 @@ def mapped_schema(loaded: MapFile, map_path: Path, extra: dict | None = None) ->
     return embedding_schema(loaded.target_dim, loaded.target, extra=header)
 
 
-def mapped_table(loaded: MapFile, schema: pa.Schema, ids: np.ndarray, vectors: np.ndarray) -> pa.Table:
-    """One chunk ``ids`` (m,), ``vectors`` (m, source_dim) mapped into a table of ``schema``."""
-    mapped = np.asarray(loaded.estimator.transform(vectors.astype(np.float64)), dtype=np.float32)
+def mapped_table(
+    loaded: MapFile,
+    schema: pa.Schema,
+    ids: np.ndarray,
+    vectors: np.ndarray,
+    after: Callable[[np.ndarray], np.ndarray] | None = None,
+) -> pa.Table:
+    """One chunk ``ids`` (m,), ``vectors`` (m, source_dim) mapped (then passed through ``after``, e.g. a deployment
+    alignment) into a table of ``schema``."""
+    mapped = loaded.estimator.transform(vectors.astype(np.float64))
+    mapped = np.asarray(mapped if after is None else after(mapped), dtype=np.float32)
     emb = pa.FixedSizeListArray.from_arrays(pa.array(mapped.ravel(), pa.float32()), loaded.target_dim)
     return pa.Table.from_arrays([pa.array(ids.astype(str), pa.string()), emb], schema=schema)
 
