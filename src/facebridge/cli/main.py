@@ -77,12 +77,8 @@ def _root(
 EXIT_USAGE = 2
 
 
-def main(argv: list[str] | None = None) -> int:
-    """Run the CLI and return its exit code.
-
-    Usage errors are Typer's (exit 2); library errors and unreadable files become ``facebridge: error: ...`` on
-    stderr and exit 2; an interrupt says that finished work is kept.
-    """
+def load_commands() -> None:
+    """Register every command on :data:`app` (each module adds its own; imported late to keep ``--help`` light)."""
     from facebridge.cli import (  # noqa: F401  (register them)
         audit_commands,
         canon_commands,
@@ -95,6 +91,14 @@ def main(argv: list[str] | None = None) -> int:
         upgrade_commands,
     )
 
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the CLI and return its exit code.
+
+    Usage errors are Typer's (exit 2); library errors and unreadable files become ``facebridge: error: ...`` on
+    stderr and exit 2; an interrupt says that finished work is kept.
+    """
+    load_commands()
     try:
         app(args=argv, prog_name="facebridge")
     except SystemExit as exc:
