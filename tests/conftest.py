@@ -1,10 +1,20 @@
-"""Suite-wide isolation: no test reads or writes the real user's models folder, or sees another test's specs."""
+"""Suite-wide isolation: no test reads or writes the real user's models folder, or sees another test's specs; and
+every property-based test is deterministic."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, settings
+
+# Hypothesis draws from a fixed seed per test (the same examples every run: a failure reproduces, and a pass on one
+# machine is a pass on all), and no timing decides a result: the machines that run this suite are shared, and its
+# default 200 ms deadline and too-slow health check failed tests at random under load (test_model_spec's fuzz).
+settings.register_profile(
+    "facebridge", derandomize=True, deadline=None, suppress_health_check=[HealthCheck.too_slow], database=None
+)
+settings.load_profile("facebridge")
 
 
 @pytest.fixture(autouse=True)
