@@ -81,6 +81,8 @@ class NystroemKernelMap(MapEstimator):
     random_state : seed of the landmark draw.
     normalize : L2-normalise X and Y rows before fitting (and X rows before mapping).
 
+    Notes
+    -----
     Saved arrays: ``landmarks`` (m, dx), ``feature_mean`` (dx + m,), ``projection`` (dx + m, r), ``weights``
     (r, dy), ``target_mean`` (dy,): ``transform(x) = (phi(x) - feature_mean) @ projection @ weights + target_mean``.
     """

@@ -112,8 +112,11 @@ class AffineRidgeCV(LinearMap):
     n_splits : validation splits (>= 2). Without groups the rows are split in order, as ``KFold``.
     normalize : L2-normalise X and Y rows before fitting (and X rows before mapping).
 
-    Attributes: ``alpha_``, ``cv_errors_`` (len(alphas),) summed validation squared error per alpha, ``coef_``,
-    ``intercept_``. Ties go to the larger alpha.
+    Attributes
+    ----------
+    alpha_ : the chosen penalty (ties go to the larger alpha).
+    cv_errors_ : (len(alphas),) summed validation squared error per alpha.
+    coef_, intercept_ : the map refitted on all rows with ``alpha_``.
     """
 
     #: ``affine`` everywhere (library, ``fit``, ``evaluate --fit``, ``upgrade``); ``affine_cv`` is an alias of it.
