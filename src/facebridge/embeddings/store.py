@@ -6,9 +6,7 @@ wrote identically and refuses ids whose vectors disagree, so that a store never 
 
 from __future__ import annotations
 
-import fcntl
 import logging
-import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -19,8 +17,8 @@ import pyarrow.parquet as pq
 
 from facebridge.embeddings.io import file_header
 from facebridge.embeddings.set import Fingerprint
-from facebridge.errors import BusyError, DataFormatError, MismatchError
-from facebridge.storage import atomic_write_table
+from facebridge.errors import DataFormatError, MismatchError
+from facebridge.storage import atomic_write_table, exclusive_lock
 
 log = logging.getLogger(__name__)
 
@@ -145,23 +143,7 @@ def repair_store(out: Path) -> list[Path]:
 
 @contextmanager
 def store_lock(out: Path, *, wait: bool = False) -> Iterator[None]:
-    """Hold the store's exclusive lock (``flock`` on ``out/.facebridge.lock``) while the body runs.
-
-    Another holder makes this raise BusyError, or, with ``wait``, block until it is done. The lock goes with the
-    process, so a killed run never leaves the store locked.
-    """
-    out.mkdir(parents=True, exist_ok=True)
-    fd = os.open(out / LOCK_FILE, os.O_RDWR | os.O_CREAT, 0o666)
-    try:
-        try:
-            fcntl.flock(fd, fcntl.LOCK_EX | (0 if wait else fcntl.LOCK_NB))
-        except BlockingIOError:
-            holder = os.pread(fd, 32, 0).decode(errors="replace").strip() or "?"
-            raise BusyError(
-                f"store {out} is being written by another run (pid {holder}); wait for it, or pass --wait"
-            ) from None
-        os.ftruncate(fd, 0)
-        os.pwrite(fd, str(os.getpid()).encode(), 0)
+    """Hold the store's exclusive lock (``out/.facebridge.lock``, :func:`~facebridge.storage.exclusive_lock`) while
+    the body runs: another holder makes this raise BusyError, or, with ``wait``, block until it is done."""
+    with exclusive_lock(out / LOCK_FILE, f"store {out}", wait=wait, hint="wait for it, or pass --wait"):
         yield
-    finally:
-        os.close(fd)
