@@ -1,11 +1,14 @@
 """The files of an embedding store that several steps share: the status table, model parts, the lock, repair.
 
-A store is written by one run at a time (:func:`store_lock`); combining a model's parts drops rows that two runs
-wrote identically and refuses ids whose vectors disagree, so that a store never holds an id twice.
+A store is written by one run at a time (:func:`store_lock`); each part records the sha256 of its rows
+(:func:`write_part`), checked when the parts are combined, which drops rows that two runs wrote identically and
+refuses ids whose vectors disagree, so that a store never holds an id twice.
 """
 
 from __future__ import annotations
 
+import hashlib
+import json
 import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -15,8 +18,8 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from facebridge.embeddings.io import file_header
-from facebridge.embeddings.set import Fingerprint
+from facebridge.embeddings.io import META_KEY, file_header, to_table
+from facebridge.embeddings.set import EmbeddingSet, Fingerprint
 from facebridge.errors import DataFormatError, MismatchError
 from facebridge.storage import atomic_write_table, exclusive_lock
 
@@ -34,6 +37,8 @@ STATUS_SCHEMA = pa.schema(
     ]
 )
 StatusRows = dict[str, tuple[str, str, str, float]]
+#: The part header's field holding :func:`rows_digest` of the part's rows.
+PART_DIGEST = "rows_sha256"
 
 
 def read_store_table(path: Path, columns: list[str] | None = None) -> pa.Table:
@@ -68,6 +73,42 @@ def write_status(path: Path, rows: StatusRows) -> None:
         ),
         path,
     )
+
+
+def rows_digest(table: pa.Table) -> str:
+    """sha256 of a table's columns (names, types and values, in order): equal for a part and its Parquet read-back,
+    different after any flipped bit that changes a value."""
+    digest = hashlib.sha256()
+    for field, column in zip(table.schema, table.columns, strict=True):
+        if pa.types.is_fixed_size_list(field.type) and pa.types.is_floating(field.type.value_type):
+            # the list's child field is named "item" in memory and "element" once read from Parquet
+            digest.update(f"{field.name}\0{field.type.value_type}[{field.type.list_size}]\0".encode())
+            flat = column.combine_chunks().flatten()  # flatten honours the array's offset (a sliced table)
+            digest.update(np.ascontiguousarray(flat.to_numpy(zero_copy_only=False)).tobytes())
+        else:
+            digest.update(f"{field.name}\0{field.type}\0".encode())
+            digest.update(json.dumps(column.to_pylist(), default=repr).encode())
+        digest.update(b"\0")
+    return digest.hexdigest()
+
+
+def write_part(es: EmbeddingSet, path: Path) -> None:
+    """One part of a model's store, atomically, its header recording :func:`rows_digest` of its rows."""
+    table = to_table(es)
+    header = {**file_header(table.schema, path), PART_DIGEST: rows_digest(table)}
+    atomic_write_table(table.replace_schema_metadata({META_KEY: json.dumps(header).encode()}), path)
+
+
+def part_damage(part: Path, table: pa.Table) -> str | None:
+    """Why ``table`` (read from ``part``) is not what was written, or None; a part without a digest (written
+    before parts had one) is taken as it is."""
+    try:
+        expected = file_header(table.schema, part).get(PART_DIGEST)
+        if expected is None or expected == rows_digest(table):
+            return None
+    except (ValueError, pa.ArrowException) as exc:  # a flipped bit in a name or string: undecodable
+        return f"unreadable ({type(exc).__name__})"
+    return "its rows do not match their sha256 (the file was corrupted on disk)"
 
 
 def done_ids(part_dir: Path, fingerprint: Fingerprint) -> set[str]:
@@ -117,13 +158,19 @@ def combine_parts(part_dir: Path, out: Path) -> int:
     if not parts:
         return 0
     tables = [read_store_table(p) for p in parts]
+    for part, table in zip(parts, tables, strict=True):
+        damage = part_damage(part, table)
+        if damage:
+            raise DataFormatError(f"{part}: {damage}; re-run embed with --repair to drop it and re-embed its images")
     table = _without_duplicates(pa.concat_tables(tables).sort_by("id"), parts, tables)
-    atomic_write_table(table, out)
+    header = {k: v for k, v in file_header(table.schema, out).items() if k != PART_DIGEST}
+    atomic_write_table(table.replace_schema_metadata({META_KEY: json.dumps(header).encode()}), out)
     return table.num_rows
 
 
 def repair_store(out: Path) -> list[Path]:
-    """Remove the store's unreadable Parquet files (status table, detection caches, parts); returns them.
+    """Remove the store's unreadable Parquet files (status table, detection caches, parts) and the parts whose rows
+    do not match their sha256; returns them.
 
     Their work is redone by the next run: images are detected again, a dropped part's ids are embedded again.
     """
@@ -133,11 +180,14 @@ def repair_store(out: Path) -> list[Path]:
         if not path.is_file():
             continue
         try:
-            pq.read_table(path)
-        except (pa.ArrowException, OSError):
+            table = pq.read_table(path)
+            damage = part_damage(path, table) if path.parent.parent.name == "parts" else None
+        except (pa.ArrowException, OSError, DataFormatError):
+            damage = "unreadable"
+        if damage:
             path.unlink()
             removed.append(path)
-            log.warning("%s: unreadable; removed (its work is redone)", path)
+            log.warning("%s: %s; removed (its work is redone)", path, damage)
     return removed
 
 
