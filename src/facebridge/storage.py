@@ -141,12 +141,14 @@ def atomic_write_table(table: pa.Table, path: str | os.PathLike[str]) -> None:
 
 @contextmanager
 def exclusive_lock(
-    lock_file: Path, what: str, *, wait: bool = False, hint: str = "wait for it to finish"
+    lock_file: Path, what: str, *, wait: bool = False, hint: str = "wait for it to finish", remove: bool = False
 ) -> Iterator[None]:
     """Hold an exclusive ``flock`` on ``lock_file`` (created, holding our pid) while the body runs.
 
     Another holder makes this raise BusyError ("``what`` is being written by another run (pid N); ``hint``"), or,
     with ``wait``, block until it is done. The lock goes with the process, so a killed run never leaves it held.
+    ``remove`` deletes the file as the holder leaves (for a lock beside a user's file; only without ``wait``: a
+    waiter would hold the deleted file's lock while a newcomer locks a new file).
     """
     try:
         lock_file.parent.mkdir(parents=True, exist_ok=True)
@@ -161,6 +163,10 @@ def exclusive_lock(
             raise BusyError(f"{what} is being written by another run (pid {holder}); {hint}") from None
         os.ftruncate(fd, 0)
         os.pwrite(fd, str(os.getpid()).encode(), 0)
-        yield
+        try:
+            yield
+        finally:
+            if remove:
+                lock_file.unlink(missing_ok=True)  # still held: a run that opened it meanwhile is refused
     finally:
         os.close(fd)

@@ -95,7 +95,7 @@ def test_a_second_migrate_into_one_out_loses_no_rows(gallery, hold: str) -> None
     migrated = read_embeddings(out)
     assert migrated.n == ROWS
     assert migrated.ids.tolist() == read_embeddings(gallery["gallery"]).ids.tolist()
-    assert not parts_dir(out).exists()
+    assert not parts_dir(out).exists() and not out.with_name(".migrated.parquet.lock").exists()
     code, _, stderr = results[1]
     assert code == 2, stderr  # refused in one line, naming the output and the run holding it
     assert stderr.count("\n") == 1 and f"pid {first.pid}" in stderr and "migrated.parquet" in stderr

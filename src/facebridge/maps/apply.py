@@ -52,10 +52,11 @@ def parts_dir(out: str | os.PathLike[str]) -> Path:
 
 @contextmanager
 def output_lock(out: str | os.PathLike[str]) -> Iterator[None]:
-    """Hold ``out``'s lock (``.<out name>.lock`` beside it) while a run writes ``out`` and its parts folder: a second
-    run into the same file fails with BusyError instead of sharing, and then deleting, the first one's parts."""
+    """Hold ``out``'s lock (``.<out name>.lock`` beside it, removed when done) while a run writes ``out`` and its
+    parts folder: a second run into the same file fails with BusyError instead of sharing, and then deleting, the
+    first one's parts."""
     out = Path(out)
-    with exclusive_lock(out.with_name(f".{out.name}.lock"), str(out)):
+    with exclusive_lock(out.with_name(f".{out.name}.lock"), str(out), remove=True):
         yield
 
 
