@@ -60,7 +60,9 @@ def transform_distributed(
         parts, done = checkpointed(out, map_path, source, batch_rows)
         chunks = parquet_chunks(source, batch_rows)
         reused = sum(stop - start for i, (_, start, stop) in enumerate(chunks) if i in done)
-        [shared] = client.scatter([(loaded, schema)], broadcast=True)
+        # hash=False: a content-hashed key is the same for every run of one map, and a run started while the
+        # scheduler still releases the previous run's copy loses it ("lost dependencies", its chunks cancelled)
+        [shared] = client.scatter([(loaded, schema)], broadcast=True, hash=False)
         futures = [
             client.submit(
                 _map_chunk, shared, str(source.resolve()), chunk, str(part_path(parts, i).resolve()), pure=False
