@@ -7,18 +7,20 @@ synced, given the permissions a normal file gets under the umask and moved over 
 
 from __future__ import annotations
 
+import fcntl
 import os
 import re
 import stat
 import tempfile
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from facebridge.errors import FacebridgeError, InvalidInputError
+from facebridge.errors import BusyError, FacebridgeError, InvalidInputError
 
 #: A temp file older than this is stale whatever its pid says (pids are reused).
 STALE_SECONDS = 24 * 3600
@@ -135,3 +137,36 @@ def atomic_write(path: str | os.PathLike[str], write: Callable[[Path], None]) ->
 def atomic_write_table(table: pa.Table, path: str | os.PathLike[str]) -> None:
     """Write ``table`` as a zstd-compressed Parquet file, atomically."""
     atomic_write(path, lambda tmp: pq.write_table(table, tmp, compression="zstd"))
+
+
+@contextmanager
+def exclusive_lock(
+    lock_file: Path, what: str, *, wait: bool = False, hint: str = "wait for it to finish", remove: bool = False
+) -> Iterator[None]:
+    """Hold an exclusive ``flock`` on ``lock_file`` (created, holding our pid) while the body runs.
+
+    Another holder makes this raise BusyError ("``what`` is being written by another run (pid N); ``hint``"), or,
+    with ``wait``, block until it is done. The lock goes with the process, so a killed run never leaves it held.
+    ``remove`` deletes the file as the holder leaves (for a lock beside a user's file; only without ``wait``: a
+    waiter would hold the deleted file's lock while a newcomer locks a new file).
+    """
+    try:
+        lock_file.parent.mkdir(parents=True, exist_ok=True)
+        fd = os.open(lock_file, os.O_RDWR | os.O_CREAT, 0o666)
+    except OSError as exc:
+        raise WriteError(f"cannot create the lock file {lock_file}: {exc.strerror or exc}") from None
+    try:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | (0 if wait else fcntl.LOCK_NB))
+        except BlockingIOError:
+            holder = os.pread(fd, 32, 0).decode(errors="replace").strip() or "?"
+            raise BusyError(f"{what} is being written by another run (pid {holder}); {hint}") from None
+        os.ftruncate(fd, 0)
+        os.pwrite(fd, str(os.getpid()).encode(), 0)
+        try:
+            yield
+        finally:
+            if remove:
+                lock_file.unlink(missing_ok=True)  # still held: a run that opened it meanwhile is refused
+    finally:
+        os.close(fd)

@@ -58,7 +58,7 @@ def test_fit_native_evaluate_refuse_a_named_pipe_and_leave_it(sets, capsys) -> N
 def test_empty_out_paths_are_refused_not_the_current_folder(sets, capsys, monkeypatch) -> None:
     monkeypatch.chdir(sets["dir"])
     before = sorted(os.listdir(sets["dir"]))
-    assert "names no file" in one_line_error(capsys, *fit_args(sets), "--out", "")
+    assert "empty path" in one_line_error(capsys, *fit_args(sets), "--out", "")
     code = main(["embed", "--out", "", "--images", str(sets["dir"]), "--model", "edgeface-xxs"])
     assert code == 2 and "empty path" in capsys.readouterr().err
     assert sorted(os.listdir(sets["dir"])) == before

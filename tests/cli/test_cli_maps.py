@@ -44,7 +44,7 @@ def test_fit_offers_every_family_and_records_provenance(sets, capsys, method: st
     loaded = load_map(fit_map(capsys, sets, "--method", method, "--dataset", "toy", *small))
     assert loaded.estimator.method == method
     assert (loaded.provenance.n_ids, loaded.provenance.n_people, loaded.provenance.dataset) == (200, 40, "toy")
-    assert (loaded.source.model, loaded.target.model, loaded.format_version) == ("model-a", "model-b", 2)
+    assert (loaded.source.model, loaded.target.model, loaded.format_version) == ("model-a", "model-b", 3)
 
 
 def test_affine_chooses_alpha_by_cv_by_default(sets, capsys) -> None:

@@ -7,7 +7,6 @@ import shutil
 import signal
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import numpy as np
@@ -106,16 +105,27 @@ def test_same_person_scores_above_different_person(tmp_path) -> None:
 def test_resume_after_kill_loses_and_duplicates_nothing(tmp_path) -> None:
     root, out = tmp_path / "images", tmp_path / "store"
     ids = lfw_copy(root, per_person=5)
-    cmd = [sys.executable, "-m", "facebridge", "embed", "--images", str(root), "--out", str(out),
-           "--model", ",".join(MODELS), "--chunk-size", "2", "--workers", "1", "--no-face", "centre"]  # fmt: skip
-    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    deadline = time.monotonic() + 120
-    while not list((out / "parts" / MODELS[-1]).glob("part-*.parquet")) and time.monotonic() < deadline:
-        time.sleep(0.05)
-    proc.send_signal(signal.SIGKILL)
-    proc.wait()
+    args = ["embed", "--images", str(root), "--out", str(out), "--model", ",".join(MODELS), "--chunk-size", "2",
+            "--workers", "1", "--no-face", "centre"]  # fmt: skip
+    # The child kills itself as it is about to write its 7th part (chunk 3's first model): the kill lands mid-run
+    # whatever the machine's load (polling for parts and killing from here let a starved test see the run finish).
+    code = f"""
+import os, signal, sys
+import facebridge.embeddings.extract as extract
+real, count = extract.write_part, [0]
+def dying(es, path):
+    count[0] += 1
+    if count[0] > {3 * len(MODELS)}:
+        os.kill(os.getpid(), signal.SIGKILL)
+    real(es, path)
+extract.write_part = dying
+from facebridge.cli.main import main
+sys.exit(main({args!r}))
+"""
+    proc = subprocess.run([sys.executable, "-c", code], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    assert proc.returncode == -signal.SIGKILL
     parts_before = {m: len(list((out / "parts" / m).glob("part-*.parquet"))) for m in MODELS}
-    assert 0 < parts_before[MODELS[-1]] < len(ids) // 2, "the kill should land mid-run"
+    assert parts_before == dict.fromkeys(MODELS, 3) and len(ids) // 2 > 3, "the kill should land mid-run"
     summary = embed_folder(out, MODELS, root, chunk_size=2, workers=1)
     reference = embed_folder(tmp_path / "fresh", MODELS, root, chunk_size=2, workers=1)
     for name in MODELS:

@@ -10,6 +10,7 @@ import safetensors.numpy
 
 from facebridge.embeddings import Fingerprint
 from facebridge.maps import make_map
+from facebridge.maps.map_file import HEADER_DIGEST, header_digest
 
 SRC = Fingerprint("edgeface-xs", "ab" * 32, "arc112", "1")
 TGT = Fingerprint("dlib-resnet", "cd" * 32, "dlib150", "1")
@@ -50,14 +51,31 @@ def write_v1(path: Path, estimator, *, source: Fingerprint = SRC, target: Finger
     return path
 
 
-def rewrite(path: Path, edit) -> None:
-    """Re-save ``path`` with its facebridge header changed by ``edit`` (a function of the header dict)."""
-    tensors = safetensors.numpy.load(path.read_bytes())
+def read_header(path: Path) -> dict:
+    """The facebridge header of a map file."""
     with open(path, "rb") as fh:
         size = int.from_bytes(fh.read(8), "little")
-        header = json.loads(json.loads(fh.read(size))["__metadata__"]["facebridge"])
+        return json.loads(json.loads(fh.read(size))["__metadata__"]["facebridge"])
+
+
+def rewrite(path: Path, edit, *, reseal: bool = True) -> None:
+    """Re-save ``path`` with its facebridge header changed by ``edit`` (a function of the header dict).
+
+    ``reseal`` recomputes the header's own digest (version 3), as a deliberate hostile edit would, so that the
+    checks behind it are reached; without it the edit is what a flipped bit or a careless hand does.
+    """
+    tensors = safetensors.numpy.load(path.read_bytes())
+    header = read_header(path)
     edit(header)
+    if reseal and HEADER_DIGEST in header:
+        header[HEADER_DIGEST] = header_digest(header)
     path.write_bytes(safetensors.numpy.save(tensors, metadata={"facebridge": json.dumps(header)}))
+
+
+def as_v2(path: Path) -> Path:
+    """``path`` (a version 3 file) as version 2 wrote it: the same header without its own digest."""
+    rewrite(path, lambda h: (h.pop(HEADER_DIGEST), h.update(format_version=2)), reseal=False)
+    return path
 
 
 def tensor_offset(path: Path, name: str) -> int:

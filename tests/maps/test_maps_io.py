@@ -10,7 +10,7 @@ import facebridge
 from facebridge.embeddings import Fingerprint
 from facebridge.errors import DataFormatError, MismatchError, MissingFileError, NotFittedError
 from facebridge.maps import STATS_METHODS, MapFile, load_map, make_map, save_map
-from tests.maps.map_files import SRC, TGT, fitted, rewrite, write_v1
+from tests.maps.map_files import SRC, TGT, as_v2, fitted, rewrite, write_v1
 
 
 @pytest.fixture
@@ -19,12 +19,14 @@ def map_path(tmp_path):
     return save_map(est, tmp_path / "edge_to_dlib.fbmap", source=SRC, target=TGT)
 
 
-@pytest.mark.parametrize("version", [1, 2])
+@pytest.mark.parametrize("version", [1, 2, 3])
 @pytest.mark.parametrize("method", STATS_METHODS)  # the linear families version 1 could hold
 def test_round_trip_linear(tmp_path, method: str, version: int) -> None:
     est, X = fitted(method, normalize=False, **({"rank": 3} if method in ("rrr", "pca_ridge") else {}))
     path = tmp_path / "m.fbmap"
-    save_map(est, path, source=SRC, target=TGT) if version == 2 else write_v1(path, est)
+    save_map(est, path, source=SRC, target=TGT) if version > 1 else write_v1(path, est)
+    if version == 2:
+        as_v2(path)
     loaded = load_map(path, expected_source=SRC, expected_dim=6)
     assert isinstance(loaded, MapFile)
     assert type(loaded.estimator) is type(est)
@@ -34,8 +36,8 @@ def test_round_trip_linear(tmp_path, method: str, version: int) -> None:
     np.testing.assert_array_equal(loaded.estimator.transform(X), est.transform(X))
     assert (loaded.source, loaded.target, loaded.n_train) == (SRC, TGT, 60)
     assert (loaded.source_dim, loaded.target_dim, loaded.format_version) == (6, 4, version)
-    assert (loaded.tensors_sha256 != "") == (version == 2) and loaded.view is None
-    assert loaded.facebridge_version == (facebridge.__version__ if version == 2 else "0.1.0")
+    assert (loaded.tensors_sha256 != "") == (version > 1) and loaded.view is None
+    assert loaded.facebridge_version == (facebridge.__version__ if version > 1 else "0.1.0")
     assert [p.name for p in tmp_path.iterdir()] == ["m.fbmap"]  # no temporary file left behind
 
 

@@ -12,9 +12,11 @@ import safetensors.numpy
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from facebridge.cli.main import main
 from facebridge.errors import DataFormatError, FacebridgeError
 from facebridge.maps import METHODS, Provenance, TargetView, load_map, map_class, save_map
-from tests.maps.map_files import SRC, TGT, fitted, rewrite, tensor_offset, training_data, write_v1
+from facebridge.maps.map_file import HEADER_DIGEST, header_digest
+from tests.maps.map_files import SRC, TGT, as_v2, fitted, rewrite, tensor_offset, training_data, write_v1
 
 
 @pytest.mark.parametrize("method", METHODS)
@@ -33,10 +35,10 @@ def test_header_records_family_attrs_and_provenance(tmp_path) -> None:
     path = save_map(est, tmp_path / "m.fbmap", source=SRC, target=TGT, provenance=Provenance(60, 20, "lfw"))
     size = int.from_bytes(path.read_bytes()[:8], "little")
     header = json.loads(json.loads(path.read_bytes()[8 : 8 + size])["__metadata__"]["facebridge"])
-    assert (header["format_version"], header["family"], header["method"]) == (2, "AffineMap", "affine_fixed")
+    assert (header["format_version"], header["family"], header["method"]) == (3, "AffineMap", "affine_fixed")
     assert header["attrs"] == {"n_features_in_": 6, "n_samples_seen_": 60} and header["view"] is None
     assert header["provenance"] == {"n_ids": 60, "n_people": 20, "dataset": "lfw"}
-    assert len(header["tensors_sha256"]) == 64
+    assert len(header["tensors_sha256"]) == 64 and len(header["header_sha256"]) == 64
 
 
 def test_carried_view_round_trips(tmp_path) -> None:
@@ -59,6 +61,35 @@ def test_one_flipped_bit_in_a_coefficient_is_refused(tmp_path, bit: int) -> None
     path.write_bytes(bytes(data))
     with pytest.raises(DataFormatError, match="sha256"):
         load_map(path)
+
+
+def test_one_flipped_bit_in_a_header_parameter_is_refused(tmp_path) -> None:
+    """``"gamma": 0.25`` -> ``0.35`` is one bit ('2' is 0x32, '3' is 0x33); version 2 loaded it and mapped otherwise."""
+    path = save_map(fitted("kernel", gamma=0.25, n_landmarks=16)[0], tmp_path / "m.fbmap", source=SRC, target=TGT)
+    data = bytearray(path.read_bytes())
+    at = data.index(b'gamma\\": 0.25') + len(b'gamma\\": 0.')
+    data[at] ^= 1
+    path.write_bytes(bytes(data))
+    with pytest.raises(DataFormatError, match="header does not match its sha256"):
+        load_map(path)
+    as_v2(path)  # what version 2 covered: the tensors only, so the edited gamma went through
+    assert load_map(path).estimator.gamma == 0.35
+
+
+@pytest.mark.parametrize("edit", [
+    lambda h: h["params"].update(normalize=False),
+    lambda h: h["target"].update(model="another-model"),
+    lambda h: h.update(tensors_sha256="0" * 64),
+    lambda h: h.update(source_dim=7),
+], ids=["normalize", "target model", "tensor digest", "dim"])  # fmt: skip
+def test_any_header_edit_is_refused_unless_resealed(tmp_path, capsys, edit) -> None:
+    path = save_map(fitted("ridge")[0], tmp_path / "m.fbmap", source=SRC, target=TGT)
+    rewrite(path, edit, reseal=False)
+    with pytest.raises(DataFormatError, match=r"m\.fbmap: the map's header does not match its sha256"):
+        load_map(path)
+    assert main(["export-onnx", "--map", str(path), "--out", str(tmp_path / "m.onnx")]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "header does not match its sha256" in err and not (tmp_path / "m.onnx").exists()
 
 
 def test_a_v1_file_has_no_digest_but_absurd_weights_are_refused(tmp_path) -> None:
@@ -100,7 +131,7 @@ def test_params_are_type_checked_on_load(tmp_path) -> None:
     ],
 )
 def test_every_familys_params_are_checked_on_load(tmp_path, method: str, field: str, value, match: str) -> None:
-    """A hand-edited header (the tensors' digest does not cover it) is refused by the family's own checks."""
+    """A hand-edited header whose digest was recomputed is still refused by the family's own checks."""
     _, Y, _ = training_data()
     small = {"n_landmarks": 16} if method == "kernel" else {"hidden": 4, "max_iter": 5} if method == "mlp" else {}
     est = fitted("ridge" if method == "view" else method, **({"rank": 2} if method == "rrr" else small))[0]
@@ -170,6 +201,7 @@ def test_fuzz_header_fields(tmp_path, field: str, value) -> None:
     outer = json.loads(VALID[8 : 8 + size])
     header = json.loads(outer["__metadata__"]["facebridge"])
     header[field] = value
+    header[HEADER_DIGEST] = header_digest(header)  # resealed, so that the checks behind the digest are reached
     tensors = safetensors.numpy.load(VALID)
     _load_only_facebridge_errors(tmp_path, safetensors.numpy.save(tensors, metadata={"facebridge": json.dumps(header)}))
 

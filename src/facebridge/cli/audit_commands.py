@@ -11,6 +11,7 @@ from rich.console import Console
 
 from facebridge.cli.main import app
 from facebridge.cli.options import name_list
+from facebridge.cli.outputs import check_outputs, out_option
 from facebridge.errors import InvalidInputError
 
 console = Console()
@@ -70,7 +71,7 @@ def _sets(leaked: list[Path], reference: list[Path], store: Path | None, models:
 
 @app.command()
 def audit(
-    out: Annotated[Path, typer.Option(help="Report folder (report.md, report.html, results.json, figures/).")],
+    out: Annotated[Path, out_option(help="Report folder (report.md, report.html, results.json, figures/).")],
     leaked: Annotated[list[Path], typer.Option(help="Leaked system A's embedding set (repeat, one per pair).")] = [],  # noqa: B006
     reference: Annotated[list[Path], typer.Option(help="Attacker's model B's set (repeat, one per --leaked).")] = [],  # noqa: B006
     store: Annotated[Path | None, typer.Option(help="Audit every ordered pair of the sets in this store.")] = None,
@@ -105,6 +106,7 @@ def audit(
     from facebridge.protocols import parse_lfw_pairs
     from facebridge.reports.privacy import write_audit_report
 
+    check_outputs(folders={"--out": out})
     settings = AuditSettings(
         budgets=_int_list(budgets, "budgets"),
         seeds=tuple(range(seeds)),

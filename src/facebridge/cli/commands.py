@@ -22,6 +22,7 @@ from facebridge.cli.map_commands import (
     target_view,
 )
 from facebridge.cli.options import seed_option
+from facebridge.cli.outputs import check_outputs, out_option
 from facebridge.cli.render import PENALTY_DEFINITION, native_summary, penalty_points, print_evaluation
 from facebridge.cli.upgrade_commands import SCORES_HELP, write_scores
 from facebridge.errors import InvalidInputError, MismatchError
@@ -157,16 +158,15 @@ def evaluate(
         typer.Option(help="The --images folder the CSV's ids are relative to (lets ids start with it or be absolute)."),
     ] = None,
     seed: Annotated[int, seed_option("Seed for fold assignment.")] = 0,
-    json_out: Annotated[Path | None, typer.Option("--json", help="Write every figure to this JSON file.")] = None,
-    scores_out: Annotated[Path | None, typer.Option("--scores", help=SCORES_HELP)] = None,
+    json_out: Annotated[Path | None, out_option("--json", help="Write every figure to this JSON file.")] = None,
+    scores_out: Annotated[Path | None, out_option("--scores", help=SCORES_HELP)] = None,
 ) -> None:
     """Evaluate the target natively, or a source->target map, on a verification protocol."""
     from facebridge.experiments import evaluate as run_evaluation
     from facebridge.maps import load_map
-    from facebridge.storage import atomic_write, check_output_file
+    from facebridge.storage import atomic_write
 
-    if json_out is not None:
-        check_output_file(json_out)
+    check_outputs(files={"--json": json_out, "--scores": scores_out})
     pair_list = _load_protocol(protocol, pairs, data, folds, seed, folds_by, images)
     tgt = _read_set(target, protocol, video)
     src = _read_set(source, protocol, video) if source is not None else None
@@ -239,23 +239,21 @@ def native(
     store: Annotated[
         list[Path], typer.Option(metavar="<dir>", help="Embedding store folder; repeat for several.")
     ],
-    out: Annotated[Path, typer.Option(help="Markdown table to write (e.g. docs/native_lfw.md).")],
+    out: Annotated[Path, out_option(help="Markdown table to write (e.g. docs/native_lfw.md).")],
     models: Annotated[
         str | None,
         typer.Option("--model", "--models", help="Comma-separated models (default: every set in the store)."),
     ] = None,
     data: DataOpt = None,
-    json_out: Annotated[Path | None, typer.Option("--json", help="Also write every figure to this JSON file.")] = None,
+    json_out: Annotated[Path | None, out_option("--json", help="Also write every figure to this JSON file.")] = None,
 ) -> None:
     """Native LFW View 2 accuracy of every model in the stores, as a Markdown table beside the references."""
     from facebridge.embeddings.extract import model_names
     from facebridge.experiments.native import native_accuracy
     from facebridge.reports.native import native_table
-    from facebridge.storage import atomic_write, check_output_file
+    from facebridge.storage import atomic_write
 
-    for path in (out, json_out):
-        if path is not None:
-            check_output_file(path)
+    check_outputs(files={"--out": out, "--json": json_out})
     names = model_names(models) if models is not None else None
     pair_list = _load_protocol(Protocol.lfw, None, data, 10, 0)
     rows = native_accuracy(pair_list, store, names)

@@ -12,7 +12,7 @@ from rich.console import Console
 
 from facebridge.cli.cluster_options import SchedulerOpt, cluster_client
 from facebridge.cli.main import app
-from facebridge.cli.outputs import output_path
+from facebridge.cli.outputs import out_option, output_path
 from facebridge.cli.render import warn_fit_size
 from facebridge.errors import InvalidInputError
 from facebridge.maps.registry import ALIASES, METHODS, make_map, map_class
@@ -127,7 +127,7 @@ def build_map(
 def fit(
     source: Annotated[Path, typer.Option(help="Source embedding set (.parquet, .npz, .csv).")],
     target: Annotated[Path, typer.Option(help="Target embedding set.")],
-    out: Annotated[Path, typer.Option(help="Map file to write (.fbmap).")],
+    out: Annotated[Path, out_option(help="Map file to write (.fbmap).")],
     method: MethodOpt = Method("ridge"),
     alpha: Annotated[
         str | None,
@@ -205,7 +205,7 @@ def _fit_here(estimator: Any, source: Path, target: Path, view: Any | None) -> t
 def transform(
     map_file: Annotated[Path, typer.Option("--map", help="Map file (.fbmap) from the input's space.")],
     input_file: Annotated[Path, typer.Option("--input", help="Embedding set in the map's source space.")],
-    out: Annotated[Path, typer.Option(help="Parquet set to write, in the map's target space.")],
+    out: Annotated[Path, out_option(help="Parquet set to write, in the map's target space.")],
     batch_rows: Annotated[int, typer.Option(min=1, help="Rows mapped and written at a time.")] = 65536,
     force: ForceOpt = False,
     scheduler: SchedulerOpt = None,
@@ -238,7 +238,7 @@ def transform(
 @app.command("export-onnx")
 def export_onnx(
     map_file: Annotated[Path, typer.Option("--map", help="Map file (.fbmap).")],
-    out: Annotated[Path, typer.Option(help="ONNX file to write: x float32 (N, dx) -> y float32 (N, dy).")],
+    out: Annotated[Path, out_option(help="ONNX file to write: x float32 (N, dx) -> y float32 (N, dy).")],
     force: ForceOpt = False,
 ) -> None:
     """Export a map as a standalone ONNX graph, with its fingerprints and provenance in the metadata."""

@@ -9,6 +9,7 @@ import typer
 
 from facebridge.cli.commands import DataOpt, ModelsDirOpt, console
 from facebridge.cli.main import app
+from facebridge.cli.outputs import check_outputs, out_option
 
 models_app = typer.Typer(
     help="The known models (built-in and your own); 'models add' brings an ONNX model.",
@@ -119,7 +120,7 @@ def add(
     output_name: Annotated[str, typer.Option(help="The embedding output, when the graph has several.")] = "",
     metric: Annotated[str, typer.Option(help="cosine or euclidean, what the model was trained for.")] = "cosine",
     folder: Annotated[
-        Path | None, typer.Option(help="Spec folder (default: $FACEBRIDGE_USER_MODELS or the user data dir).")
+        Path | None, out_option(help="Spec folder (default: $FACEBRIDGE_USER_MODELS or the user data dir).")
     ] = None,
     force: Annotated[bool, typer.Option(help="Replace an existing spec of that name.")] = False,
     photos: Annotated[
@@ -137,6 +138,7 @@ def add(
     from facebridge.embeddings.face_check import default_pairs
     from facebridge.models.add import add_onnx_model
 
+    check_outputs(folders={"--folder": folder})
     pairs = default_pairs(data, photos)  # before any model work: a bad --photos or --data fails at once
     checked: list = []
     spec, path = add_onnx_model(

@@ -15,7 +15,7 @@ from facebridge.cli.cluster_options import SchedulerOpt, cluster_executor
 from facebridge.cli.commands import DataOpt, ModelsDirOpt, console
 from facebridge.cli.main import app
 from facebridge.cli.options import check_workers, seed_option
-from facebridge.cli.outputs import nonempty_path
+from facebridge.cli.outputs import check_outputs, out_option
 from facebridge.errors import InvalidInputError
 
 
@@ -37,7 +37,7 @@ ModelsOpt = Annotated[
 
 @app.command()
 def embed(
-    out: Annotated[Path, typer.Option(parser=nonempty_path, help="Store folder: one Parquet embedding set per model.")],
+    out: Annotated[Path, out_option(help="Store folder: one Parquet embedding set per model.")],
     model: ModelsOpt = None,
     images: Annotated[
         Path | None, typer.Option(help="Folder of images; an image's id is its path relative to it: Person/x.jpg.")
@@ -70,7 +70,7 @@ def embed(
     workers: Annotated[int, typer.Option(min=1, help="Processes for embedding (default: CPU count).")] = (
         os.cpu_count() or 1
     ),
-    json_out: Annotated[Path | None, typer.Option("--json", help="Also write the run's summary to this JSON file.")] = (
+    json_out: Annotated[Path | None, out_option("--json", help="Also write the run's summary to this JSON file.")] = (
         None
     ),
     wait: Annotated[bool, typer.Option(help="Wait for another run on the same store instead of stopping.")] = False,
@@ -87,10 +87,9 @@ def embed(
     from facebridge.embeddings.extract import embed_folder, model_names
     from facebridge.images.listing import IMAGE_SUFFIXES, other_files
     from facebridge.paths import default_data_dir
-    from facebridge.storage import atomic_write, check_output_file
+    from facebridge.storage import atomic_write
 
-    if json_out is not None:
-        check_output_file(json_out)
+    check_outputs(files={"--json": json_out}, folders={"--out": out})
     check_workers(workers)
     if (images is None) == (dataset is None):
         raise InvalidInputError("give exactly one of --images DIR or --dataset lfw")
@@ -150,7 +149,7 @@ def reproduce(
     quick: Annotated[bool, typer.Option(help="Fewer sizes, draws and ranks: a few minutes once embeddings exist.")] = (
         False
     ),
-    out: Annotated[Path | None, typer.Option(help="Report folder (default: reports/lfw-study[-quick]).")] = None,
+    out: Annotated[Path | None, out_option(help="Report folder (default: reports/lfw-study[-quick]).")] = None,
     store: Annotated[Path, typer.Option(help="Embedding store, reused and completed.")] = Path("store/lfw-yunet"),
     ytf: Annotated[
         Path | None, typer.Option(help="YouTube Faces aligned_images_DB (or its parent): adds the YTF tables.")
@@ -185,6 +184,7 @@ def reproduce(
     started = time.perf_counter()
     check_workers(workers)
     target = out or Path("reports") / ("lfw-study-quick" if quick else "lfw-study")
+    check_outputs(folders={"--out": target})
     checkpoint = target / "privacy" / "checkpoint"
     names = model_names(models) if models is not None else None  # spec files are registered here
     upgrade_checkpoint = target / "upgrade" / "checkpoint"

@@ -12,7 +12,7 @@ from rich.console import Console
 from facebridge.cli.cluster_options import SchedulerOpt, cluster_client
 from facebridge.cli.main import app
 from facebridge.cli.options import name_list, seed_option
-from facebridge.cli.outputs import output_path
+from facebridge.cli.outputs import check_outputs, out_option, output_path
 
 console = Console()
 
@@ -29,7 +29,7 @@ class Index(StrEnum):
 def migrate(
     map_file: Annotated[Path, typer.Option("--map", help="Map file (.fbmap) from the gallery's model to the new one.")],
     gallery: Annotated[Path, typer.Option(help="Enrolled templates in the map's source space (.parquet).")],
-    out: Annotated[Path, typer.Option(help="Migrated gallery to write (.parquet), in the map's target space.")],
+    out: Annotated[Path, out_option(help="Migrated gallery to write (.parquet), in the map's target space.")],
     batch_rows: Annotated[int, typer.Option(min=1, help="Rows mapped per chunk (memory is bounded by one).")] = 65536,
     force: Annotated[bool, typer.Option(help="Replace an existing output file.")] = False,
     scheduler: SchedulerOpt = None,
@@ -98,7 +98,7 @@ def migrate(
 def search(
     gallery: Annotated[Path, typer.Option(help="Gallery embedding set (.parquet, .npz, .csv).")],
     probes: Annotated[Path, typer.Option(help="Probe embedding set, in the gallery's space.")],
-    out: Annotated[Path, typer.Option(help="Hits to write (.parquet): probe_id, rank, gallery_id, score.")],
+    out: Annotated[Path, out_option(help="Hits to write (.parquet): probe_id, rank, gallery_id, score.")],
     k: Annotated[int, typer.Option(min=1, help="Gallery entries returned per probe.")] = 10,
     index: Annotated[Index, typer.Option(help="exact (inner product = cosine) or hnsw (approximate).")] = Index.exact,
     force: Annotated[bool, typer.Option(help="Replace an existing output file.")] = False,
@@ -126,7 +126,7 @@ def search(
 @app.command()
 def upgrade(
     models: Annotated[str, typer.Option("--models", "--model", help="Two or more models; every ordered pair.")],
-    out: Annotated[Path, typer.Option(help="Folder for upgrade.json and upgrade.md.")],
+    out: Annotated[Path, out_option(help="Folder for upgrade.json and upgrade.md.")],
     store: Annotated[Path | None, typer.Option(help="Embedding store folder (<model>.parquet per model).")] = None,
     method: Annotated[str, typer.Option(help="Map method (facebridge.maps registry name).")] = "affine",
     folds: Annotated[int, typer.Option(min=2, help="People-disjoint identification folds.")] = 5,
@@ -174,6 +174,7 @@ def upgrade(
     from facebridge.reports.upgrade import write_upgrade_report
     from facebridge.storage import atomic_write
 
+    check_outputs(folders={"--out": out})
     names = name_list(models, "--models")
     if len(names) < 2:
         raise InvalidInputError(f"--models needs two or more models, got {models!r}")

@@ -203,7 +203,8 @@ def fit_distributed(
     if isinstance(estimator, AffineRidgeCV):
         people = sorted(counts)
         folds = estimator.assign_folds([counts[p] for p in people])
-        [fold_of] = client.scatter([dict(zip(people, folds.tolist(), strict=True))], broadcast=True)
+        # hash=False, as in cluster.transform: a content-hashed key shared with a previous fit's released copy is lost
+        [fold_of] = client.scatter([dict(zip(people, folds.tolist(), strict=True))], broadcast=True, hash=False)
         n_folds = int(folds.max()) + 1
     if src_digest == tgt_digest:  # chunk i of both files holds the same ids in the same order (a store's sets do)
         stats = [

@@ -16,7 +16,15 @@ import pyarrow as pa
 
 from facebridge.cluster.run import parquet_input, wait
 from facebridge.embeddings.io import parquet_chunks, read_parquet_chunk
-from facebridge.maps.apply import checkpointed, join_parts, mapped_schema, mapped_table, part_path, write_part
+from facebridge.maps.apply import (
+    checkpointed,
+    join_parts,
+    mapped_schema,
+    mapped_table,
+    output_lock,
+    part_path,
+    write_part,
+)
 from facebridge.maps.io import load_map
 from facebridge.maps.map_file import MapFile
 
@@ -48,15 +56,20 @@ def transform_distributed(
     fingerprint, dim = parquet_input(source)
     loaded = load_map(map_path, expected_source=fingerprint, expected_dim=dim)
     schema = mapped_schema(loaded, map_path, extra)
-    parts, done = checkpointed(out, map_path, source, batch_rows)
-    chunks = parquet_chunks(source, batch_rows)
-    reused = sum(stop - start for i, (_, start, stop) in enumerate(chunks) if i in done)
-    [shared] = client.scatter([(loaded, schema)], broadcast=True)
-    futures = [
-        client.submit(_map_chunk, shared, str(source.resolve()), chunk, str(part_path(parts, i).resolve()), pure=False)
-        for i, chunk in enumerate(chunks)
-        if i not in done
-    ]
-    wait(futures, progress)
-    client.gather(futures)  # re-raises the first failed chunk's error
-    return loaded, join_parts(out, schema, parts), reused
+    with output_lock(out):
+        parts, done = checkpointed(out, map_path, source, batch_rows)
+        chunks = parquet_chunks(source, batch_rows)
+        reused = sum(stop - start for i, (_, start, stop) in enumerate(chunks) if i in done)
+        # hash=False: a content-hashed key is the same for every run of one map, and a run started while the
+        # scheduler still releases the previous run's copy loses it ("lost dependencies", its chunks cancelled)
+        [shared] = client.scatter([(loaded, schema)], broadcast=True, hash=False)
+        futures = [
+            client.submit(
+                _map_chunk, shared, str(source.resolve()), chunk, str(part_path(parts, i).resolve()), pure=False
+            )
+            for i, chunk in enumerate(chunks)
+            if i not in done
+        ]
+        wait(futures, progress)
+        client.gather(futures)  # re-raises the first failed chunk's error
+        return loaded, join_parts(out, schema, parts, len(chunks)), reused

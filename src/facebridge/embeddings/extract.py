@@ -30,7 +30,6 @@ from pathlib import Path
 
 import numpy as np
 
-from facebridge.embeddings.io import to_table
 from facebridge.embeddings.set import EmbeddingSet
 from facebridge.embeddings.stamps import forget_changed
 from facebridge.embeddings.store import (
@@ -41,6 +40,7 @@ from facebridge.embeddings.store import (
     read_status,
     repair_store,
     store_lock,
+    write_part,
     write_status,
 )
 from facebridge.embeddings.store_settings import check_store_settings
@@ -68,7 +68,6 @@ from facebridge.models.check import check_model
 from facebridge.models.registry import register_spec_file
 from facebridge.models.spec import WeightFile
 from facebridge.models.weights import verify_file
-from facebridge.storage import atomic_write_table
 
 log = logging.getLogger(__name__)
 
@@ -270,7 +269,7 @@ def embed_chunk(
         es = EmbeddingSet(
             np.array(ids, dtype=object), vectors, models[name].fingerprint, _meta([images[i][1] for i in ids])
         )
-        atomic_write_table(to_table(es), parts[name])
+        write_part(es, parts[name])
         written[name] = es.n
     return written
 

@@ -1,14 +1,15 @@
 """The files of an embedding store that several steps share: the status table, model parts, the lock, repair.
 
-A store is written by one run at a time (:func:`store_lock`); combining a model's parts drops rows that two runs
-wrote identically and refuses ids whose vectors disagree, so that a store never holds an id twice.
+A store is written by one run at a time (:func:`store_lock`); each part records the sha256 of its rows
+(:func:`write_part`), checked when the parts are combined, which drops rows that two runs wrote identically and
+refuses ids whose vectors disagree, so that a store never holds an id twice.
 """
 
 from __future__ import annotations
 
-import fcntl
+import hashlib
+import json
 import logging
-import os
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -17,10 +18,10 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from facebridge.embeddings.io import file_header
-from facebridge.embeddings.set import Fingerprint
-from facebridge.errors import BusyError, DataFormatError, MismatchError
-from facebridge.storage import atomic_write_table
+from facebridge.embeddings.io import META_KEY, file_header, to_table
+from facebridge.embeddings.set import EmbeddingSet, Fingerprint
+from facebridge.errors import DataFormatError, MismatchError
+from facebridge.storage import atomic_write_table, exclusive_lock
 
 log = logging.getLogger(__name__)
 
@@ -49,6 +50,8 @@ STATUS_SCHEMA = pa.schema(
     ]
 )
 StatusRows = dict[str, tuple[str, str, str, float]]
+#: The part header's field holding :func:`rows_digest` of the part's rows.
+PART_DIGEST = "rows_sha256"
 
 
 def read_store_table(path: Path, columns: list[str] | None = None) -> pa.Table:
@@ -90,6 +93,42 @@ def write_status(path: Path, rows: StatusRows) -> None:
         ),
         path,
     )
+
+
+def rows_digest(table: pa.Table) -> str:
+    """sha256 of a table's columns (names, types and values, in order): equal for a part and its Parquet read-back,
+    different after any flipped bit that changes a value."""
+    digest = hashlib.sha256()
+    for field, column in zip(table.schema, table.columns, strict=True):
+        if pa.types.is_fixed_size_list(field.type) and pa.types.is_floating(field.type.value_type):
+            # the list's child field is named "item" in memory and "element" once read from Parquet
+            digest.update(f"{field.name}\0{field.type.value_type}[{field.type.list_size}]\0".encode())
+            flat = column.combine_chunks().flatten()  # flatten honours the array's offset (a sliced table)
+            digest.update(np.ascontiguousarray(flat.to_numpy(zero_copy_only=False)).tobytes())
+        else:
+            digest.update(f"{field.name}\0{field.type}\0".encode())
+            digest.update(json.dumps(column.to_pylist(), default=repr).encode())
+        digest.update(b"\0")
+    return digest.hexdigest()
+
+
+def write_part(es: EmbeddingSet, path: Path) -> None:
+    """One part of a model's store, atomically, its header recording :func:`rows_digest` of its rows."""
+    table = to_table(es)
+    header = {**file_header(table.schema, path), PART_DIGEST: rows_digest(table)}
+    atomic_write_table(table.replace_schema_metadata({META_KEY: json.dumps(header).encode()}), path)
+
+
+def part_damage(part: Path, table: pa.Table) -> str | None:
+    """Why ``table`` (read from ``part``) is not what was written, or None; a part without a digest (written
+    before parts had one) is taken as it is."""
+    try:
+        expected = file_header(table.schema, part).get(PART_DIGEST)
+        if expected is None or expected == rows_digest(table):
+            return None
+    except (ValueError, pa.ArrowException) as exc:  # a flipped bit in a name or string: undecodable
+        return f"unreadable ({type(exc).__name__})"
+    return "its rows do not match their sha256 (the file was corrupted on disk)"
 
 
 def done_ids(part_dir: Path, fingerprint: Fingerprint) -> set[str]:
@@ -139,13 +178,19 @@ def combine_parts(part_dir: Path, out: Path) -> int:
     if not parts:
         return 0
     tables = [read_store_table(p) for p in parts]
+    for part, table in zip(parts, tables, strict=True):
+        damage = part_damage(part, table)
+        if damage:
+            raise DataFormatError(f"{part}: {damage}; re-run embed with --repair to drop it and re-embed its images")
     table = _without_duplicates(pa.concat_tables(tables).sort_by("id"), parts, tables)
-    atomic_write_table(table, out)
+    header = {k: v for k, v in file_header(table.schema, out).items() if k != PART_DIGEST}
+    atomic_write_table(table.replace_schema_metadata({META_KEY: json.dumps(header).encode()}), out)
     return table.num_rows
 
 
 def repair_store(out: Path) -> list[Path]:
-    """Remove the store's unreadable Parquet files (status table, detection caches, parts); returns them.
+    """Remove the store's unreadable Parquet files (status table, detection caches, parts) and the parts whose rows
+    do not match their sha256; returns them.
 
     Their work is redone by the next run: images are detected again, a dropped part's ids are embedded again.
     """
@@ -156,33 +201,20 @@ def repair_store(out: Path) -> list[Path]:
         if not path.is_file():
             continue
         try:
-            pq.read_table(path)
-        except (pa.ArrowException, OSError):
+            table = pq.read_table(path)
+            damage = part_damage(path, table) if path.parent.parent.name == "parts" else None
+        except (pa.ArrowException, OSError, DataFormatError):
+            damage = "unreadable"
+        if damage:
             path.unlink()
             removed.append(path)
-            log.warning("%s: unreadable; removed (its work is redone)", path)
+            log.warning("%s: %s; removed (its work is redone)", path, damage)
     return removed
 
 
 @contextmanager
 def store_lock(out: Path, *, wait: bool = False) -> Iterator[None]:
-    """Hold the store's exclusive lock (``flock`` on ``out/.facebridge.lock``) while the body runs.
-
-    Another holder makes this raise BusyError, or, with ``wait``, block until it is done. The lock goes with the
-    process, so a killed run never leaves the store locked.
-    """
-    out.mkdir(parents=True, exist_ok=True)
-    fd = os.open(out / LOCK_FILE, os.O_RDWR | os.O_CREAT, 0o666)
-    try:
-        try:
-            fcntl.flock(fd, fcntl.LOCK_EX | (0 if wait else fcntl.LOCK_NB))
-        except BlockingIOError:
-            holder = os.pread(fd, 32, 0).decode(errors="replace").strip() or "?"
-            raise BusyError(
-                f"store {out} is being written by another run (pid {holder}); wait for it, or pass --wait"
-            ) from None
-        os.ftruncate(fd, 0)
-        os.pwrite(fd, str(os.getpid()).encode(), 0)
+    """Hold the store's exclusive lock (``out/.facebridge.lock``, :func:`~facebridge.storage.exclusive_lock`) while
+    the body runs: another holder makes this raise BusyError, or, with ``wait``, block until it is done."""
+    with exclusive_lock(out / LOCK_FILE, f"store {out}", wait=wait, hint="wait for it, or pass --wait"):
         yield
-    finally:
-        os.close(fd)

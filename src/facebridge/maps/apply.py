@@ -7,6 +7,7 @@ import json
 import os
 import shutil
 from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import numpy as np
@@ -15,9 +16,10 @@ import pyarrow.parquet as pq
 
 from facebridge.embeddings import Fingerprint, iter_parquet_batches, read_embeddings
 from facebridge.embeddings.io import embedding_schema, parquet_space
+from facebridge.errors import DataFormatError
 from facebridge.maps.io import load_map
 from facebridge.maps.map_file import MapFile
-from facebridge.storage import atomic_write
+from facebridge.storage import atomic_write, exclusive_lock
 
 
 def _batches(path: Path, batch_rows: int) -> tuple[Fingerprint, int, Iterator[tuple[np.ndarray, np.ndarray]]]:
@@ -74,6 +76,16 @@ def parts_dir(out: str | os.PathLike[str]) -> Path:
     return out.with_name(f".{out.name}.parts")
 
 
+@contextmanager
+def output_lock(out: str | os.PathLike[str]) -> Iterator[None]:
+    """Hold ``out``'s lock (``.<out name>.lock`` beside it, removed when done) while a run writes ``out`` and its
+    parts folder: a second run into the same file fails with BusyError instead of sharing, and then deleting, the
+    first one's parts."""
+    out = Path(out)
+    with exclusive_lock(out.with_name(f".{out.name}.lock"), str(out), remove=True):
+        yield
+
+
 def part_path(parts: Path, index: int) -> Path:
     """The file of chunk ``index`` (numbered as :func:`facebridge.embeddings.io.parquet_chunks` orders them)."""
     return parts / f"part-{index:08d}.parquet"
@@ -126,9 +138,21 @@ def write_tables(out: str | os.PathLike[str], schema: pa.Schema, tables: Iterabl
     return written
 
 
-def join_parts(out: str | os.PathLike[str], schema: pa.Schema, parts: Path) -> int:
-    """Join the finished chunks in ``parts`` into ``out`` in chunk order, then remove them; returns the rows."""
-    written = write_tables(out, schema, (pq.read_table(p) for p in sorted(parts.glob("part-*.parquet"))))
+def join_parts(out: str | os.PathLike[str], schema: pa.Schema, parts: Path, n_chunks: int) -> int:
+    """Join the finished chunks in ``parts`` into ``out`` in chunk order, then remove them; returns the rows.
+
+    Every chunk ``0 .. n_chunks - 1`` must have its part: a missing one raises DataFormatError before ``out`` is
+    touched (the parts are kept, so a re-run maps only what is missing).
+    """
+    found = {int(p.stem.split("-")[1]): p for p in parts.glob("part-*.parquet")}
+    missing = sorted(set(range(n_chunks)) - set(found))
+    if missing:
+        shown = ", ".join(map(str, missing[:5])) + (", ..." if len(missing) > 5 else "")
+        raise DataFormatError(
+            f"{parts}: {len(missing)} of {n_chunks} chunks (chunk {shown}) have no part; {out} is left as it was: "
+            "run again to map what is missing"
+        )
+    written = write_tables(out, schema, (pq.read_table(found[i]) for i in range(n_chunks)))
     shutil.rmtree(parts, ignore_errors=True)
     return written
 
@@ -150,8 +174,9 @@ def transform_file(
     rows at a time (one Parquet row group each) for Parquet input. With ``resume``, each mapped chunk is kept in
     :func:`parts_dir` as it is finished, so a killed run started again with the same input, map and
     ``batch_rows`` maps only the chunks it had not finished; the parts are joined into ``out`` at the end and
-    removed. Returns the map, the rows written and the rows reused from a checkpoint. ``progress("map", rows done,
-    rows in all)`` after each chunk.
+    removed. One run at a time writes ``out`` (:func:`output_lock`: a second raises BusyError). Returns the map,
+    the rows written and the rows reused from a checkpoint. ``progress("map", rows done, rows in all)`` after each
+    chunk.
     """
     source, map_path = Path(source), Path(map_path)
     fingerprint, dim, chunks = _batches(source, batch_rows)
@@ -160,12 +185,15 @@ def transform_file(
     loaded = load_map(map_path, expected_source=fingerprint, expected_dim=dim)
     schema = mapped_schema(loaded, map_path, extra)
     if not resume:
-        return loaded, write_tables(out, schema, (mapped_table(loaded, schema, i, v) for i, v in chunks)), 0
-    parts, done = checkpointed(out, map_path, source, batch_rows)
-    reused = 0
-    for i, (ids, vectors) in enumerate(chunks):
-        if i in done:
-            reused += len(ids)
-        else:
-            write_part(part_path(parts, i), mapped_table(loaded, schema, ids, vectors))
-    return loaded, join_parts(out, schema, parts), reused
+        with output_lock(out):
+            return loaded, write_tables(out, schema, (mapped_table(loaded, schema, i, v) for i, v in chunks)), 0
+    with output_lock(out):
+        parts, done = checkpointed(out, map_path, source, batch_rows)
+        reused, n_chunks = 0, 0
+        for i, (ids, vectors) in enumerate(chunks):
+            n_chunks += 1
+            if i in done:
+                reused += len(ids)
+            else:
+                write_part(part_path(parts, i), mapped_table(loaded, schema, ids, vectors))
+        return loaded, join_parts(out, schema, parts, n_chunks), reused

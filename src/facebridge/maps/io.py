@@ -1,14 +1,16 @@
 """Map files (``.fbmap``): one portable safetensors file for any map family, no pickle.
 
-Format version 2: the tensors are the family's ``fitted_arrays()`` under their own names, plus those of an optional
+Format version 3: the tensors are the family's ``fitted_arrays()`` under their own names, plus those of an optional
 carried target-space view under ``view.<name>``. The safetensors metadata key ``facebridge`` holds a JSON header:
 format and facebridge versions, ``family`` (class) and ``method`` (registry name), ``params``, fitted ``attrs``,
 source/target fingerprints and dims, ``provenance`` (ids, people, dataset), the view's ``params``/``attrs`` (or
-null), and ``tensors_sha256`` (see :func:`tensors_digest`), checked before any array is used.
+null), ``tensors_sha256`` (see :func:`tensors_digest`) and ``header_sha256`` over all the other header fields (see
+:func:`header_digest`); both are checked before any parameter or array is used.
 
 Nothing here knows a family: each rebuilds itself through ``saved_class(method, family).from_fitted(params, arrays,
 attrs)`` (by the class name, so a file keeps loading after a method is renamed).
-Version 1 files (``coef``/``intercept`` of a linear map, no digest) still load.
+Older files still load: version 2 (the same header without ``header_sha256``: its digest covers the tensors only,
+so an edited parameter goes unnoticed) and version 1 (``coef``/``intercept`` of a linear map, no digest).
 """
 
 from __future__ import annotations
@@ -27,11 +29,11 @@ import facebridge
 from facebridge.embeddings import Fingerprint
 from facebridge.errors import DataFormatError, FacebridgeError, MismatchError, MissingFileError, NotFittedError
 from facebridge.maps._checks import check_bounded
-from facebridge.maps.map_file import MapFile, Provenance, tensors_digest
+from facebridge.maps.map_file import HEADER_DIGEST, MapFile, Provenance, header_digest, tensors_digest
 from facebridge.maps.registry import saved_class
 from facebridge.storage import atomic_write
 
-FORMAT_VERSION = 2
+FORMAT_VERSION = 3
 MAP_SUFFIX = ".fbmap"
 VIEW_PREFIX = "view."
 _META_KEY = "facebridge"
@@ -101,7 +103,9 @@ def save_map(
         },
         "tensors_sha256": tensors_digest(tensors),
     }
-    metadata = {_META_KEY: json.dumps(header, default=_json_value)}
+    header = json.loads(json.dumps(header, default=_json_value))  # numpy scalars as the reader will see them
+    header[HEADER_DIGEST] = header_digest(header)
+    metadata = {_META_KEY: json.dumps(header)}
     path = Path(path)
     atomic_write(path, lambda tmp: safetensors.numpy.save_file(tensors, tmp, metadata=metadata))
     return path
@@ -126,6 +130,11 @@ def _read_header(data: bytes, path: Path) -> dict[str, Any]:
         raise DataFormatError(
             f"{path}: map format version {version} is newer than this facebridge supports ({FORMAT_VERSION}); "
             "upgrade facebridge"
+        )
+    if version >= 3 and header.get(HEADER_DIGEST) != header_digest(header):
+        raise DataFormatError(
+            f"{path}: the map's header does not match its sha256 (a parameter, fingerprint or digest was changed): "
+            "the file is corrupted or was edited; fit the map again"
         )
     return header
 

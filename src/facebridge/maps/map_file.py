@@ -1,8 +1,10 @@
-"""What a map file holds besides its arrays: the loaded map, its provenance, and the tensors' digest."""
+"""What a map file holds besides its arrays: the loaded map, its provenance, and the digests of its tensors and
+header."""
 
 from __future__ import annotations
 
 import hashlib
+import json
 import numbers
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass
@@ -98,3 +100,18 @@ def tensors_digest(tensors: Mapping[str, np.ndarray]) -> str:
         digest.update(f"{name}\0{arr.dtype.str}\0{arr.shape}\0".encode())
         digest.update(arr.tobytes())
     return digest.hexdigest()
+
+
+#: The header field holding :func:`header_digest` (format version 3 on).
+HEADER_DIGEST = "header_sha256"
+
+
+def header_digest(header: Mapping[str, Any]) -> str:
+    """sha256 of every header field but :data:`HEADER_DIGEST` itself, as canonical JSON (sorted keys, no spaces).
+
+    The header holds ``tensors_sha256``, so this one digest covers the whole file: an edited parameter (``gamma``
+    0.25 -> 0.35, ``normalize`` true -> false) changes it as a flipped tensor bit does. Values must be
+    JSON-serialisable (numpy scalars already converted).
+    """
+    body = {k: v for k, v in header.items() if k != HEADER_DIGEST}
+    return hashlib.sha256(json.dumps(body, sort_keys=True, separators=(",", ":")).encode()).hexdigest()
