@@ -281,7 +281,8 @@ def test_bad_params_are_named_at_fit(method: str, params: dict, name: str) -> No
 
 
 def test_registry() -> None:
-    assert METHODS == ("lstsq", "ridge", "affine", "procrustes", "rrr", "pca_ridge", "affine_cv", "kernel", "mlp")
+    assert METHODS == ("lstsq", "ridge", "affine", "procrustes", "rrr", "pca_ridge", "affine_cv", "kernel", "mlp",
+                       "affine_mean", "softmax")  # fmt: skip
     assert isinstance(make_map("PCA-Ridge", rank=2), PCARidgeMap)
     m = make_map("rrr", rank=3, alpha=0.5)
     assert m.get_params() == {"rank": 3, "alpha": 0.5, "fit_intercept": True, "normalize": True}
