@@ -228,3 +228,18 @@ def test_onnx_graph_equals_transform(index: int) -> None:
     got = session.run(["y"], {"x": x})[0]
     assert got.dtype == np.float32
     np.testing.assert_allclose(got, est.transform(x), rtol=1e-4, atol=1e-5)
+
+
+def test_float32_rows_choose_the_penalty_float64_rows_choose() -> None:
+    # A source of rank 16 in 128 dims (as face embeddings of low effective rank): float32 products put noise in the
+    # scatter's near-zero eigenvalues, which made the smallest penalty of the grid look best (1e-8 instead of ~0.03).
+    rng = np.random.default_rng(2)
+    people = np.arange(3000) // 3
+    z = rng.normal(size=(1000, 16))[people] + 0.5 * rng.normal(size=(3000, 16))
+    X = z @ rng.normal(size=(16, 128)) + 1e-4 * rng.normal(size=(3000, 128))
+    Y = z @ rng.normal(size=(16, 32)) + 0.3 * rng.normal(size=(3000, 32))
+    single = AffineRidgeCV().fit(X.astype(np.float32), Y.astype(np.float32), groups=people)
+    double = AffineRidgeCV().fit(X, Y, groups=people)
+    assert single.alpha_ == double.alpha_ > ALPHAS[0]
+    (many,) = AffineRidgeCV().fit_many(X.astype(np.float32), [Y.astype(np.float32)], groups=people)
+    assert many.alpha_ == double.alpha_
