@@ -16,6 +16,7 @@ from __future__ import annotations
 import argparse
 import glob
 import json
+import sys
 import time
 from pathlib import Path
 
@@ -67,6 +68,7 @@ def main() -> None:
     ap.add_argument("--folds", type=int, default=5)
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--out", type=Path, required=True)
+    ap.add_argument("--record", type=Path, default=None, help="also write the compact selection record here")
     args = ap.parse_args()
     if args.pairs == "all":
         names = args.models.split(",")
@@ -96,6 +98,27 @@ def main() -> None:
             print(f"    {r['source']} -> {r['target']}: {v}")
         args.out.parent.mkdir(parents=True, exist_ok=True)
         args.out.write_text(json.dumps(results, indent=1, default=str), encoding="utf-8")
+    if args.record is not None:
+        args.record.write_text(json.dumps(record(results, sys.argv), indent=1), encoding="utf-8")
+
+
+def record(results: dict, argv: list[str]) -> dict:
+    """The selection in brief: each method's summary and rank-1 per pair, and the method of lowest median rank-1
+    loss of the migrated gallery."""
+    methods = {
+        m: {"summary": v["summary"], "n_images": v["split"]["n_images"], "duration_s": round(v["duration_s"], 1),
+            "rank1": {f"{r['source']} -> {r['target']}": {k: round(100 * r["summary"][k]["rank1"], 2)
+                                                          for k in ("self", "old", *SCENARIOS)} for r in v["runs"]}}
+        for m, v in results["methods"].items()
+    }  # fmt: skip
+    return {
+        "command": "python " + " ".join(argv),
+        "people": results["people"],
+        "criterion": "lowest median rank-1 loss of the migrated gallery against re-enrolment over the pairs",
+        "chosen": min(methods, key=lambda m: methods[m]["summary"]["migrated_gallery"]["median_loss"]),
+        "pairs": results["pairs"],
+        "methods": methods,
+    }
 
 
 if __name__ == "__main__":
