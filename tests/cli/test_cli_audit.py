@@ -9,6 +9,7 @@ import pytest
 
 from facebridge.cli.main import main
 from facebridge.embeddings import write_parquet
+from facebridge.experiments.upgrade import UPGRADE_METHOD
 from facebridge.protocols import PairList
 from tests.experiments.toy_studies import toy_study
 
@@ -62,6 +63,13 @@ def test_audit_over_a_store_draws_the_heatmap(store: Path) -> None:
     results = json.loads((out / "results.json").read_text())
     assert len(results["pairs"]) == 6 and results["defences"] == []
     assert (out / "figures" / "audit_heatmap_k40.png").is_file()
+    assert (results["meta"]["map_method"], results["meta"]["map_params"]) == (UPGRADE_METHOD, {})  # the upgrade's map
+    fixed = store / "fixed"
+    code = main(["audit", "--store", str(store / "store"), "--models", "m0,m1", "--budgets", "40", "--seeds", "1",
+                 "--heatmap-k", "40", "--alpha", "0.1", "--out", str(fixed)])  # fmt: skip
+    assert code == 0
+    meta = json.loads((fixed / "results.json").read_text())["meta"]
+    assert (meta["map_method"], meta["map_params"]) == ("affine", {"alpha": 0.1})
 
 
 def test_own_budgets_are_capped_up_front_and_the_heatmap_takes_one_of_them(store: Path, capsys) -> None:

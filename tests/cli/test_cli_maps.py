@@ -60,6 +60,7 @@ def test_fit_warns_when_cv_picks_an_edge_of_the_alpha_grid(sets, capsys) -> None
                        "--param", "alphas=[100, 1000]")  # fmt: skip
     assert code == 0 and load_map(out).estimator.alpha_ == 100
     assert "alpha 100 is the smallest of the grid tried" in " ".join(err.split())
+    assert "alphas=[0.1, 1, 10, 100]" in "".join(err.split("\n"))  # the hint widens the grid past its edge
     code, _, err = run(capsys, "fit", "--source", sets["a"], "--target", sets["b"], "--out", out, "--force")
     assert code == 0 and "grid tried" not in err  # no CV, no warning
 

@@ -157,3 +157,38 @@ def test_upgrade_study_writes_json_and_report(sets, capsys) -> None:
     assert warning in json.loads((store / "up-small" / "upgrade.json").read_text())["warnings"]
     code, _, stderr = run(capsys, "upgrade", "--store", store, "--models", "model-a", "--out", store / "up2")
     assert code == 2 and "two or more" in stderr
+
+
+def test_fused_search_ranks_by_both_sides_z_scores(sets, capsys) -> None:
+    source, target = read_embeddings(sets["a"]), read_embeddings(sets["b"])
+    first = np.array([i.endswith("_0001.jpg") for i in source.ids])
+    paths = {name: sets["dir"] / f"{name}.parquet" for name in ("ag", "ap", "bp", "g")}
+    write_parquet(source.take(first), paths["ag"])
+    write_parquet(source.take(~first), paths["ap"])
+    write_parquet(target.take(~first), paths["bp"])
+    assert run(capsys, "migrate", "--map", sets["map"], "--gallery", paths["ag"], "--out", paths["g"])[0] == 0
+    out = sets["dir"] / "fused.parquet"
+    code, stdout, stderr = run(capsys, "search", "--gallery", paths["g"], "--probes", paths["bp"], "--old-gallery",
+                               paths["ag"], "--old-probes", paths["ap"], "--k", 2, "--out", out)  # fmt: skip
+    assert code == 0, stderr
+    assert "fused with the old model-a ones" in " ".join(stdout.split())
+    hits = pq.read_table(out).to_pydict()
+    # The direct formula: each side's cosines z-normalised over all 240 probes (fewer than SAMPLE_PROBES), averaged.
+    g, bp = read_embeddings(paths["g"]), read_embeddings(paths["bp"])
+    ag, ap = read_embeddings(paths["ag"]).subset(g.ids), read_embeddings(paths["ap"]).subset(bp.ids)
+
+    def z(p: np.ndarray, gal: np.ndarray) -> np.ndarray:
+        s = (p / np.linalg.norm(p, axis=1, keepdims=True)) @ (gal / np.linalg.norm(gal, axis=1, keepdims=True)).T
+        return (s - s.mean()) / s.std()
+
+    fused = (z(bp.vectors, g.vectors) + z(ap.vectors, ag.vectors)) / 2
+    best = g.ids[np.argmax(fused, axis=1)]
+    got = {p: gid for p, r, gid in zip(hits["probe_id"], hits["rank"], hits["gallery_id"], strict=True) if r == 1}
+    assert [got[p] for p in bp.ids] == list(best)
+    np.testing.assert_allclose(sorted(hits["score"])[-1], fused.max(), rtol=1e-4)
+    code, _, stderr = run(capsys, "search", "--gallery", paths["g"], "--probes", paths["bp"], "--old-gallery",
+                          paths["ag"], "--out", sets["dir"] / "x.parquet")  # fmt: skip
+    assert code == 2 and "go together" in stderr and stderr.count("\n") == 1
+    code, _, stderr = run(capsys, "search", "--gallery", paths["g"], "--probes", paths["bp"], "--old-gallery",
+                          paths["ap"], "--old-probes", paths["ap"], "--out", sets["dir"] / "y.parquet")  # fmt: skip
+    assert code == 2 and "same ids" in stderr and stderr.count("\n") == 1

@@ -58,6 +58,9 @@ def test_sets_in_the_same_order_are_fitted_without_a_shuffle(client, sets, metho
 def test_families_fitted_from_rows_are_refused(client, sets) -> None:
     with pytest.raises(InvalidInputError, match="kernel is fitted from the rows themselves"):
         fit_distributed(client, make_map("kernel"), sets["a"], sets["b"])
+    for method in ("affine_mean", "softmax"):  # linear, but fitted from each person's rows, not pooled statistics
+        with pytest.raises(InvalidInputError, match=f"{method} is fitted from the rows themselves"):
+            fit_distributed(client, make_map(method), sets["a"], sets["b"])
 
 
 def test_duplicate_ids_and_disjoint_sets_are_refused(client, sets, tmp_path: Path) -> None:

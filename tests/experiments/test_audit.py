@@ -47,11 +47,12 @@ def test_the_attacks_maps_never_read_a_victims_vector(toy, monkeypatch: pytest.M
         victims.append({person_of(ids[r]) for r in split.leaked})
         return split
 
-    def spy_fit(estimator, x: np.ndarray, y: np.ndarray):
+    def spy_fit(estimator, x: np.ndarray, y: np.ndarray, groups=None):
         people = {owner[np.asarray(r, dtype=np.float64).tobytes()] for r in (*x, *y)}
         assert people and not people & victims[-1], "a map read a victim's template"
+        assert groups is None or set(groups) == people  # the groups name the people whose rows were read
         fits.append((len(x), len(y)))
-        return real_fit(estimator, x, y)
+        return real_fit(estimator, x, y, groups)
 
     monkeypatch.setattr(audit, "split_people", spy_split)
     monkeypatch.setattr(audit, "fit_attack", spy_fit)

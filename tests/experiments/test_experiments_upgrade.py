@@ -7,7 +7,7 @@ import pytest
 
 from facebridge.embeddings import EmbeddingSet
 from facebridge.experiments.upgrade import (
-    SCENARIOS,
+    ALL_SCENARIOS,
     calibration_scores,
     source_fitters,
     upgrade_experiment,
@@ -37,8 +37,10 @@ def test_an_exact_map_migrates_without_loss() -> None:
     source, target, split = _world()
     result = upgrade_experiment(source, target, split, _fitter(source, target, split, EXACT), method="affine")
     s = result["summary"]
-    assert set(s) == set(SCENARIOS)
+    assert set(s) == set(ALL_SCENARIOS)
     assert abs(s["migrated_gallery"]["rank1"] - s["self"]["rank1"]) < 1e-9  # source is an exact affine image
+    for share in ("reenrolled_25", "reenrolled_50"):  # re-enrolling people of an exact migration changes nothing
+        assert s[share]["rank1"] == pytest.approx(s["self"]["rank1"], abs=1e-6)
     assert 0.5 < s["self"]["rank1"] <= s["self"]["rank5"] <= s["self"]["rank10"] <= 1
     for far, modes in result["thresholds"].items():
         assert modes["calibrated"]["n_impostor"] == modes["native"]["n_impostor"] > 1000
@@ -65,7 +67,7 @@ def test_calibration_never_reads_the_test_fold() -> None:
 
     a, b = scrambled(source), scrambled(target)
     other = calibration_scores(a, b, split, k, _fitter(a, b, split, lambda: make_map("affine_fixed")))
-    for key in ("native", "cross"):
+    for key in ("native", "old", "cross", "old_genuine", "cross_genuine"):
         np.testing.assert_array_equal(base[key], other[key])
 
 

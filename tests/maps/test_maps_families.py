@@ -10,6 +10,7 @@ from sklearn.model_selection import GroupKFold
 
 from facebridge.errors import DataFormatError, InvalidInputError
 from facebridge.maps import (
+    ALPHAS,
     WHITEN_SHRINK,
     AffineMap,
     AffineRidgeCV,
@@ -51,6 +52,20 @@ def test_cv_alpha_and_curve_equal_sklearn_ridge_with_group_kfold() -> None:
     ref = Ridge(alpha=m.alpha_).fit(X, Y)
     np.testing.assert_allclose(m.coef_, ref.coef_.T, atol=1e-9)
     np.testing.assert_allclose(m.intercept_, ref.intercept_, atol=1e-9)
+
+
+def test_default_grid_reaches_below_1e_4_where_the_data_want_it() -> None:
+    # Low-variance source directions the target depends on: the CV optimum (sklearn's, over the same grid) lies
+    # at 1e-6, which a grid starting at 1e-4 could only report as its edge.
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(300, 6)) * np.array([1, 1, 1, 1e-4, 1e-4, 1e-4])
+    Y = X @ rng.normal(size=(6, 3)) + 1e-3 * rng.normal(size=(300, 3))
+    people = np.arange(300) // 3
+    m = AffineRidgeCV(normalize=False).fit(X, Y, groups=people)
+    assert ALPHAS[0] == 1e-8 and ALPHAS[-1] == 1e3
+    want = sklearn_cv_sse(X, Y, people, ALPHAS)
+    assert m.alpha_ == ALPHAS[int(np.argmin(want))] == pytest.approx(1e-6)
+    assert ALPHAS[0] < m.alpha_ < 1e-4
 
 
 def test_group_stats_fit_equals_row_fit_and_streams() -> None:
@@ -218,3 +233,18 @@ def test_onnx_graph_equals_transform(index: int) -> None:
     got = session.run(["y"], {"x": x})[0]
     assert got.dtype == np.float32
     np.testing.assert_allclose(got, est.transform(x), rtol=1e-4, atol=1e-5)
+
+
+def test_float32_rows_choose_the_penalty_float64_rows_choose() -> None:
+    # A source of rank 16 in 128 dims (as face embeddings of low effective rank): float32 products put noise in the
+    # scatter's near-zero eigenvalues, which made the smallest penalty of the grid look best (1e-8 instead of ~0.03).
+    rng = np.random.default_rng(2)
+    people = np.arange(3000) // 3
+    z = rng.normal(size=(1000, 16))[people] + 0.5 * rng.normal(size=(3000, 16))
+    X = z @ rng.normal(size=(16, 128)) + 1e-4 * rng.normal(size=(3000, 128))
+    Y = z @ rng.normal(size=(16, 32)) + 0.3 * rng.normal(size=(3000, 32))
+    single = AffineRidgeCV().fit(X.astype(np.float32), Y.astype(np.float32), groups=people)
+    double = AffineRidgeCV().fit(X, Y, groups=people)
+    assert single.alpha_ == double.alpha_ > ALPHAS[0]
+    (many,) = AffineRidgeCV().fit_many(X.astype(np.float32), [Y.astype(np.float32)], groups=people)
+    assert many.alpha_ == double.alpha_

@@ -71,7 +71,11 @@ def test_the_heatmap_shows_the_tables_rank1_losses(toy_upgrade: dict) -> None:
 
 def test_the_summary_sentences_come_from_the_results() -> None:
     runs = [_run("a", "b", 1.0, 4e-3, 1.1e-3), _run("b", "a", 3.0, 5e-4, 2.5e-3), _run("a", "c", 2.0, 2e-3, 9e-4)]
-    (summary,) = _of(upgrade_section(_upgrade(runs)), Bullets)
+    summary, transition = _of(upgrade_section(_upgrade(runs)), Bullets)
+    assert transition.items == (
+        "Migrating the gallery with affine_cv: rank-1 2.00 points below re-enrolment (median; worst 3.00); 0 of 3 "
+        "real upgrades identify worse than keeping the old system.",
+    )
     assert summary.items == (
         "Rank-1 lost by migrating the gallery instead of re-enrolling with B: median 2.00 points over 3 pairs; worst "
         "b → a (3.00 points).",
@@ -81,7 +85,7 @@ def test_the_summary_sentences_come_from_the_results() -> None:
         "pairs within a factor of 2 of 1e-3.",
     )
     runs[2] = _run("a", "c", 0.5, 2e-3, 1e-4)
-    (summary,) = _of(upgrade_section(_upgrade(runs)), Bullets)
+    summary = _of(upgrade_section(_upgrade(runs)), Bullets)[0]
     assert "median 1.00 points" in summary.items[0]
     assert summary.items[2].endswith("from the target a → c (1e-4); 1 of 3 pairs within a factor of 2 of 1e-3.")
 
@@ -100,3 +104,21 @@ def test_56_pairs_give_a_full_heatmap_and_tables_collapsed_in_html() -> None:
     (figure,) = _of(blocks, Figure)
     grid = figure.draw().axes[0].images[0].get_array()
     assert grid.shape == (8, 8) and np.ma.count(grid) == 56
+
+
+def test_the_baseline_gets_its_own_heatmap_and_the_transition_its_sentences() -> None:
+    runs = [_run("a", "b", 10.0, 1e-3, 1e-3), _run("b", "a", 20.0, 1e-3, 1e-3)]
+    for run, fused in zip(runs, (0.9, 0.7), strict=True):  # fused: 5 and 25 points below self, one below old (0.8)
+        run["summary"] |= {"fused": {"rank1": fused}, "reenrolled_25": {"rank1": 0.9}}
+    base = [_run("a", "b", 30.0, 1e-3, 1e-3), _run("b", "a", 40.0, 1e-3, 1e-3)]
+    upgrade = _upgrade(runs) | {"baseline": {"method": "affine", "pairs": base}}
+    blocks = upgrade_section(upgrade)
+    assert [f.name for f in _of(blocks, Figure)] == ["upgrade_rank1_loss", "baseline_upgrade_rank1_loss"]
+    md = render_markdown(blocks)
+    assert "Baseline affine, same split: rank-1 lost by migrating median 35.00 points, worst 40.00; 2 of 2 real " in md
+    transition = _of(blocks, Bullets)[1].items
+    assert transition[1] == (
+        "Fusing the old gallery (A probes) with the migrated one (B probes): rank-1 15.00 points below re-enrolment "
+        "(median; worst 25.00); 1 of 2 real upgrades identify worse than keeping the old system."
+    )
+    assert transition[2].startswith("Migrating, then re-enrolling the 25% of people seen again: rank-1 5.00 points")

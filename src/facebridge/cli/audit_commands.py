@@ -82,7 +82,11 @@ def audit(
     seeds: Annotated[
         int, typer.Option(min=1, max=MAX_REPEATS, help="Repetitions (seeds 0..N-1): splits, draws, alignment.")
     ] = 3,
-    alpha: Annotated[float, typer.Option(min=0.0, help="Ridge penalty of the attacker's affine map (fixed).")] = 0.1,
+    alpha: Annotated[
+        float | None,
+        typer.Option(min=0.0, help="A fixed ridge penalty for an affine attacker map (default: the upgrade's map "
+                     "method, its penalty chosen by cross-validation over the attacker's own people)."),
+    ] = None,
     evaluated_fraction: Annotated[float, typer.Option(help="Share of people with 2+ images who are victims.")] = 0.5,
     defences: Annotated[bool, typer.Option(help="Also measure template protections (needs the LFW pairs).")] = False,
     defence_pairs: Annotated[
@@ -111,7 +115,7 @@ def audit(
         budgets=_int_list(budgets, "budgets"),
         seeds=tuple(range(seeds)),
         evaluated_fraction=evaluated_fraction,
-        map_params={"alpha": alpha},
+        **({} if alpha is None else {"map_method": "affine_fixed", "map_params": {"alpha": alpha}}),
     )
     settings.check()
     sets, pairs = _sets(leaked, reference, store, models)

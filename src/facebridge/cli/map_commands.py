@@ -173,9 +173,10 @@ def fit(
     alphas = estimator.get_params().get("alphas")
     if hasattr(estimator, "alpha_") and alphas and estimator.alpha_ in (min(alphas), max(alphas)):
         edge = "smallest" if estimator.alpha_ == min(alphas) else "largest"
+        wider = [estimator.alpha_ * 10.0**e for e in ((-3, -2, -1, 0) if edge == "smallest" else (0, 1, 2, 3))]
         Console(stderr=True).print(
             f"warning: alpha {estimator.alpha_:g} is the {edge} of the grid tried; the best penalty may lie beyond "
-            "it (widen the grid, e.g. --param 'alphas=[1e-6, 1e-5, 1e-4, 1e-3]')",
+            f"it (widen the grid, e.g. --param 'alphas=[{', '.join(f'{a:g}' for a in wider)}]')",
             highlight=False,
         )
     console.print(

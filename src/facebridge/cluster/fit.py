@@ -157,7 +157,9 @@ def _buckets(path: Path, chunks: list, n_buckets: int, vectors: bool) -> tuple[l
 
 def stats_family(estimator: MapEstimator) -> LinearMap:
     """``estimator`` if it is fitted from sufficient statistics (so on a cluster), else InvalidInputError."""
-    if not isinstance(estimator, LinearMap):
+    if not isinstance(estimator, LinearMap) or (
+        estimator.method not in STATS_METHODS and type(estimator) is not AffineRidgeCV
+    ):
         raise InvalidInputError(
             f"{estimator.method} is fitted from the rows themselves, so it cannot be fitted on a cluster; fit it in "
             f"one process (families fitted from statistics: {', '.join((*STATS_METHODS, AffineRidgeCV.method))})"

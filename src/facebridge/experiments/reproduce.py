@@ -22,7 +22,7 @@ from facebridge.experiments.audit_defences import DEFENCE_BUDGETS
 from facebridge.experiments.audit_run import run_audit
 from facebridge.experiments.study import StudyResults, run_study, run_ytf_study
 from facebridge.experiments.threads import blas_threads
-from facebridge.experiments.upgrade import upgrade_study
+from facebridge.experiments.upgrade import UPGRADE_BASELINE, UPGRADE_METHOD, upgrade_study
 from facebridge.maps import make_map
 from facebridge.models import get_spec, list_specs, resolve_models_dir, weights_status
 from facebridge.protocols import list_ytf_frames, parse_lfw_pairs, parse_ytf_splits
@@ -62,10 +62,12 @@ PRIVACY_QUICK = AuditSettings(budgets=(0, 100, 1000), seeds=(0,))
 
 @dataclass(frozen=True)
 class UpgradeSettings:
-    """The model-upgrade study run with the study: the map family (``facebridge.maps`` registry name), the
-    identification folds, and whether every ordered pair runs or only those from and to the first model."""
+    """The model-upgrade study run with the study: the map family (``facebridge.maps`` registry name; by default
+    the one chosen on LFW View 1 people), the baseline family run beside it (None: none), the identification folds,
+    and whether every ordered pair runs or only those from and to the first model."""
 
-    method: str = "affine_cv"
+    method: str = UPGRADE_METHOD
+    baseline: str | None = UPGRADE_BASELINE
     n_folds: int = 5
     all_pairs: bool = True
 
@@ -74,10 +76,11 @@ class UpgradeSettings:
         return ordered if self.all_pairs else [p for p in ordered if names[0] in p]
 
     def to_dict(self) -> dict[str, Any]:
-        return {"method": self.method, "n_folds": self.n_folds, "all_pairs": self.all_pairs}
+        return {"method": self.method, "baseline": self.baseline, "n_folds": self.n_folds, "all_pairs": self.all_pairs}
 
 
-#: Every ordered pair, affine ridge with alpha chosen by cross-validation over people, 5 folds.
+#: Every ordered pair, the chosen method and affine ridge with alpha chosen by cross-validation over people beside
+#: it, 5 folds.
 UPGRADE = UpgradeSettings()
 UPGRADE_QUICK = UpgradeSettings(n_folds=3, all_pairs=False)
 
@@ -187,21 +190,27 @@ def run_upgrade(
     checkpoint: Path | None = None,
 ) -> dict[str, Any]:
     """``upgrade_study`` of ``settings``' pairs of ``names`` on one thread of BLAS, with its settings and duration
-    under ``meta``."""
+    under ``meta``, and the baseline method's study (same split) under ``baseline`` when it differs."""
     started = time.perf_counter()
-    with blas_threads(1):
-        study = upgrade_study(
+
+    def study(method: str) -> dict[str, Any]:
+        return upgrade_study(
             {n: sets[n] for n in names},
             settings.pairs(names),
-            lambda: make_map(settings.method),
-            method=settings.method,
+            lambda: make_map(method),
+            method=method,
             n_folds=settings.n_folds,
             seed=seed,
             progress=progress,
             checkpoint=checkpoint,
         )
+
+    with blas_threads(1):
+        main = study(settings.method)
+        if settings.baseline is not None and settings.baseline != settings.method:
+            main["baseline"] = {"method": settings.baseline, "pairs": study(settings.baseline)["pairs"]}
     meta = settings.to_dict() | {"duration_s": round(time.perf_counter() - started, 2)}
-    return study | {"meta": meta}
+    return main | {"meta": meta}
 
 
 def _ytf(

@@ -4,7 +4,9 @@ For a source model A (the old system), a target model B (the new one), a map met
 :class:`~facebridge.protocols.identification.IdentificationSplit`, each fold ``k`` is searched four ways
 (:data:`SCENARIOS`, the convention of compatibility papers such as BCT): native B gallery + native B probes
 (``self``), migrated A gallery + native B probes (``migrated_gallery``: the upgrade), native B gallery + mapped A
-probes (``mapped_probes``) and native A (``old``). Fold ``k``'s map is fitted only on people outside fold ``k``.
+probes (``mapped_probes``) and native A (``old``). Fold ``k``'s map is fitted only on people outside fold ``k``. The
+transition while both models run (:mod:`~facebridge.experiments.transition`: score fusion of the old and migrated
+galleries, progressive re-enrolment) adds the scenarios ``TRANSITION_SCENARIOS``.
 
 Thresholds: the operator's threshold is the one giving FAR ``f`` on native B scores; the FAR and TAR it gives on the
 upgrade's cross scores show the drift. The calibrated threshold is a cross-specific one at the same FAR, read off
@@ -32,12 +34,20 @@ from facebridge.embeddings import EmbeddingSet
 from facebridge.experiments.advice import unresolved_rate_warnings
 from facebridge.experiments.checkpoint import cached, pair_key
 from facebridge.experiments.methods import chosen_params
+from facebridge.experiments.transition import TRANSITION_SCENARIOS, transition_scores
 from facebridge.maps import LinearMap, fit_targets
 from facebridge.protocols.identification import IdentificationSplit, identification_split
 from facebridge.protocols.identification_metrics import FPIRS, cosine_matrix, identify, threshold_at
 from facebridge.protocols.pairs import person_of
 
 SCENARIOS = ("self", "migrated_gallery", "mapped_probes", "old")
+#: The upgrade's map method, chosen on LFW View 1 people only (``scripts/upgrade_methods.py --people view1``, recorded
+#: in ``selection_upgrade_view1.json``; never on the study's own folds), and the baseline ``reproduce`` reports
+#: beside it.
+UPGRADE_METHOD = "kernel"
+UPGRADE_BASELINE = "affine_cv"
+#: Every scenario a fold reports: the four above, then the transition's.
+ALL_SCENARIOS = (*SCENARIOS, *TRANSITION_SCENARIOS)
 FARS = (1e-3, 1e-2)
 #: ``(stage, done, total)``, as the study's progress.
 Progress = Callable[[str, float, float], None]
@@ -105,16 +115,20 @@ def source_fitters(
 def calibration_scores(
     a: EmbeddingSet, b: EmbeddingSet, split: IdentificationSplit, k: int, fitter: Fitter
 ) -> dict[str, np.ndarray]:
-    """Impostor scores of every fold but ``k``, native (B, B) and cross (migrated A gallery, B probes), each fold
-    ``j`` scored with ``fitter({j, k})``: a map fitted on the other folds. Never reads fold ``k``'s vectors."""
-    native, cross = [], []
+    """Impostor scores of every fold but ``k``, native (B, B), old (A, A) and cross (migrated A gallery, B probes),
+    and the genuine scores of the last two (``old_genuine``, ``cross_genuine``), each fold ``j`` scored with
+    ``fitter({j, k})``: a map fitted on the other folds. Never reads fold ``k``'s vectors."""
+    out: dict[str, list[np.ndarray]] = {key: [] for key in ("native", "old", "cross", "old_genuine", "cross_genuine")}
     for j in range(split.n_folds):
         if j == k:
             continue
         fs = _fold_spaces(a, b, split, j, fitter(frozenset({j, k})))
-        native.append(pair_scores(*_scores(fs, "self"), fs.mate)[1])
-        cross.append(pair_scores(*_scores(fs, "migrated_gallery"), fs.mate)[1])
-    return {"native": np.concatenate(native), "cross": np.concatenate(cross)}
+        out["native"].append(pair_scores(*_scores(fs, "self"), fs.mate)[1])
+        for key, scenario in (("old", "old"), ("cross", "migrated_gallery")):
+            genuine, impostor = pair_scores(*_scores(fs, scenario), fs.mate)
+            out[key].append(impostor)
+            out[f"{key}_genuine"].append(genuine)
+    return {key: np.concatenate(parts) for key, parts in out.items()}
 
 
 def _rates(genuine: np.ndarray, impostor: np.ndarray, t: float) -> dict[str, float | int]:
@@ -156,9 +170,10 @@ def upgrade_experiment(
         fitted = fitter(frozenset({k}))
         fs = _fold_spaces(a, b, split, k, fitted)
         scores = {s: _scores(fs, s) for s in SCENARIOS}
-        folds.append({s: identify(scores[s][0], fs.mate, scores[s][1], fpirs=fpirs).to_dict() for s in SCENARIOS})
-        folds[-1] |= {"counts": split.counts(k), "map_params": chosen_params(fitted)}
         calib = calibration_scores(a, b, split, k, fitter)
+        scores |= transition_scores(fs.gallery, (fs.mated, fs.nonmated), scores, calib, seed=split.seed, fold=k)
+        folds.append({s: identify(m, fs.mate, nm, fpirs=fpirs).to_dict() for s, (m, nm) in scores.items()})
+        folds[-1] |= {"counts": split.counts(k), "map_params": chosen_params(fitted)}
         native = pair_scores(*scores["self"], fs.mate)
         cross = pair_scores(*scores["migrated_gallery"], fs.mate)
         for f in fars:
@@ -199,7 +214,7 @@ def far_warnings(results: dict) -> list[str]:
 def summarise(folds: list[dict]) -> dict[str, dict[str, float]]:
     """Per scenario, the mean over folds of rank-1/5/10 and of the open- and closed-set DIR at each FPIR."""
     out: dict[str, dict[str, float]] = {}
-    for s in SCENARIOS:
+    for s in (s for s in ALL_SCENARIOS if s in folds[0]):  # results written before the transition lack its keys
         rows = [f[s] for f in folds]
         values = {f"rank{r}": [row["cmc"][r] for row in rows] for r in rows[0]["cmc"]}
         for kind in ("dir_open", "dir_closed"):

@@ -11,11 +11,13 @@ from facebridge.maps.lstsq import LstsqMap
 from facebridge.maps.map_file import Provenance
 from facebridge.maps.mlp import MLPMap
 from facebridge.maps.pca_ridge import PCARidgeMap
+from facebridge.maps.person_mean import PersonMeanRidgeCV
 from facebridge.maps.procrustes import ProcrustesMap
 from facebridge.maps.registry import METHODS, STATS_METHODS, fit_rows, fit_targets, make_map, map_class
 from facebridge.maps.ridge import RidgeMap
 from facebridge.maps.ridge_cv import ALPHAS, AffineRidgeCV, CVSplit
 from facebridge.maps.rrr import ReducedRankMap
+from facebridge.maps.softmax import SoftmaxMap
 from facebridge.maps.spectrum import Spectrum
 from facebridge.maps.stats import Scatter, SufficientStats
 from facebridge.maps.views import VIEW_KINDS, WHITEN_SHRINK, TargetView
@@ -40,11 +42,13 @@ __all__ = [
     "MapFile",
     "NystroemKernelMap",
     "PCARidgeMap",
+    "PersonMeanRidgeCV",
     "ProcrustesMap",
     "Provenance",
     "ReducedRankMap",
     "RidgeMap",
     "Scatter",
+    "SoftmaxMap",
     "Spectrum",
     "SufficientStats",
     "TargetView",

@@ -140,6 +140,13 @@ class NystroemKernelMap(MapEstimator):
             raise InvalidInputError(f"{type(self).__name__} requires y to be passed, but the target y is None")
         return self.fit_basis(self.basis(X), y)
 
+    def fit_many(self, X: object, targets: Sequence[object], groups: object = None) -> list[NystroemKernelMap]:
+        """One fitted copy per target of ``targets`` ((n, dy_t) each, rows matching ``X``), as ``fit(X, target)``
+        fits it, the landmarks and the features' decomposition built once (``groups`` is not used: GCV needs no
+        split)."""
+        basis = self.basis(X)
+        return [type(self)(**self.get_params()).fit_basis(basis, y) for y in targets]
+
     def fit_basis(self, basis: KernelBasis, y: object) -> Self:
         """Fit the targets ``y`` (n, dy) of the rows ``basis`` was built from (``basis(X)``, shared across targets)."""
         alphas, normalize = self._matching(basis)

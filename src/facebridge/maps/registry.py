@@ -19,10 +19,12 @@ from facebridge.maps.kernel import NystroemKernelMap
 from facebridge.maps.lstsq import LstsqMap
 from facebridge.maps.mlp import MLPMap
 from facebridge.maps.pca_ridge import PCARidgeMap
+from facebridge.maps.person_mean import PersonMeanRidgeCV
 from facebridge.maps.procrustes import ProcrustesMap
 from facebridge.maps.ridge import RidgeMap
 from facebridge.maps.ridge_cv import AffineRidgeCV
 from facebridge.maps.rrr import ReducedRankMap
+from facebridge.maps.softmax import SoftmaxMap
 
 _FAMILIES: tuple[type[MapEstimator], ...] = (
     LstsqMap,
@@ -34,6 +36,8 @@ _FAMILIES: tuple[type[MapEstimator], ...] = (
     AffineRidgeCV,
     NystroemKernelMap,
     MLPMap,
+    PersonMeanRidgeCV,
+    SoftmaxMap,
 )
 _CLASSES: dict[str, type[MapEstimator]] = {cls.method: cls for cls in _FAMILIES}
 METHODS: tuple[str, ...] = tuple(_CLASSES)
@@ -41,10 +45,12 @@ METHODS: tuple[str, ...] = tuple(_CLASSES)
 ALIASES: dict[str, str] = {"affine_cv": AffineRidgeCV.method}
 #: Names a map file written before ``affine`` meant the cross-validated map may carry, by its family (class name).
 _LEGACY_METHODS: dict[str, type[MapEstimator]] = {"affine": AffineMap, "affine_cv": AffineRidgeCV}
-#: The families fitted by ``fit_stats`` from pooled statistics alone (affine needs per-group ones, kernel and mlp
-#: the rows themselves).
+#: The families fitted by ``fit_stats`` from pooled statistics alone (those whose fit takes the person of each row
+#: need per-group statistics or the rows, kernel and mlp the rows themselves).
 STATS_METHODS: tuple[str, ...] = tuple(
-    m for m, cls in _CLASSES.items() if issubclass(cls, LinearMap) and cls is not AffineRidgeCV
+    m
+    for m, cls in _CLASSES.items()
+    if issubclass(cls, LinearMap) and "groups" not in inspect.signature(cls.fit).parameters
 )
 
 

@@ -74,13 +74,18 @@ class Spectrum:
         return self._cross(self.xc.T @ yc)
 
     def _gcv(self, uty: np.ndarray, total: float, alphas: Sequence[float]) -> np.ndarray:
+        """GCV per alpha, with the residual and ``n - df`` summed from their small parts: the part of ``Yc``
+        outside the rows' span, plus ``sum((1 - f)^2 c)``, and ``n - 1 - r + sum(1 - f)`` with ``1 - f =
+        alpha / (s2 + alpha)`` (``total - sum((2f - f^2) c)`` cancels to rounding noise at tiny penalties when
+        there are fewer rows than features, and that noise, divided by a tiny ``(n - df)^2``, could win the grid)."""
         c = (uty**2).sum(axis=1)
+        outside = max(total - float(c.sum()), 0.0)
         out = np.full(len(alphas), np.inf)
         for i, alpha in enumerate(alphas):
-            f = self.s2 / (self.s2 + alpha)
-            df = 1.0 + f.sum()
-            if df < self.n:
-                out[i] = (total - ((2 * f - f * f) * c).sum()) / (self.n - df) ** 2
+            shrink = alpha / (self.s2 + alpha)
+            dof_left = (self.n - 1 - len(self.s2)) + shrink.sum()
+            if dof_left > 0:
+                out[i] = (outside + (shrink * shrink * c).sum()) / dof_left**2
         return out
 
     def gcv(self, Y: np.ndarray, alphas: Sequence[float] = ALPHAS) -> np.ndarray:

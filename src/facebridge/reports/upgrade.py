@@ -28,17 +28,47 @@ def _pct(x: float) -> str:
     return fmt(100 * x, 1)
 
 
-def rank1_losses(runs: list[Record]) -> list[Record]:
-    """Per pair: ``rank1_loss``, the re-enrolled native B rank-1 minus the migrated-gallery rank-1 (points, mean over
-    folds); the heatmap and the table both read these."""
+def rank1_losses(runs: list[Record], scenario: str = "migrated_gallery") -> list[Record]:
+    """Per pair: ``rank1_loss``, the re-enrolled native B rank-1 minus ``scenario``'s rank-1 (points, mean over
+    folds; by default the migrated gallery's); the heatmap and the table both read these."""
     return [
         {
             "source": r["source"],
             "target": r["target"],
-            "rank1_loss": 100 * (r["summary"]["self"]["rank1"] - r["summary"]["migrated_gallery"]["rank1"]),
+            "rank1_loss": 100 * (r["summary"]["self"]["rank1"] - r["summary"][scenario]["rank1"]),
         }
         for r in runs
     ]
+
+
+#: The transition's scenarios the summary states, with their words.
+TRANSITION_WORDS = {
+    "fused": "fusing the old gallery (A probes) with the migrated one (B probes)",
+    "reenrolled_25": "migrating, then re-enrolling the 25% of people seen again",
+    "reenrolled_50": "migrating, then re-enrolling the 50% of people seen again",
+}
+
+
+def _below_old(runs: list[Record], scenario: str) -> tuple[int, int]:
+    """(real upgrades whose ``scenario`` rank-1 is below the old system's, real upgrades): a real upgrade is a pair
+    whose re-enrolled B rank-1 beats the old A system's."""
+    real = [r["summary"] for r in runs if r["summary"]["self"]["rank1"] > r["summary"]["old"]["rank1"]]
+    return sum(s[scenario]["rank1"] < s["old"]["rank1"] for s in real), len(real)
+
+
+def _transition(runs: list[Record], method: str) -> list[str]:
+    """Bullets: migrate-only and each transition scenario against re-enrolment and the old system."""
+    items = []
+    for scenario in ("migrated_gallery", *(k for k in TRANSITION_WORDS if k in runs[0]["summary"])):
+        losses = [r["rank1_loss"] for r in rank1_losses(runs, scenario)]
+        below, real = _below_old(runs, scenario)
+        words = TRANSITION_WORDS.get(scenario, f"migrating the gallery with {method}")
+        items.append(
+            f"{words[0].upper()}{words[1:]}: rank-1 {fmt(statistics.median(losses), 2)} points below re-enrolment "
+            f"(median; worst {fmt(max(losses), 2)}); {below} of {real} real upgrades identify worse than keeping "
+            "the old system."
+        )
+    return items
 
 
 def _identification_table(runs: list[Record]) -> Table:
@@ -124,20 +154,39 @@ def _summary(runs: list[Record]) -> Bullets:
     return Bullets(tuple(items))
 
 
-def _heatmap(runs: list[Record], prefix: str) -> Figure:
+def _heatmap(runs: list[Record], prefix: str, method: str = "") -> Figure:
     losses = rank1_losses(runs)
     models = unique(m for r in runs for m in (r["source"], r["target"]))
     centre = statistics.median(r["rank1_loss"] for r in losses)
     limits = figures.penalty_norm(losses, centre, key="rank1_loss")
     label = f"rank-1 loss (points)\nblack line: median {fmt(centre, 2)}"
-    draw = partial(figures.penalty_heatmap, losses, models, title="Rank-1 lost by migrating the gallery",
+    title = f"Rank-1 lost by migrating the gallery ({method})" if method else "Rank-1 lost by migrating the gallery"
+    draw = partial(figures.penalty_heatmap, losses, models, title=title,
                    limits=limits, bound=centre, key="rank1_loss", label=label)  # fmt: skip
     caption = (
-        "Rank-1 loss (points): re-enrolled native B rank-1 minus migrated A gallery + B probes rank-1, per source "
-        "(rows) and target (columns), mean over folds. Colour centred on the median over pairs: greener below it, "
-        "redder above it; grey with a dash: no pair."
+        f"Rank-1 loss (points){f' with {method}' if method else ''}: re-enrolled native B rank-1 minus migrated A "
+        "gallery + B probes rank-1, per source (rows) and target (columns), mean over folds. Colour centred on the "
+        "median over pairs: greener below it, redder above it; grey with a dash: no pair."
     )
     return Figure(f"{prefix}upgrade_rank1_loss", caption, draw)
+
+
+def _baseline(upgrade: Record, prefix: str) -> list[Block]:
+    """The baseline method's summary and heatmap (same split), when ``reproduce`` ran one beside the method."""
+    base = upgrade.get("baseline")
+    if not base or not base.get("pairs"):
+        return []
+    runs, method = base["pairs"], base["method"]
+    losses = [r["rank1_loss"] for r in rank1_losses(runs)]
+    below, real = _below_old(runs, "migrated_gallery")
+    return [
+        Paragraph(
+            f"Baseline {method}, same split: rank-1 lost by migrating median {fmt(statistics.median(losses), 2)} "
+            f"points, worst {fmt(max(losses), 2)}; {below} of {real} real upgrades identify worse than keeping the "
+            "old system."
+        ),
+        _heatmap(runs, f"{prefix}baseline_", method),
+    ]
 
 
 def _setup(upgrade: Record) -> str:
@@ -176,12 +225,15 @@ def upgrade_section(upgrade: Record | None, level: int = 2, prefix: str = "") ->
     if not upgrade or not upgrade.get("pairs"):
         return []
     runs = upgrade["pairs"]
+    method = ", ".join(unique(r["method"] for r in runs))
     return [
         Heading(level, "Model upgrade"),
         Paragraph(_setup(upgrade)),
         *_quick_note(upgrade),
         _summary(runs),
-        _heatmap(runs, prefix),
+        _heatmap(runs, prefix, method if upgrade.get("baseline") else ""),
+        *_baseline(upgrade, prefix),
+        Bullets(tuple(_transition(runs, method))),
         _identification_table(runs),
         _drift_table(runs),
     ]

@@ -1,0 +1,65 @@
+"""Benchmark: the fit time of each upgrade map family on the full LFW pool, against ``affine_cv`` (ratio).
+
+What the gain of a family trained for search costs. One map source -> target is fitted on every image (13,233,
+each image's person as its group) by each family of ``--methods``, one BLAS thread, best of ``--repeat``; printed:
+seconds and the ratio to ``affine_cv`` timed in the same run. Embeddings: a store's (``--store`` with ``--source``
+and ``--target``, e.g. the real LFW store) or, by default, the synthetic LFW-shaped sets of ``bench_upgrade.py``
+(widest source, 512-d target).
+
+Run: ``.venv/bin/python bench/bench_upgrade_fit.py [--store store/lfw-yunet --source edgeface-xs --target
+dlib-resnet29] [--methods affine_cv,affine_mean,softmax,kernel --repeat 1]``
+"""
+
+from __future__ import annotations
+
+import argparse
+import time
+from pathlib import Path
+
+import numpy as np
+
+from bench_upgrade import STUDY_DIMS, lfw_shaped
+from facebridge.embeddings import read_embeddings
+from facebridge.experiments.threads import blas_threads
+from facebridge.maps import fit_rows, make_map
+from facebridge.protocols import person_of
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--store", type=Path, default=None)
+    ap.add_argument("--source", default="edgeface-xs")
+    ap.add_argument("--target", default="dlib-resnet29")
+    ap.add_argument("--methods", default="affine_cv,affine_mean,softmax,kernel")
+    ap.add_argument("--repeat", type=int, default=1)
+    ap.add_argument("--seed", type=int, default=0)
+    args = ap.parse_args()
+    if args.store is not None:
+        a, b = (read_embeddings(args.store / f"{m}.parquet") for m in (args.source, args.target))
+        ids = np.array(sorted(set(a.ids) & set(b.ids)), dtype=object)
+        x, y, what = a.vectors_of(ids), b.vectors_of(ids), f"{args.source} -> {args.target}"
+    else:
+        sets = lfw_shaped([int(d) for d in STUDY_DIMS.split(",")], args.seed)
+        source = max(sets, key=lambda m: sets[m].dim)
+        ids = sets[source].ids
+        x, y, what = sets[source].vectors, sets["m1"].vectors, f"synthetic {source} -> m1"
+    groups = [person_of(i) for i in ids]
+    print(f"{what}: {len(ids)} images of {len(set(groups))} people, {x.shape[1]} -> {y.shape[1]} dims")
+    methods = args.methods.split(",")
+    if "affine_cv" not in methods:
+        methods.insert(0, "affine_cv")
+    times = {}
+    with blas_threads(1):
+        for method in methods:
+            best = np.inf
+            for _ in range(args.repeat):
+                start = time.perf_counter()
+                fit_rows(make_map(method), x, y, groups)
+                best = min(best, time.perf_counter() - start)
+            times[method] = best
+    for method, t in times.items():
+        print(f"{method:12s} {t:8.2f} s  x{t / times['affine_cv']:.1f} affine_cv")
+
+
+if __name__ == "__main__":
+    main()
