@@ -69,7 +69,7 @@ def test_audit_over_a_store_draws_the_heatmap(store: Path) -> None:
                  "--heatmap-k", "40", "--alpha", "0.1", "--out", str(fixed)])  # fmt: skip
     assert code == 0
     meta = json.loads((fixed / "results.json").read_text())["meta"]
-    assert (meta["map_method"], meta["map_params"]) == ("affine", {"alpha": 0.1})
+    assert (meta["map_method"], meta["map_params"]) == ("affine_fixed", {"alpha": 0.1})
 
 
 def test_own_budgets_are_capped_up_front_and_the_heatmap_takes_one_of_them(store: Path, capsys) -> None:

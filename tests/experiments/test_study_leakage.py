@@ -181,9 +181,10 @@ def test_a_folds_scores_ignore_its_peoples_training_only_images() -> None:
                 key = (method.info.key, target, k)
                 a = score_fold(FoldTask(clean, source, target, k), method, clean_views[key])
                 b = score_fold(FoldTask(dirty, source, target, k), method, dirty_views[key])
-                if k == 0:
-                    np.testing.assert_allclose(a[0], b[0], atol=1e-9, err_msg=str(key))
-                    np.testing.assert_allclose(a[1], b[1], atol=1e-9, err_msg=str(key))
+                if k == 0:  # to rounding: a fold's kernel moments are the total minus its own images' (1e-7 at the
+                    # grid's 1e-8 penalties, which GCV picks on this toy data); a leak of the x10 noise moves far more
+                    np.testing.assert_allclose(a[0], b[0], atol=1e-6, err_msg=str(key))
+                    np.testing.assert_allclose(a[1], b[1], atol=1e-6, err_msg=str(key))
                     assert a[2] == b[2]
                     parts = [(None, None) if v is None else v.parts() for v in (clean_views[key], dirty_views[key])]
                     for pa, pb in zip(*parts, strict=True):

@@ -47,7 +47,7 @@ def test_person_mean_map_is_affine_cv_on_person_means(normalize: bool) -> None:
     # Without people each row is its own: affine_cv's map.
     plain = PersonMeanRidgeCV(normalize=normalize).fit(X, Y)
     np.testing.assert_allclose(plain.coef_, AffineRidgeCV(normalize=normalize).fit(X, Y).coef_, atol=1e-10)
-    assert "affine_mean" not in STATS_METHODS and "softmax" not in STATS_METHODS and "affine" in STATS_METHODS
+    assert "affine_mean" not in STATS_METHODS and "softmax" not in STATS_METHODS and "affine_fixed" in STATS_METHODS
 
 
 def direct_loss(w, b, X, prototypes, label, scale, alpha, start) -> float:
