@@ -70,8 +70,12 @@ class SoftmaxMap(LinearMap):
     random_state : seed of the draw of people.
     normalize : L2-normalise X and Y rows before fitting (and X rows before mapping).
 
-    Attributes: ``coef_``, ``intercept_``, ``start_alpha_`` (the starting ridge's penalty), ``n_people_`` (classes
-    used), ``n_iter_``, ``loss_``.
+    Attributes
+    ----------
+    coef_, intercept_ : the map.
+    start_alpha_ : the starting person-mean ridge's penalty.
+    n_people_ : classes used.
+    n_iter_, loss_ : L-BFGS iterations run and the final loss.
     """
 
     method = "softmax"
