@@ -99,3 +99,33 @@ def test_a_snapshot_run_says_so(results: dict, tmp_path: Path) -> None:
     snap = {**results, "meta": {**results["meta"], "snapshot": snapshot}}
     _, md = write_canonical_report(snap, tmp_path)
     assert "**Preliminary**: run on the 9 images" in md.read_text()
+
+
+def test_the_reports_workflow_runs_as_written(results: dict, tmp_path: Path, monkeypatch, capsys) -> None:
+    """The report's three commands (fit the chosen space, join the last model, search a mixed gallery), run on the
+    study's own toy sets with STORE and the gallery/probe names made real: each exits 0 and the search writes hits."""
+    import shlex
+
+    from facebridge.cli.main import main
+    from facebridge.embeddings.io import write_parquet as write_embeddings
+    from facebridge.reports.canonical import workflow
+
+    monkeypatch.chdir(tmp_path)
+    sets = toy_sets()
+    (tmp_path / "store").mkdir()
+    for name, es in sets.items():
+        write_embeddings(es, tmp_path / "store" / f"{name}.parquet")
+    commands = workflow(results)
+    _, md = write_canonical_report(results, tmp_path / "report")
+    assert all(f"`{c}`" in md.read_text() for c in commands)
+    first, *_, last = results["meta"]["models"]
+    half = len(sets[first].ids) // 2
+    for name, rows in ((first, slice(0, half)), (last, slice(half, None))):  # a gallery of two models' templates
+        es = sets[name]
+        write_embeddings(EmbeddingSet(es.ids[rows], es.vectors[rows], es.fingerprint), f"{name}_gallery.parquet")
+    probe_model = results["meta"]["models"][-2]
+    write_embeddings(sets[probe_model], f"{probe_model}_probes.parquet")
+    for command in commands:
+        args = shlex.split(command.replace("STORE", "store"))[1:]
+        assert main(args) == 0, capsys.readouterr().err
+    assert Path("hits.parquet").is_file()

@@ -22,6 +22,24 @@ def _met(ok: bool) -> str:
     return "met" if ok else "not met"
 
 
+def workflow(results: dict[str, Any]) -> tuple[str, ...]:
+    """The three commands that build and use the chosen space: fit it on all but the last model, let the last one
+    join through a member, search a gallery mixing two members' templates with a third model's probes."""
+    models, settings = results["meta"]["models"], results["meta"]["settings"]
+    method, _, rest = results["chosen"].partition("-")
+    shape = f"--hub {rest}" if method == "hub" else f"--dim {rest}"
+    pca = f" --pca {settings['pca']}" if method == "maxvar" and settings.get("pca") else ""
+    *members, newcomer = models
+    return (
+        f"facebridge canon fit --store STORE --models {','.join(members)} --method {method} {shape}{pca} "
+        f"--alpha {settings['alpha']:g} --out space.fbcanon",
+        f"facebridge canon join --space space.fbcanon --source STORE/{newcomer}.parquet "
+        f"--via STORE/{members[0]}.parquet --out space_all.fbcanon",
+        f"facebridge canon search --space space_all.fbcanon --gallery {members[0]}_gallery.parquet --gallery "
+        f"{newcomer}_gallery.parquet --probes {members[-1]}_probes.parquet --k 10 --out hits.parquet",
+    )
+
+
 def canonical_blocks(results: dict[str, Any]) -> list[Block]:
     """The section's blocks."""
     v2, chosen, meta = results["view2"], results["chosen"], results["meta"]
@@ -88,6 +106,12 @@ def canonical_blocks(results: dict[str, Any]) -> list[Block]:
              *((f"{m} alone, native", fmt(v)) for m, v in mixed["rank1_single"].items())),
             caption="Identification: first image of each person enrolled, second image probed.",
         ),
+        Paragraph(
+            "Use it: fit the chosen space, let a model join it later through a member, search a gallery whose "
+            "templates come from different models (STORE: an embedding store; the galleries and probes: embedding "
+            "sets of those models):"
+        ),
+        Bullets(tuple(f"`{command}`" for command in workflow(results))),
         Paragraph(f"Run time {meta['duration_s']:.0f} s (facebridge {meta['facebridge_version']})."),
     ]
     snapshot = meta.get("snapshot")
