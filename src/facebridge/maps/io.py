@@ -29,14 +29,21 @@ import facebridge
 from facebridge.embeddings import Fingerprint
 from facebridge.errors import DataFormatError, FacebridgeError, MismatchError, MissingFileError, NotFittedError
 from facebridge.maps._checks import check_bounded
-from facebridge.maps.map_file import HEADER_DIGEST, MapFile, Provenance, header_digest, tensors_digest
+from facebridge.maps.map_file import (
+    HEADER_DIGEST,
+    META_KEY,
+    MapFile,
+    Provenance,
+    header_digest,
+    read_header,
+    tensors_digest,
+)
 from facebridge.maps.registry import saved_class
 from facebridge.storage import atomic_write
 
 FORMAT_VERSION = 3
 MAP_SUFFIX = ".fbmap"
 VIEW_PREFIX = "view."
-_META_KEY = "facebridge"
 _VIEW_CLASSES = ("TargetView",)
 
 
@@ -105,27 +112,17 @@ def save_map(
     }
     header = json.loads(json.dumps(header, default=_json_value))  # numpy scalars as the reader will see them
     header[HEADER_DIGEST] = header_digest(header)
-    metadata = {_META_KEY: json.dumps(header)}
+    metadata = {META_KEY: json.dumps(header)}
     path = Path(path)
     atomic_write(path, lambda tmp: safetensors.numpy.save_file(tensors, tmp, metadata=metadata))
     return path
 
 
 def _read_header(data: bytes, path: Path) -> dict[str, Any]:
-    """The facebridge header of safetensors bytes, checked before any tensor is decoded."""
-    if len(data) < 8:
-        raise DataFormatError(f"{path}: not a map file (only {len(data)} bytes)")
-    size = int.from_bytes(data[:8], "little")
-    if size > len(data) - 8:
-        raise DataFormatError(f"{path}: truncated or not a safetensors file (header says {size} bytes)")
-    try:
-        meta = json.loads(data[8 : 8 + size])["__metadata__"]
-        header = json.loads(meta[_META_KEY])
-        version = header["format_version"]
-    except (ValueError, KeyError, TypeError, RecursionError) as exc:
-        raise DataFormatError(f"{path}: not a facebridge map file (unreadable header: {type(exc).__name__})") from None
-    if isinstance(version, bool) or not isinstance(version, int) or version < 1:
-        raise DataFormatError(f"{path}: not a facebridge map file (format_version {version!r})")
+    """The facebridge header of safetensors bytes, checked (version, whole-header digest) before any tensor is
+    decoded."""
+    header = read_header(data, path, "facebridge map file")
+    version = header["format_version"]
     if version > FORMAT_VERSION:
         raise DataFormatError(
             f"{path}: map format version {version} is newer than this facebridge supports ({FORMAT_VERSION}); "

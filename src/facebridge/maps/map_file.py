@@ -15,6 +15,9 @@ import numpy as np
 from facebridge.embeddings import Fingerprint
 from facebridge.errors import DataFormatError
 
+#: The safetensors metadata key that holds facebridge's JSON header (map and canonical-space files alike).
+META_KEY = "facebridge"
+
 
 def _count(data: Mapping[str, Any], key: str) -> int:
     value = data.get(key, 0)
@@ -100,6 +103,25 @@ def tensors_digest(tensors: Mapping[str, np.ndarray]) -> str:
         digest.update(f"{name}\0{arr.dtype.str}\0{arr.shape}\0".encode())
         digest.update(arr.tobytes())
     return digest.hexdigest()
+
+
+def read_header(data: bytes, path: object, what: str) -> dict[str, Any]:
+    """The JSON header facebridge keeps in a safetensors file's metadata (:data:`META_KEY`), read from the file's
+    bytes before any tensor is decoded; it must carry an integer ``format_version`` >= 1. ``what`` names the kind of
+    file in the one-line DataFormatError (``"facebridge map file"``, ``"canonical-space file"``)."""
+    if len(data) < 8:
+        raise DataFormatError(f"{path}: not a {what} (only {len(data)} bytes)")
+    size = int.from_bytes(data[:8], "little")
+    if size > len(data) - 8:
+        raise DataFormatError(f"{path}: truncated or not a safetensors file (header says {size} bytes)")
+    try:
+        header = json.loads(json.loads(data[8 : 8 + size])["__metadata__"][META_KEY])
+        version = header["format_version"]
+    except (ValueError, KeyError, TypeError, RecursionError) as exc:
+        raise DataFormatError(f"{path}: not a {what} (unreadable header: {type(exc).__name__})") from None
+    if isinstance(version, bool) or not isinstance(version, int) or version < 1:
+        raise DataFormatError(f"{path}: not a {what} (format_version {version!r})")
+    return header
 
 
 #: The header field holding :func:`header_digest` (format version 3 on).

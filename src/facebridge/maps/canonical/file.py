@@ -27,12 +27,11 @@ from facebridge.embeddings import Fingerprint
 from facebridge.errors import DataFormatError, FacebridgeError, MismatchError, MissingFileError, NotFoundError
 from facebridge.maps._checks import check_bounded
 from facebridge.maps.canonical.space import CanonicalSpace
-from facebridge.maps.map_file import Provenance, tensors_digest
+from facebridge.maps.map_file import META_KEY, Provenance, read_header, tensors_digest
 from facebridge.storage import atomic_write
 
 CANON_SUFFIX = ".fbcanon"
 FORMAT_VERSION = 1
-_META_KEY = "facebridge"
 _KIND = "canonical_space"
 
 
@@ -112,24 +111,16 @@ def save_space(
         "provenance": (provenance or Provenance(n_ids=int(space.n_samples_seen_))).to_dict(),
     }
     header["sha256"] = header_digest(header, tensors_digest(tensors))
-    metadata = {_META_KEY: json.dumps(header)}
+    metadata = {META_KEY: json.dumps(header)}
     path = Path(path)
     atomic_write(path, lambda tmp: safetensors.numpy.save_file(tensors, tmp, metadata=metadata))
     return path
 
 
 def _header(data: bytes, path: Path) -> dict[str, Any]:
-    if len(data) < 8:
-        raise DataFormatError(f"{path}: not a canonical-space file (only {len(data)} bytes)")
-    size = int.from_bytes(data[:8], "little")
-    if size > len(data) - 8:
-        raise DataFormatError(f"{path}: truncated or not a safetensors file (header says {size} bytes)")
-    try:
-        header = json.loads(json.loads(data[8 : 8 + size])["__metadata__"][_META_KEY])
-        kind, version = header["kind"], header["format_version"]
-    except (ValueError, KeyError, TypeError, RecursionError) as exc:
-        raise DataFormatError(f"{path}: not a canonical-space file (unreadable header: {type(exc).__name__})") from None
-    if kind != _KIND or isinstance(version, bool) or not isinstance(version, int) or version < 1:
+    header = read_header(data, path, "canonical-space file")
+    kind, version = header.get("kind"), header["format_version"]
+    if kind != _KIND:
         raise DataFormatError(f"{path}: not a canonical-space file (kind {kind!r}, format_version {version!r})")
     if version > FORMAT_VERSION:
         raise DataFormatError(f"{path}: canonical-space format {version} is newer than this facebridge supports")
