@@ -99,3 +99,16 @@ def address_space_cap(limit: int = 8 << 30) -> Iterator[None]:
         yield
     finally:
         resource.setrlimit(resource.RLIMIT_AS, (soft, hard))
+
+
+def one_line_error(capsys, *args: object) -> str:
+    """Run the CLI on ``args``; assert exit code 2 with a single ``facebridge: error:`` line on stderr and no
+    traceback; return that line (output of earlier commands in the test is dropped first)."""
+    from facebridge.cli.main import main
+
+    capsys.readouterr()
+    code = main([str(a) for a in args])
+    err = capsys.readouterr().err.strip()
+    assert code == 2, err
+    assert "\n" not in err and "Traceback" not in err and err.startswith("facebridge: error: "), err
+    return err

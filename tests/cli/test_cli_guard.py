@@ -14,7 +14,7 @@ import pytest
 from facebridge.cli.main import main
 from facebridge.embeddings import EmbeddingSet, Fingerprint, write_parquet
 from facebridge.embeddings.io import META_KEY
-from tests.helpers import address_space_cap
+from tests.helpers import address_space_cap, one_line_error
 
 
 @pytest.fixture()
@@ -33,14 +33,6 @@ def files(tmp_path: Path) -> dict[str, Path]:
     assert main(["fit", "--source", str(out["a"]), "--target", str(out["b"]), "--out", str(out["map"])]) == 0
     return out
 
-
-def one_line_error(capsys, *args: object) -> str:
-    capsys.readouterr()
-    code = main([str(a) for a in args])
-    err = capsys.readouterr().err.strip()
-    assert code == 2, err
-    assert "\n" not in err and "Traceback" not in err and err.startswith("facebridge: error: "), err
-    return err
 
 
 def usage_error(capsys, *args: object) -> str:

@@ -17,17 +17,10 @@ import facebridge
 from facebridge.cli.main import main
 from facebridge.embeddings import EmbeddingSet, Fingerprint, write_parquet
 from facebridge.embeddings.io import META_KEY
+from tests.helpers import one_line_error
 
 SRC = Path(facebridge.__file__).resolve().parents[1]  # the facebridge under test, for subprocesses
 
-
-def one_line_error(capsys, *args: object) -> str:
-    """Run the CLI, assert exit 2 with a single stderr line and no traceback; return that line."""
-    code = main([str(a) for a in args])
-    err = capsys.readouterr().err.strip()
-    assert code == 2, err
-    assert "\n" not in err and "Traceback" not in err and err.startswith("facebridge: error: "), err
-    return err
 
 
 @pytest.fixture()

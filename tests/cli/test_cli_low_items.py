@@ -12,15 +12,7 @@ from PIL import Image
 from facebridge.cli.main import main
 from facebridge.embeddings import EmbeddingSet, Fingerprint, read_embeddings, write_parquet
 from facebridge.images import list_images, load_image
-
-
-def one_line_error(capsys, *args: object) -> str:
-    capsys.readouterr()
-    code = main([str(a) for a in args])
-    err = capsys.readouterr().err.strip()
-    assert code == 2, err
-    assert "\n" not in err and "Traceback" not in err and err.startswith("facebridge: error: "), err
-    return err
+from tests.helpers import one_line_error
 
 
 @pytest.fixture()

@@ -11,16 +11,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from facebridge.cli.main import main
 from facebridge.embeddings import EmbeddingSet, Fingerprint, write_parquet
-
-
-def one_line_error(capsys, *args: object) -> str:
-    code = main([str(a) for a in args])
-    err = capsys.readouterr().err.strip()
-    assert code == 2, err
-    assert "\n" not in err and "Traceback" not in err and err.startswith("facebridge: error: "), err
-    return err
+from tests.helpers import one_line_error
 
 
 @pytest.fixture()
