@@ -53,6 +53,17 @@ EMPTY = {
     "search --out": ["search", "--gallery", "a.parquet", "--probes", "b.parquet", "--out", ""],
     "models add --folder": ["models", "add", "x", "--onnx", "onnx.onnx", "--alignment", "arc112", "--colour", "rgb",
                             "--mean", "127.5", "--std", "128", "--folder", ""],
+    "canon fit --out": ["canon", "fit", "--store", ".", "--models", "a,b", "--out", ""],
+    "canon join --out": ["canon", "join", "--space", "s.fbcanon", "--source", "a.parquet", "--via", "b.parquet",
+                         "--out", ""],
+    "canon route --out": ["canon", "route", "--space", "s.fbcanon", "--source", "a", "--out", ""],
+    "canon search --out": ["canon", "search", "--space", "s.fbcanon", "--gallery", "a.parquet", "--probes",
+                           "b.parquet", "--out", ""],
+    "canon study --out": ["canon", "study", "--store", ".", "--models", "a,b", "--out", ""],
+    "shifted-split --out": ["shifted-split", "--out", ""],
+    "shifted --out": ["shifted", "--store", ".", "--split", ".", "--corrupted", ".", "--models", "a,b", "--out", ""],
+    "pairs --out": ["pairs", "--images", ".", "--out", ""],
+    "identify --json": ["identify", "--embeddings", "a.parquet", "--json", ""],
 }
 
 

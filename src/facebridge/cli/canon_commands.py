@@ -14,7 +14,8 @@ from rich.console import Console
 
 from facebridge.cli.commands import DataOpt
 from facebridge.cli.main import app
-from facebridge.cli.outputs import output_path
+from facebridge.cli.options import name_list, seed_option
+from facebridge.cli.outputs import check_outputs, out_option, output_path
 from facebridge.cli.upgrade_commands import Index
 from facebridge.errors import InvalidInputError
 from facebridge.maps.canonical.solve import METHODS
@@ -35,11 +36,11 @@ SpaceOpt = Annotated[Path, typer.Option("--space", help="Canonical-space file (.
 ForceOpt = Annotated[bool, typer.Option(help="Replace an existing output file.")]
 
 
-def model_list(text: str, store: Path, least: int = 2) -> list[str]:
-    """The comma-separated models of ``--models`` (at least ``least``), each with a ``<model>.parquet`` in
-    ``store``."""
-    names = [n.strip() for n in text.split(",") if n.strip()]
-    if len(names) < least or len(set(names)) != len(names):
+def model_list(text: str, store: Path, least: int = 2, option: str = "--models") -> list[str]:
+    """The comma-separated models of ``option`` (:func:`~facebridge.cli.options.name_list`: none empty, none twice;
+    at least ``least``), each with a ``<model>.parquet`` in ``store``."""
+    names = name_list(text, option)
+    if len(names) < least:
         raise InvalidInputError(f"give {least} or more distinct models, got {text!r}")
     missing = [n for n in names if not (store / f"{n}.parquet").is_file()]
     if missing:
@@ -51,7 +52,7 @@ def model_list(text: str, store: Path, least: int = 2) -> list[str]:
 def canon_fit(
     store: Annotated[Path, typer.Option(help="Embedding store folder (<model>.parquet per model).")],
     models: Annotated[str, typer.Option(help="Comma-separated members, e.g. a,b,c.")],
-    out: Annotated[Path, typer.Option(help="Canonical-space file to write (.fbcanon).")],
+    out: Annotated[Path, out_option(help="Canonical-space file to write (.fbcanon).")],
     dim: Annotated[int | None, typer.Option(min=1, help="Canonical width [default: hub's / smallest width].")] = None,
     method: Annotated[CanonMethod, typer.Option(help="How the space is learnt.")] = CanonMethod("maxvar"),
     hub: Annotated[str | None, typer.Option(help="The hub model (method hub) [default: the first].")] = None,
@@ -83,7 +84,7 @@ def canon_join(
     via: Annotated[
         list[Path], typer.Option(help="A member's set sharing images with --source; repeat to join through several.")
     ],
-    out: Annotated[Path, typer.Option(help="Canonical-space file to write (.fbcanon), the space plus the newcomer.")],
+    out: Annotated[Path, out_option(help="Canonical-space file to write (.fbcanon), the space plus the newcomer.")],
     force: ForceOpt = False,
 ) -> None:
     """Join a new model with one map fitted on the images it shares with a member; the space does not move."""
@@ -106,7 +107,7 @@ def canon_join(
 def canon_route(
     space: SpaceOpt,
     source: Annotated[str, typer.Option(help="Member model mapped from.")],
-    out: Annotated[Path, typer.Option(help="Map file to write (.fbmap), for transform, migrate and search.")],
+    out: Annotated[Path, out_option(help="Map file to write (.fbmap), for transform, migrate and search.")],
     target: Annotated[
         str | None, typer.Option(help="Member model mapped to, through the space [default: the space itself].")
     ] = None,
@@ -129,7 +130,7 @@ def canon_search(
     space: SpaceOpt,
     gallery: Annotated[list[Path], typer.Option(help="Gallery set of any member model; repeat to mix models.")],
     probes: Annotated[Path, typer.Option(help="Probe set of any member model.")],
-    out: Annotated[Path, typer.Option(help="Hits to write (.parquet): probe_id, rank, gallery_id, score, model.")],
+    out: Annotated[Path, out_option(help="Hits to write (.parquet): probe_id, rank, gallery_id, score, model.")],
     k: Annotated[int, typer.Option(min=1, help="Gallery entries returned per probe.")] = 10,
     index: Annotated[Index, typer.Option(help="exact (inner product = cosine) or hnsw (approximate).")] = Index.exact,
     force: ForceOpt = False,
@@ -170,12 +171,12 @@ def _ints(text: str, option: str) -> tuple[int, ...]:
 def canon_study(
     store: Annotated[Path, typer.Option(help="Embedding store folder (<model>.parquet per model, LFW).")],
     models: Annotated[str, typer.Option(help="Comma-separated members, e.g. a,b,c.")],
-    out: Annotated[Path, typer.Option(help="Folder for canonical.json and canonical.md.")],
+    out: Annotated[Path, out_option(help="Folder for canonical.json and canonical.md.")],
     data: DataOpt = None,
     methods: Annotated[str, typer.Option(help="Canonical methods to compare.")] = "hub,gpa,maxvar",
     dims: Annotated[str, typer.Option(help="Canonical widths tried for gpa and maxvar.")] = "128,256,512",
     alpha: Annotated[float, typer.Option(min=0, help="Ridge penalty of every encoder and decoder.")] = 1.0,
-    seed: Annotated[int, typer.Option(help="Seed of the mixed gallery's enrolment and split.")] = 0,
+    seed: Annotated[int, seed_option("Seed of the mixed gallery's enrolment and split.")] = 0,
     pca: Annotated[int, typer.Option(min=0, help="maxvar on each model's top PCA axes (0: all).")] = 256,
     hubs: Annotated[str | None, typer.Option(help="Hub models tried [default: every model].")] = None,
     loo_models: Annotated[str | None, typer.Option(help="Models left out one by one [default: every model].")] = None,
@@ -190,6 +191,7 @@ def canon_study(
     from facebridge.reports.canonical import write_canonical_report
     from facebridge.storage import atomic_write
 
+    check_outputs(folders={"--out": out})
     names = model_list(models, store)
     chosen = tuple(m.strip() for m in methods.split(",") if m.strip())
     unknown = [m for m in chosen if m not in METHODS]
@@ -197,8 +199,8 @@ def canon_study(
         raise InvalidInputError(f"--methods: choose among {', '.join(METHODS)}, got {methods!r}")
     settings = CanonSettings(
         methods=chosen, dims=_ints(dims, "--dims"), alpha=alpha, seed=seed, pca=pca or None,
-        hubs=tuple(model_list(hubs, store, least=1)) if hubs else None,
-        loo_models=tuple(model_list(loo_models, store, least=1)) if loo_models else None,
+        hubs=tuple(model_list(hubs, store, least=1, option="--hubs")) if hubs else None,
+        loo_models=tuple(model_list(loo_models, store, least=1, option="--loo-models")) if loo_models else None,
     )  # fmt: skip
     lfw = default_data_dir(data) / "lfw"
     view2, view1 = parse_lfw_pairs(lfw / "pairs.txt"), read_view1(lfw)

@@ -11,7 +11,8 @@ import typer
 from rich.console import Console
 
 from facebridge.cli.main import app
-from facebridge.cli.outputs import output_path
+from facebridge.cli.options import seed_option
+from facebridge.cli.outputs import out_option, output_path
 from facebridge.cli.upgrade_commands import Index
 
 console = Console()
@@ -20,9 +21,9 @@ console = Console()
 @app.command()
 def pairs(
     images: Annotated[Path, typer.Option(help="Photo folder, one subfolder per person (photos/Alice/1.jpg).")],
-    out: Annotated[Path, typer.Option(help="Pairs CSV to write: path1,path2,same,fold (what evaluate reads).")],
+    out: Annotated[Path, out_option(help="Pairs CSV to write: path1,path2,same,fold (what evaluate reads).")],
     folds: Annotated[int, typer.Option(min=2, help="People-disjoint folds.")] = 10,
-    seed: Annotated[int, typer.Option(min=0, help="Seed of the fold deal and the impostor draws.")] = 0,
+    seed: Annotated[int, seed_option("Seed of the fold deal and the impostor draws.")] = 0,
     impostors_per_genuine: Annotated[
         int, typer.Option(min=1, help="Different-person pairs per same-person pair, drawn within each fold.")
     ] = 1,
@@ -65,7 +66,7 @@ def identify(
         float, typer.Option(min=0.0, max=0.9, help="Share of people with 2+ photos not enrolled (open-set probes).")
     ] = 0.25,
     index: Annotated[Index, typer.Option(help="exact (inner product = cosine) or hnsw (approximate).")] = Index.exact,
-    json_out: Annotated[Path | None, typer.Option("--json", help="Write every figure and count to this JSON file.")] = (
+    json_out: Annotated[Path | None, out_option("--json", help="Write every figure and count to this JSON file.")] = (
         None
     ),
     force: Annotated[bool, typer.Option(help="Replace an existing --json file.")] = False,

@@ -11,13 +11,15 @@ import typer
 
 from facebridge.cli.commands import DataOpt, console
 from facebridge.cli.main import app
+from facebridge.cli.options import seed_option
+from facebridge.cli.outputs import check_outputs, out_option
 
 
 @app.command("shifted-split")
 def shifted_split(
-    out: Annotated[Path, typer.Option(help="Folder for fit-ids.txt and eval-ids.txt (one image id a line).")],
+    out: Annotated[Path, out_option(help="Folder for fit-ids.txt and eval-ids.txt (one image id a line).")],
     data: DataOpt = None,
-    seed: Annotated[int, typer.Option(help="Seed of the people split.")] = 0,
+    seed: Annotated[int, seed_option("Seed of the people split.")] = 0,
     eval_people: Annotated[
         int | None, typer.Option(min=1, help="Keep only this many evaluation-half people (seeded), to embed less.")
     ] = None,
@@ -30,6 +32,7 @@ def shifted_split(
     from facebridge.protocols.shifted import domain_split, sample_people
     from facebridge.storage import atomic_write
 
+    check_outputs(folders={"--out": out})
     split = domain_split(list_images(default_data_dir(data) / "lfw" / "images"), seed=seed)
     evaluation = split.eval_ids if eval_people is None else sample_people(split.eval_ids, eval_people, seed=seed)
     write_id_list(split.fit_ids, out / "fit-ids.txt")
@@ -52,13 +55,13 @@ def shifted(
         list[Path], typer.Option(help="A store of the evaluation half embedded with embed --corrupt (repeatable).")
     ],
     models: Annotated[str, typer.Option("--models", "--model", help="Two or more models; every ordered pair.")],
-    out: Annotated[Path, typer.Option(help="Folder for shifted.json and shifted.md.")],
+    out: Annotated[Path, out_option(help="Folder for shifted.json and shifted.md.")],
     method: Annotated[str, typer.Option(help="Map method (facebridge.maps registry name).")] = "affine",
     adapt: Annotated[
         str, typer.Option(help="Adaptations to compare, comma-separated (see experiments.adaptation).")
     ] = "none,centre,coral-after,coral,coral+snorm",
     folds: Annotated[int, typer.Option(min=2, help="People-disjoint identification folds of the evaluation half.")] = 5,
-    seed: Annotated[int, typer.Option(help="Seed of the evaluation pairs and identification split.")] = 0,
+    seed: Annotated[int, seed_option("Seed of the evaluation pairs and identification split.")] = 0,
 ) -> None:
     """Shifted-domain protocol: maps fitted on the clean fitting half, 1:1 penalty and 1:N rank-1 loss on the
     evaluation half, clean and corrupted, with and without adapting to the deployment."""
@@ -74,6 +77,7 @@ def shifted(
     from facebridge.reports.strict_json import results_json
     from facebridge.storage import atomic_write
 
+    check_outputs(folders={"--out": out})
     names = [m.strip() for m in models.split(",") if m.strip()]
     if len(names) < 2:
         raise InvalidInputError(f"--models needs two or more models, got {models!r}")
