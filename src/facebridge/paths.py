@@ -5,6 +5,8 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+import platformdirs
+
 from facebridge.errors import MissingFileError
 
 #: The source checkout's root (``src/facebridge/paths.py`` -> repository root).
@@ -45,6 +47,18 @@ def resolve_dir(
     return fallback
 
 
+def user_data_dir() -> Path:
+    """Where ``facebridge data fetch`` puts data sets by default: the user data folder's ``data``."""
+    return Path(platformdirs.user_data_dir("facebridge")) / "data"
+
+
 def default_data_dir(explicit: str | os.PathLike[str] | None = None) -> Path:
-    """The data folder: ``explicit`` (``--data``) > ``$FACEBRIDGE_DATA`` > ``../shared/data``."""
-    return resolve_dir(explicit, "--data", "FACEBRIDGE_DATA", "data")
+    """The data folder: ``explicit`` (``--data``) > ``$FACEBRIDGE_DATA`` > ``../shared/data`` > what
+    ``facebridge data fetch`` downloaded (:func:`user_data_dir`)."""
+    fetched = user_data_dir()
+    found = resolve_dir(explicit, "--data", "FACEBRIDGE_DATA", "data", fallback=fetched)
+    if found == fetched and not fetched.is_dir():
+        raise MissingFileError(
+            "no data folder found: pass --data DIR, set FACEBRIDGE_DATA, or run 'facebridge data fetch lfw'"
+        )
+    return found

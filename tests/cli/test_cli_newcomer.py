@@ -37,7 +37,7 @@ def sets(tmp_path: Path) -> dict[str, Path]:
 def test_help_version_and_workflow_order(capsys) -> None:
     code, out, _ = run(capsys, "-h")
     listed = [line.split()[0] for line in out.split("Commands:")[1].splitlines() if line.strip()]
-    assert code == 0 and listed == [c for c in WORKFLOW if c in listed] and listed[:3] == ["models", "embed", "fit"]
+    assert code == 0 and listed == [c for c in WORKFLOW if c in listed] and listed[:3] == ["data", "models", "embed"]
     code, out, _ = run(capsys, "--version")
     assert code == 0 and out.startswith("facebridge ")
     code, out, _ = run(capsys, "fit", "-h")

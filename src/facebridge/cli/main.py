@@ -16,6 +16,7 @@ from facebridge.errors import FacebridgeError
 
 #: Commands in the order a user runs them; ``--help`` lists them so (any other command after these).
 WORKFLOW = (
+    "data",
     "models",
     "embed",
     "fit",
@@ -83,6 +84,7 @@ def load_commands() -> None:
         audit_commands,
         canon_commands,
         commands,
+        data_commands,
         map_commands,
         model_commands,
         photo_commands,
