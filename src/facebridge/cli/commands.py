@@ -66,7 +66,9 @@ AlphaOpt = Annotated[
         show_default=False,
     ),
 ]
-DataOpt = Annotated[Path | None, typer.Option(help="Data folder (default: $FACEBRIDGE_DATA or ../shared/data).")]
+DataOpt = Annotated[
+    Path | None, typer.Option(help="Data folder (default: $FACEBRIDGE_DATA, ../shared/data, what data fetch got).")
+]
 
 
 class FoldsBy(StrEnum):

@@ -31,7 +31,8 @@ def list_models(ctx: typer.Context, models_dir: ModelsDirOpt = None) -> None:
     from rich import box
     from rich.table import Table
 
-    from facebridge.models import list_specs, resolve_models_dir, weights_status
+    from facebridge.models import list_specs, missing_weights, resolve_models_dir, weights_status
+    from facebridge.models.detectors import YUNET, YUNET_LICENCE, YUNET_SOURCE
     from facebridge.models.registry import USER_SPECS_ENV, user_specs_dir
 
     root = resolve_models_dir(models_dir)
@@ -39,6 +40,7 @@ def list_models(ctx: typer.Context, models_dir: ModelsDirOpt = None) -> None:
     for col in ("name", "dim", "runtime", "align", "LFW ref", "paper", "weights"):
         table.add_column(col, no_wrap=True)
     specs = list_specs()
+    status = {spec.name: weights_status(spec, root) for spec in specs}
     for spec in specs:
         table.add_row(
             spec.name,
@@ -47,7 +49,7 @@ def list_models(ctx: typer.Context, models_dir: ModelsDirOpt = None) -> None:
             spec.alignment,
             _pct(spec.reference_lfw),
             _pct(spec.published_lfw),
-            weights_status(spec, root),
+            status[spec.name],
         )
     console.print(table)
     console.print(f"weights: {root}", highlight=False)
@@ -61,6 +63,18 @@ def list_models(ctx: typer.Context, models_dir: ModelsDirOpt = None) -> None:
             f"[bold]{spec.name}[/bold]: {spec.description} Source: {spec.source}. Licence: {spec.licence or '-'}.",
             highlight=False,
         )
+    missing = [
+        line
+        for spec in specs
+        if status[spec.name] != "ok"
+        for line in missing_weights(spec.files, root, owner=spec.name, source=spec.source, licence=spec.licence)
+    ]
+    missing += missing_weights((YUNET,), root, owner="yunet (face detector)", source=YUNET_SOURCE,
+                               licence=YUNET_LICENCE)  # fmt: skip
+    if missing:
+        console.print("\nmissing weights, and where to get them (docs: Models and data):", highlight=False)
+        for line in missing:
+            console.print(f"- {line}", highlight=False, soft_wrap=True)
 
 
 def _floats(text: str, what: str) -> list[float]:

@@ -65,16 +65,12 @@ from facebridge.images import IMAGE_SUFFIXES, DecodedImage, image_file, list_ima
 from facebridge.images.corruptions import Corruption
 from facebridge.models import EmbeddingModel, ModelSpec, get_spec, list_specs, load_model, resolve_models_dir
 from facebridge.models.check import check_model
+from facebridge.models.detectors import YUNET
 from facebridge.models.registry import register_spec_file
-from facebridge.models.spec import WeightFile
 from facebridge.models.weights import verify_file
 
 log = logging.getLogger(__name__)
 
-#: Detector weights that live in the models directory, checked by sha256 like the embedding models'.
-YUNET_WEIGHTS = WeightFile(
-    "yunet/face_detection_yunet.onnx", "ebafce4e3c118d6554634be5c27ab333b4c047a9a8c3faf1d7cf93101c22f0f0"
-)
 DETECTORS = ("yunet", "dlib-hog")
 #: What to do with an image where no face is found: embed a fixed centre region (status ``fallback``, as LFW
 #: evaluations do), skip it (status ``no_face``), or stop with an error naming the images.
@@ -111,7 +107,7 @@ def make_detector(name: str, models_dir: Path) -> Detector:
     if name == "yunet":
         from facebridge.faces.yunet import YuNetDetector
 
-        return YuNetDetector(verify_file(YUNET_WEIGHTS, models_dir, "yunet"))
+        return YuNetDetector(verify_file(YUNET, models_dir, "yunet"))
     if name == "dlib-hog":
         from facebridge.faces.dlib_hog import DlibHogDetector
 

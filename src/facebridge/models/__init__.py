@@ -11,7 +11,7 @@ from facebridge.models.loader import load_model
 from facebridge.models.preprocess import preprocess
 from facebridge.models.registry import get_spec, list_specs, register_spec_file
 from facebridge.models.spec import ALIGNMENT_SIZES, ModelSpec, WeightFile, load_spec, loads_spec, parse_spec
-from facebridge.models.weights import resolve_models_dir, verify_weights, weights_status
+from facebridge.models.weights import missing_weights, resolve_models_dir, verify_weights, weights_status
 
 __all__ = [
     "ALIGNMENT_SIZES",
@@ -23,6 +23,7 @@ __all__ = [
     "load_model",
     "load_spec",
     "loads_spec",
+    "missing_weights",
     "parse_spec",
     "preprocess",
     "register_spec_file",

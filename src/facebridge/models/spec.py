@@ -40,7 +40,7 @@ from facebridge.models.runtimes import RUNTIMES, unknown_option
 from facebridge.models.weights import resolve_models_dir, verify_weights
 
 REFERENCE_DETECTORS = ("yunet", "dlib-hog")
-"""Detectors the reference pipeline of ``../shared/models/README.md`` was run with (dlib HOG: with the fixed centre
+"""Detectors the reference pipeline (``docs/models.md``) was run with (dlib HOG: with the fixed centre
 region where it finds no face)."""
 
 #: Alignment templates a spec may name, with the crop size (w, h) each produces.

