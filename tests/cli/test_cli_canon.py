@@ -127,12 +127,12 @@ def test_joining_a_member_again_or_through_a_stranger_is_refused(store: Path, tm
 
 
 def test_the_readme_workflow_runs_as_written(tmp_path: Path, capsys, monkeypatch: pytest.MonkeyPatch) -> None:
-    """The three commands of the README's canonical section, read from it, on toy sets under the names it uses."""
+    """The three commands of the guide's canonical page, read from it, on toy sets under the names it uses."""
     import re
     import shlex
 
-    text = (Path(__file__).resolve().parents[2] / "README.md").read_text(encoding="utf-8")
-    section = text[text.index("## One space for many models") :]
+    text = (Path(__file__).resolve().parents[2] / "docs" / "guide" / "canonical.md").read_text(encoding="utf-8")
+    section = text[text.index("# One space for many models") :]
     block = re.search(r"```bash\n(.*?)```", section, re.S)
     assert block is not None
     commands = [shlex.split(line)[1:] for line in block.group(1).splitlines() if line.startswith("facebridge ")]

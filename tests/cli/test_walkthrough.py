@@ -34,14 +34,21 @@ SHOTS = (1, 2, 3)
 N_PEOPLE, N_PHOTOS = 10, 5
 
 
-def walkthrough_commands() -> list[list[str]]:
-    """The ``facebridge`` lines of the walkthrough's bash block, split as the shell would."""
-    text = README.read_text(encoding="utf-8")
-    section = text[text.index("## Your own photos and model") :]
+def walkthrough_commands(path: Path = README, heading: str = "## Your own photos and model") -> list[list[str]]:
+    """The ``facebridge`` lines of the walkthrough's bash block (the first after ``heading``), split as the shell
+    would."""
+    text = path.read_text(encoding="utf-8")
+    section = text[text.index(heading) :]
     block = re.search(r"```bash\n(.*?)```", section, re.S)
     assert block is not None, "the walkthrough has a bash block"
     lines = [line for line in block.group(1).splitlines() if line.startswith("facebridge ")]
     return [shlex.split(line)[1:] for line in lines]
+
+
+def test_the_user_guide_shows_the_readme_walkthrough() -> None:
+    """The guide's copy of the walkthrough is the README's, command for command (the README's is the one run)."""
+    guide = README.parent / "docs" / "guide" / "photos.md"
+    assert walkthrough_commands(guide, "# Your own photos and model") == walkthrough_commands()
 
 
 def lfw_photos(root: Path) -> None:
