@@ -114,3 +114,16 @@ def test_data_folder_precedence(tmp_path: Path, monkeypatch) -> None:
     given.mkdir()
     monkeypatch.setenv("FACEBRIDGE_DATA", str(fetched))
     assert paths.default_data_dir() == fetched and paths.default_data_dir(given) == given
+
+
+def test_without_shared_data_it_fetches_into_the_folder_commands_read(tmp_path: Path, mirror, capsys, monkeypatch):
+    base, remotes = mirror
+    fetched = tmp_path / "user" / "data"
+    monkeypatch.delenv("FACEBRIDGE_DATA", raising=False)
+    monkeypatch.setattr(paths, "shared_candidates", lambda subdir: [tmp_path / "no-shared" / subdir])
+    monkeypatch.setattr(paths, "user_data_dir", lambda: fetched)
+    monkeypatch.setattr(fetch, "LFW", remotes)
+    code, out, err = run(capsys, "data", "fetch", "lfw", "--mirror", base)
+    assert code == 0, err
+    assert fetch.lfw_complete(fetched / "lfw") and "--data" not in out  # found without an option
+    assert paths.default_data_dir() == fetched

@@ -33,6 +33,17 @@ def _target(data: Path | None) -> Path:
     return user_data_dir()
 
 
+def _default_data() -> Path | None:
+    """The folder commands read without ``--data`` (None where there is none)."""
+    from facebridge.errors import MissingFileError
+    from facebridge.paths import default_data_dir
+
+    try:
+        return default_data_dir()
+    except MissingFileError:
+        return None
+
+
 @data_app.command("fetch")
 def fetch(
     dataset: Annotated[str, typer.Argument(help="The data set: lfw.")],
@@ -62,5 +73,5 @@ def fetch(
     n_people = sum(1 for p in (lfw / "images").iterdir() if p.is_dir())
     say = partial(console.print, highlight=False, soft_wrap=True)
     say(f"LFW ready in {lfw}: {n_people} people's folders and the three pair lists")
-    if data is not None:
+    if _default_data() != target:
         say(f"commands read it with --data {target} (or FACEBRIDGE_DATA={target})")
