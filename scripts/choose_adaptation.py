@@ -28,7 +28,8 @@ def main() -> None:
     adaptations = [a for a in loaded[0]["adaptations"] if all(a in x["adaptations"] for x in loaded)]
     results = {"adaptations": adaptations, "runs": [r for x in loaded for r in x["runs"]]}
     command = "python " + shlex.join(["scripts/choose_adaptation.py", *sys.argv[1:]])
-    record = {"command": command, **choose_adaptation(results)}
+    protocol = {k: loaded[0][k] for k in ("split", "pairs_1to1", "identification") if k in loaded[0]}
+    record = {"command": command, **choose_adaptation(results), "protocol": protocol}
     text = json.dumps(record, indent=1) + "\n"
     atomic_write(args.out, lambda p: p.write_text(text, encoding="utf-8"))
     for ad, row in record["table"].items():

@@ -36,6 +36,9 @@ from facebridge.protocols.identification_metrics import cosine_matrix
 from facebridge.vectors import unit_rows
 
 ADAPTATIONS = ("none", "centre", "coral-before", "coral-after", "coral", "snorm", "coral+snorm")
+#: The upgrade path's default adaptation, chosen on the shifted-domain protocol only
+#: (``scripts/choose_adaptation.py``, recorded in ``selection_adaptation_shifted.json``; a test checks they agree).
+UPGRADE_ADAPTATION = "none"
 #: Adaptations with a move before / after the map.
 BEFORE_MAP = ("centre", "coral-before", "coral", "coral+snorm")
 AFTER_MAP = ("centre", "coral-after", "coral", "coral+snorm")
