@@ -6,6 +6,9 @@ Markdown the report cites. The chosen values are the constants of ``experiments/
 ``maps/kernel.py``; a test fails when the two disagree.
 
     python scripts/select_constants.py --store store/lfw-yunet --md docs/selection.md
+
+``--only-shrink`` re-chooses ``WHITEN_SHRINK`` alone and keeps the record's other entries (adding the re-run under
+``reruns``); it refuses when the value changes, as the kernel's constants were chosen at the old one.
 """
 
 from __future__ import annotations
@@ -13,11 +16,12 @@ from __future__ import annotations
 import argparse
 import json
 import logging
+import shlex
 import sys
 from pathlib import Path
 
 from facebridge.embeddings import read_embeddings
-from facebridge.experiments.selection import FULL_GRIDS, RECORD_PATH, Grids, view1_record
+from facebridge.experiments.selection import FULL_GRIDS, RECORD_PATH, Grids, read_view1, rerun_shrink, view1_record
 from facebridge.experiments.threads import blas_threads
 from facebridge.models import list_specs
 from facebridge.paths import default_data_dir
@@ -35,6 +39,8 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--landmarks", default=None, help="landmark grid, e.g. 512,1024 (default: the full grid)")
     parser.add_argument("--threads", type=int, default=None, help="threads, one BLAS thread each (default: CPUs)")
+    parser.add_argument("--only-shrink", metavar="REASON", default=None,
+                        help="re-choose WHITEN_SHRINK only, in the record at --json, saying why")  # fmt: skip
     args = parser.parse_args()
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s")
     names = args.models.split(",") if args.models else [
@@ -44,11 +50,16 @@ def main() -> None:
     grids = FULL_GRIDS
     if args.landmarks:
         grids = Grids(landmarks=tuple(int(x) for x in args.landmarks.split(",")))
-    command = "python " + " ".join(["scripts/select_constants.py", *sys.argv[1:]])
+    command = "python " + shlex.join(["scripts/select_constants.py", *sys.argv[1:]])
     with blas_threads(1):
-        record = view1_record(sets, default_data_dir(args.data) / "lfw", command=command, grids=grids,
-                              seed=args.seed, progress=lambda stage: logging.info("selection: %s", stage),
-                              workers=args.threads)  # fmt: skip
+        if args.only_shrink:
+            pairs = read_view1(default_data_dir(args.data) / "lfw")
+            record = rerun_shrink(json.loads(args.json.read_text(encoding="utf-8")), sets, pairs, command=command,
+                                  reason=args.only_shrink, workers=args.threads)  # fmt: skip
+        else:
+            record = view1_record(sets, default_data_dir(args.data) / "lfw", command=command, grids=grids,
+                                  seed=args.seed, progress=lambda stage: logging.info("selection: %s", stage),
+                                  workers=args.threads)  # fmt: skip
     atomic_write(args.json, lambda p: p.write_text(json.dumps(record, indent=2) + "\n", encoding="utf-8"))
     markdown = selection_markdown(record)
     atomic_write(args.md, lambda p: p.write_text(markdown, encoding="utf-8"))

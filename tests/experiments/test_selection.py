@@ -18,6 +18,7 @@ from facebridge.experiments.selection import (
     choose,
     read_view1,
     recorded_selection,
+    rerun_shrink,
     select_constants,
     view1_pairs,
 )
@@ -88,3 +89,22 @@ def test_the_constants_are_the_recorded_choices() -> None:
         "gamma": entries["KERNEL_GAMMA"]["value"],
     } == kernel_map.KERNEL_DEFAULTS
     assert entries["CURVE_METHOD"]["value"] == methods.CURVE_METHOD
+
+
+def test_rerun_shrink_replaces_only_that_entry_and_refuses_a_changed_value() -> None:
+    sets, pairs = toy_study(n_folds=2)
+    grids = Grids(shrinks=(1.0, 0.1))
+    entries = select_constants(sets, pairs, grids=TOY_GRIDS)
+    record = {"seed": 0, "entries": entries}
+    again = rerun_shrink(record, sets, pairs, command="cmd", reason="why", grids=grids)
+    assert again["entries"]["WHITEN_SHRINK"] == entries["WHITEN_SHRINK"]  # same data, same choice and scores
+    assert {k: v for k, v in again["entries"].items() if k != "WHITEN_SHRINK"} == {
+        k: v for k, v in entries.items() if k != "WHITEN_SHRINK"
+    }
+    (rerun,) = again["reruns"]
+    assert rerun["value_held"] and rerun["reason"] == "why"
+    assert rerun["previous_scores"] == entries["WHITEN_SHRINK"]["scores"]
+    other = 0.1 if entries["WHITEN_SHRINK"]["value"] == 1.0 else 1.0
+    stale = {"seed": 0, "entries": {**entries, "WHITEN_SHRINK": {**entries["WHITEN_SHRINK"], "value": other}}}
+    with pytest.raises(InvalidInputError, match="re-run the whole selection"):
+        rerun_shrink(stale, sets, pairs, command="cmd", reason="why", grids=grids)

@@ -35,8 +35,8 @@ def test_the_camera_costs_more_than_clean_and_centring_wins_some_back(toy) -> No
 
 
 def test_adaptation_reads_no_test_fold_identity(toy, monkeypatch: pytest.MonkeyPatch) -> None:
-    """Spy on every adaptation fit: its inputs are float rows only (no ids, people or pairs), and the S-norm cohorts
-    hold no row of the fold being scored."""
+    """Spy on every adaptation fit: its inputs are float rows only (no ids, people or pairs); the S-norm cohorts hold
+    no row of the probes a fold scores, and in 1:N neither do the B statistics (other people's templates)."""
     _, clean, camera, split = toy
     calls: list[tuple[str, tuple[np.ndarray, ...]]] = []
 
@@ -52,14 +52,25 @@ def test_adaptation_reads_no_test_fold_identity(toy, monkeypatch: pytest.MonkeyP
 
     spy(DeploymentAlign, "align")
     spy(SNorm, "snorm")
-    seen: list[tuple[object, np.ndarray]] = []
-    real_fit = adaptation_module.AdaptedMigration.fit
+    scored: list[tuple[str, object, np.ndarray]] = []  # (1:1 or 1:N, the fold's deployment, the probes it scored)
+    migration = adaptation_module.AdaptedMigration
+    real_fit, real_scores, real_pairs = migration.fit, migration.scores, migration.pair_scores
 
     def fit_and_note(self, deployment):
-        seen.append((deployment, np.asarray(deployment.probes_b)))
+        self.noted_ = deployment
         return real_fit(self, deployment)
 
-    monkeypatch.setattr(adaptation_module.AdaptedMigration, "fit", fit_and_note)
+    def scores(self, probes_b, migrated):
+        scored.append(("1:N", self.noted_, probes_b))
+        return real_scores(self, probes_b, migrated)
+
+    def pair_scores(self, probes_b, migrated):
+        scored.append(("1:1", self.noted_, probes_b))
+        return real_pairs(self, probes_b, migrated)
+
+    monkeypatch.setattr(migration, "fit", fit_and_note)
+    monkeypatch.setattr(migration, "scores", scores)
+    monkeypatch.setattr(migration, "pair_scores", pair_scores)
     shifted_study(
         clean,
         {"cam": camera},
@@ -74,9 +85,15 @@ def test_adaptation_reads_no_test_fold_identity(toy, monkeypatch: pytest.MonkeyP
         for r in rows:
             r = r.rows if isinstance(r, Moments) else r  # a side's moments hold its rows, nothing else
             assert isinstance(r, np.ndarray) and r.dtype.kind == "f"
-    for deployment, probes in seen:  # the cohort (other people) shares no template with the fold's own probes
-        cohort = {tuple(np.round(v, 9)) for v in deployment.cohort_b}
-        assert not cohort & {tuple(np.round(v, 9)) for v in probes}
+
+    def rows(x: np.ndarray) -> set:
+        return {tuple(np.round(v, 9)) for v in x}
+
+    assert {kind for kind, _, _ in scored} == {"1:1", "1:N"}
+    for kind, deployment, probes in scored:
+        assert not rows(deployment.cohort_b) & rows(probes)
+        if kind == "1:N":
+            assert not rows(deployment.probes_b) & rows(probes)
 
 
 def test_halves_that_share_people_are_refused(toy) -> None:

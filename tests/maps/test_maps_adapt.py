@@ -100,3 +100,14 @@ def test_moments_summarise_a_side_once_and_fit_the_same_move() -> None:
     np.testing.assert_allclose(DeploymentAlign().fit(Moments(deploy), Moments(ref)).transform(x), direct, atol=1e-12)
     with pytest.raises(InvalidInputError, match="two or more rows"):
         Moments(_rows(0, 1))
+
+
+def test_normalize_learns_and_moves_unit_rows_and_refuses_mismatched_moments() -> None:
+    deploy, ref = _rows(15, 60, scale=3.0, shift=1.0), _rows(16, 80)
+    unit = lambda a: a / np.linalg.norm(a, axis=1, keepdims=True)  # noqa: E731
+    x = _rows(17, 4, scale=3.0, shift=1.0)
+    got = DeploymentAlign(normalize=True).fit(deploy, ref).transform(x)
+    np.testing.assert_allclose(got, DeploymentAlign().fit(unit(deploy), unit(ref)).transform(unit(x)), atol=1e-10)
+    assert DeploymentAlign(normalize=True).fit(deploy, ref).statistics()["normalize"] is True
+    with pytest.raises(InvalidInputError, match="normalize"):
+        DeploymentAlign(normalize=True).fit(Moments(deploy), Moments(ref, normalize=True))

@@ -59,7 +59,7 @@ def shifted(
     method: Annotated[str, typer.Option(help="Map method (facebridge.maps registry name).")] = "affine",
     adapt: Annotated[
         str, typer.Option(help="Adaptations to compare, comma-separated (see experiments.adaptation).")
-    ] = "none,centre,coral-after,coral,coral+snorm",
+    ] = "none,centre,coral-before,coral-after,coral,snorm",
     folds: Annotated[int, typer.Option(min=2, help="People-disjoint identification folds of the evaluation half.")] = 5,
     seed: Annotated[int, seed_option("Seed of the evaluation pairs and identification split.")] = 0,
 ) -> None:

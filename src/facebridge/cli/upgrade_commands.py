@@ -35,40 +35,47 @@ def migrate(
     scheduler: SchedulerOpt = None,
     adapt_source: Annotated[
         Path | None,
-        typer.Option(help="Adapt to the deployment without pairs: its old-model templates (e.g. the gallery itself)."),
-    ] = None,
-    adapt_target: Annotated[
-        Path | None, typer.Option(help="The deployment's new-model templates (e.g. recent probes), for --adapt-source.")
+        typer.Option(help="Adapt without pairs, before the map: the deployment's old-model templates (e.g. the "
+                     "gallery itself), aligned onto --adapt-reference."),
     ] = None,
     adapt_reference: Annotated[
+        Path | None, typer.Option(help="The map's training inputs (old model), for --adapt-source.")
+    ] = None,
+    adapt_target: Annotated[
         Path | None,
-        typer.Option(help="The map's training inputs (old model): also align the gallery onto them before the map."),
+        typer.Option(help="Adapt after the map: the deployment's new-model templates (recent probes of many people); "
+                     "the move from --adapt-reference-target onto them is applied to the mapped gallery."),
+    ] = None,
+    adapt_reference_target: Annotated[
+        Path | None, typer.Option(help="The map's training targets (new model), for --adapt-target.")
     ] = None,
     adapt_mode: Annotated[str, typer.Option(help="Adaptation: coral (mean and covariance) or centre.")] = "coral",
 ) -> None:
     """Convert an enrolled gallery to a new model without the photos: chunked, atomic and resumable.
 
     A killed run started again with the same options (with or without --scheduler) maps only the chunks it had not
-    finished. With --adapt-source and --adapt-target the mapped gallery is moved onto the deployment's own template
-    statistics (no pairs, no labels; recorded in the output's header); that run is one pass, not resumable.
+    finished. With --adapt-source/--adapt-reference (before the map) and/or --adapt-target/--adapt-reference-target
+    (after it) the migration is moved by the deployment's own template statistics (no pairs, no labels; recorded in
+    the output's header); that run is one pass, not resumable.
     """
     from facebridge.maps.apply import transform_file
 
     out = output_path(out, ".parquet", force=force)
     extra = {"migrated_from": {"file": gallery.name}}
-    if adapt_source or adapt_target or adapt_reference:
+    if adapt_source or adapt_target or adapt_reference or adapt_reference_target:
         from facebridge.errors import InvalidInputError
         from facebridge.maps.apply_adapted import adapted_transform_file
 
-        if not (adapt_source and adapt_target) or scheduler:
-            raise InvalidInputError("adaptation needs both --adapt-source and --adapt-target, and no --scheduler")
+        if scheduler:
+            raise InvalidInputError("an adapted migration is one pass: drop --scheduler")
         loaded, n, record = adapted_transform_file(
-            map_file, gallery, out, source=adapt_source, target=adapt_target, reference=adapt_reference,
-            mode=adapt_mode, batch_rows=batch_rows, extra=extra,
+            map_file, gallery, out, source=adapt_source, reference=adapt_reference, target=adapt_target,
+            reference_target=adapt_reference_target, mode=adapt_mode, batch_rows=batch_rows, extra=extra,
         )  # fmt: skip
+        sides = [f"{record[s]['n']} {record[s]['model']}" for s in ("source", "target") if s in record]
         console.print(
             f"migrated {n} {loaded.source.model} templates to {loaded.target.model}, adapted ({adapt_mode}) to "
-            f"{record['source']['n']} + {record['target']['n']} deployment templates; wrote {out}",
+            f"{' + '.join(sides)} deployment templates; wrote {out}",
             highlight=False,
         )
         return
@@ -177,7 +184,7 @@ def upgrade(
         "affine,kernel"
     ),
     adapt: Annotated[
-        str, typer.Option(help="Adaptations compared on your photos: none, centre, coral-after, coral, coral+snorm.")
+        str, typer.Option(help="Adaptations compared on your photos (experiments.adaptation.ADAPTATIONS).")
     ] = "none,coral-after",
     reference: Annotated[
         Path | None, typer.Option(help="A store of another collection (e.g. LFW) added to every fold's map fit.")

@@ -5,7 +5,8 @@ The photos are split by :func:`~facebridge.protocols.identification.identificati
 a person's photos are all in one fold). For fold ``k`` each method's map is fitted on the other folds' people only
 (plus a reference collection's images, e.g. LFW, when given), through the upgrade study's
 :func:`~facebridge.experiments.upgrade.source_fitters`; the adaptations
-(:mod:`facebridge.experiments.adaptation`) are fitted on fold ``k``'s unlabelled templates and other folds' cohorts.
+(:mod:`facebridge.experiments.adaptation`) are fitted on unlabelled templates: fold ``k``'s A gallery, the other
+folds' B templates and cohorts.
 
 - Rank-1 loss: re-enrolled rank-1 (B gallery, B probes) minus migrated rank-1 (adapted map of the A gallery, B
   probes), over every mated probe of every fold; its interval is a percentile bootstrap over people (seeded).
@@ -25,10 +26,9 @@ import numpy as np
 
 from facebridge.embeddings import EmbeddingSet
 from facebridge.errors import InvalidInputError
-from facebridge.experiments.adaptation import AdaptedMigration, Deployment
+from facebridge.experiments.adaptation import AdaptedMigration, Deployment, Reference
 from facebridge.experiments.upgrade import pair_scores, source_fitters
 from facebridge.maps import make_map, map_class
-from facebridge.maps.adapt import Moments
 from facebridge.protocols.identification import IdentificationSplit, identification_split
 from facebridge.protocols.identification_metrics import cosine_matrix, mate_ranks, threshold_at
 from facebridge.protocols.pairs import person_of
@@ -53,9 +53,9 @@ class _Fitters:
     def __init__(self, a: EmbeddingSet, b: EmbeddingSet, split: IdentificationSplit, reference: tuple | None) -> None:
         self.a, self.b, self.split, self.reference = a, b, split, reference
         self._by_method: dict[str, Any] = {}
-        self._reference: dict[tuple[str, int], Moments] = {}
+        self._reference: dict[tuple[str, int], Reference] = {}
 
-    def __call__(self, method: str, k: int) -> tuple[Any, Moments]:
+    def __call__(self, method: str, k: int) -> tuple[Any, Reference]:
         if method not in self._by_method:
             if self.reference is None:
                 fit_split, a, b = self.split, self.a, self.b
@@ -73,10 +73,11 @@ class _Fitters:
                     self.split.open_fraction,
                 )
             fitter = source_fitters(a, {"b": b}, fit_split, lambda m=method: make_map(m))["b"]
-            self._by_method[method] = (fitter, fit_split, a)
-        fitter, fit_split, a = self._by_method[method]
+            self._by_method[method] = (fitter, fit_split, a, b)
+        fitter, fit_split, a, b = self._by_method[method]
         if (method, k) not in self._reference:
-            self._reference[method, k] = Moments(a.vectors_of(fit_split.ids[fit_split.fold != k]))
+            train = fit_split.ids[fit_split.fold != k]
+            self._reference[method, k] = Reference.of_rows(a.vectors_of(train), b.vectors_of(train))
         return fitter(frozenset({k})), self._reference[method, k]
 
 
@@ -91,9 +92,9 @@ def _fold(
         mated_s, nonmated_s = cosine_matrix(pb, g), cosine_matrix(nb, g)
     else:
         others = split.fold != k
-        deployment = Deployment(
+        deployment = Deployment(  # B's statistics from other people's photos (shifted.py says why)
             a.vectors_of(gallery),
-            b.vectors_of(np.concatenate([mated, nonmated])),
+            b.vectors_of(split.ids[others]),
             a.vectors_of(split.ids[others & np.isin(split.role, ("gallery", "distractor"))]),
             b.vectors_of(split.ids[others & np.isin(split.role, ("mated", "nonmated"))]),
         )
@@ -189,8 +190,8 @@ def deployment_study(
         for adaptation in adaptations:
             runs = []
             for k in folds:
-                fitted, train_a = fitters(method, k)
-                runs.append(_fold(a, b, split, k, AdaptedMigration(fitted, adaptation, train_a)))
+                fitted, training = fitters(method, k)
+                runs.append(_fold(a, b, split, k, AdaptedMigration(fitted, adaptation, training)))
             hits = np.concatenate([r["hits"] for r in runs])
             loss, lo, hi = bootstrap_loss(people, hits_native, hits, n_boot=n_boot, seed=seed)
             candidates.append(

@@ -201,12 +201,7 @@ def select_constants(
     """
     sel = Selector(sets, pairs, seed, check_workers(workers))
     say = progress or (lambda stage: None)
-    out: dict[str, Any] = {}
-
-    shrink_methods = [sel.method("affine_whitened", shrink=s) for s in grids.shrinks]
-    out["WHITEN_SHRINK"] = _entry(
-        list(grids.shrinks), sel.score(shrink_methods), "more shrinkage first", ["affine_whitened", "kernel_whitened"]
-    )
+    out: dict[str, Any] = {"WHITEN_SHRINK": _shrink_entry(sel, grids)}
     shrink = out["WHITEN_SHRINK"]["value"]
     say("shrink")
 
@@ -240,6 +235,14 @@ def select_constants(
     )
     say("methods")
     return out
+
+
+def _shrink_entry(sel: Selector, grids: Grids) -> dict[str, Any]:
+    """The ``WHITEN_SHRINK`` entry: every shrink of the grid scored with affine_whitened."""
+    methods = [sel.method("affine_whitened", shrink=s) for s in grids.shrinks]
+    return _entry(
+        list(grids.shrinks), sel.score(methods), "more shrinkage first", ["affine_whitened", "kernel_whitened"]
+    )
 
 
 def _one_by_one(sel: Selector, methods: list[StudyMethod], say: Callable[[str], None], stage: str) -> list[Score]:
@@ -291,3 +294,32 @@ def recorded_selection(path: Path = RECORD_PATH) -> dict[str, Any]:
     if not path.exists():
         return {}
     return json.loads(path.read_text(encoding="utf-8"))["entries"]
+
+
+def rerun_shrink(
+    record: dict[str, Any], sets: Mapping[str, EmbeddingSet], pairs: PairList, *, command: str, reason: str,
+    grids: Grids = FULL_GRIDS, workers: int | None = None,
+) -> dict[str, Any]:  # fmt: skip
+    """``record`` with its ``WHITEN_SHRINK`` entry re-chosen on ``pairs`` (View 1, ``read_view1``; same seed, same
+    criterion) and the re-run
+    described under ``reruns``; the other entries are kept as they were. When the value changes, the kernel entries
+    (chosen at the old shrink) are stale: InvalidInputError says to re-run the whole selection instead."""
+    start = time.perf_counter()
+    old = record["entries"]["WHITEN_SHRINK"]
+    entry = _shrink_entry(Selector(sets, pairs, record["seed"], check_workers(workers)), grids)
+    if entry["value"] != old["value"]:
+        raise InvalidInputError(
+            f"WHITEN_SHRINK changes from {old['value']} to {entry['value']}: the kernel's constants were chosen at the "
+            "old value, so re-run the whole selection (without --only-shrink)"
+        )
+    rerun = {
+        "entry": "WHITEN_SHRINK",
+        "command": command,
+        "facebridge_version": facebridge.__version__,
+        "duration_s": round(time.perf_counter() - start, 1),
+        "reason": reason,
+        "previous_scores": old["scores"],
+        "value_held": True,
+    }
+    entries = {**record["entries"], "WHITEN_SHRINK": entry}
+    return {**record, "entries": entries, "reruns": [*record.get("reruns", []), rerun]}

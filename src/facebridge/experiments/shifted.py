@@ -10,9 +10,12 @@ group). Each variant of the evaluation half (``clean`` and every corrupted store
   re-enrolled gallery (B gallery, B probes) and of the migrated one (mapped A gallery, B probes); the loss is
   re-enrolled minus migrated.
 
-Adaptation (:data:`~facebridge.experiments.adaptation.ADAPTATIONS`) is fitted per test fold on that fold's own
-unlabelled templates (A side: the fold's gallery or ``id_a`` images; B side: its probes or ``id_b`` images), and its
-S-norm cohorts are the other folds' templates (other people). Points are percentage points.
+Adaptation (:data:`~facebridge.experiments.adaptation.ADAPTATIONS`) is fitted per test fold on unlabelled
+templates: 1:1, the fold's own (A side: its ``id_a`` images; B side: its ``id_b`` images); 1:N, the A side is the
+fold's gallery (the operator's old gallery) and the B side the other folds' images (other people seen by the new
+model: a fold's probes are a few people photographed many times, whose moments say who was searched, not how the
+camera sees). S-norm cohorts are the other folds' templates (other people). No id or label reaches a fit. Points are
+percentage points.
 """
 
 from __future__ import annotations
@@ -23,9 +26,8 @@ import numpy as np
 
 from facebridge.embeddings import EmbeddingSet
 from facebridge.errors import InvalidInputError
-from facebridge.experiments.adaptation import ADAPTATIONS, AdaptedMigration, Deployment
+from facebridge.experiments.adaptation import ADAPTATIONS, AdaptedMigration, Deployment, Reference
 from facebridge.maps import fit_rows
-from facebridge.maps.adapt import Moments
 from facebridge.protocols import verify
 from facebridge.protocols.identification import IdentificationSplit, identification_split
 from facebridge.protocols.identification_metrics import cosine_matrix, identify
@@ -42,23 +44,26 @@ def _pair_penalty(
     b: EmbeddingSet,
     pairs: PairList,
     fitted: object,
-    reference_a: Moments,
+    reference: Reference,
     adaptations: Sequence[str],
 ) -> dict:
     native = np.einsum("ij,ij->i", unit_rows(b.vectors_of(pairs.id_a)), unit_rows(b.vectors_of(pairs.id_b)))
     native_acc = verify(native, pairs.same, pairs.fold).mean
     cross: dict[str, float] = {}
+    deployments = {}  # per fold, shared by every adaptation (each side's moments are computed once)
+    for k in pairs.fold_ids:
+        mask, rest = pairs.fold == k, pairs.fold != k
+        deployments[k] = Deployment(
+            a.vectors_of(np.unique(pairs.id_a[mask].astype(str))),
+            b.vectors_of(np.unique(pairs.id_b[mask].astype(str))),
+            a.vectors_of(np.unique(pairs.id_a[rest].astype(str))),
+            b.vectors_of(np.unique(pairs.id_b[rest].astype(str))),
+        )
     for adaptation in adaptations:
         scores = np.empty(pairs.n)
         for k in pairs.fold_ids:
-            mask, rest = pairs.fold == k, pairs.fold != k
-            deployment = Deployment(
-                a.vectors_of(np.unique(pairs.id_a[mask].astype(str))),
-                b.vectors_of(np.unique(pairs.id_b[mask].astype(str))),
-                a.vectors_of(np.unique(pairs.id_a[rest].astype(str))),
-                b.vectors_of(np.unique(pairs.id_b[rest].astype(str))),
-            )
-            adapted = AdaptedMigration(fitted, adaptation, reference_a).fit(deployment)
+            mask = pairs.fold == k
+            adapted = AdaptedMigration(fitted, adaptation, reference).fit(deployments[k])
             migrated = adapted.migrate(a.vectors_of(pairs.id_a[mask]))
             scores[mask] = adapted.pair_scores(b.vectors_of(pairs.id_b[mask]), migrated)
         cross[adaptation] = verify(scores, pairs.same, pairs.fold).mean
@@ -78,23 +83,25 @@ def _identification_loss(
     b: EmbeddingSet,
     split: IdentificationSplit,
     fitted: object,
-    reference_a: Moments,
+    reference: Reference,
     adaptations: Sequence[str],
 ) -> dict:
     self_r1, migrated_r1 = [], {ad: [] for ad in adaptations}
     for k in range(split.n_folds):
         gallery, mated, nonmated, mate = split.gallery(k), split.mated(k), split.nonmated(k), split.mate_index(k)
-        probes = np.concatenate([mated, nonmated])
         gb, pb, nb = b.vectors_of(gallery), b.vectors_of(mated), b.vectors_of(nonmated)
         self_r1.append(_rank1(cosine_matrix(pb, gb), mate, cosine_matrix(nb, gb)))
         others = split.fold != k
         other_gallery = split.ids[others & np.isin(split.role, ("gallery", "distractor"))]
         other_probes = split.ids[others & np.isin(split.role, ("mated", "nonmated"))]
-        deployment = Deployment(
-            a.vectors_of(gallery), b.vectors_of(probes), a.vectors_of(other_gallery), b.vectors_of(other_probes)
+        deployment = Deployment(  # B's statistics from other people's photos: this fold's probes are a few people
+            a.vectors_of(gallery),
+            b.vectors_of(split.ids[others]),
+            a.vectors_of(other_gallery),
+            b.vectors_of(other_probes),
         )
         for adaptation in adaptations:
-            adapted = AdaptedMigration(fitted, adaptation, reference_a).fit(deployment)
+            adapted = AdaptedMigration(fitted, adaptation, reference).fit(deployment)
             migrated = adapted.migrate(a.vectors_of(gallery))
             migrated_r1[adaptation].append(_rank1(adapted.scores(pb, migrated), mate, adapted.scores(nb, migrated)))
     re_enrolled = float(np.mean(self_r1))
@@ -145,13 +152,13 @@ def shifted_study(
     id_split = identification_split(np.array(eval_ids, dtype=object), n_folds=n_folds, seed=seed)
     runs = []
     for a, b in pairs:
-        train_a = clean[a].vectors_of(fit_ids)
-        fitted = fit_rows(make(), train_a, clean[b].vectors_of(fit_ids), [person_of(i) for i in fit_ids])
-        reference_a = Moments(train_a)  # summarised once for every fold's and variant's alignment
+        train_a, train_b = clean[a].vectors_of(fit_ids), clean[b].vectors_of(fit_ids)
+        fitted = fit_rows(make(), train_a, train_b, [person_of(i) for i in fit_ids])
+        reference = Reference.of_rows(train_a, train_b)  # summarised once for every fold's and variant's moves
         scored = {
             name: {
-                "verification": _pair_penalty(sets[a], sets[b], pair_list, fitted, reference_a, adaptations),
-                "identification": _identification_loss(sets[a], sets[b], id_split, fitted, reference_a, adaptations),
+                "verification": _pair_penalty(sets[a], sets[b], pair_list, fitted, reference, adaptations),
+                "identification": _identification_loss(sets[a], sets[b], id_split, fitted, reference, adaptations),
             }
             for name, sets in all_variants.items()
         }

@@ -1,10 +1,15 @@
-"""``migrate --adapt-source G --adapt-target P``: a gallery mapped, then moved onto the deployment's statistics.
+"""``migrate --adapt-*``: a gallery mapped, with the deployment's own template statistics, without pairs.
 
-Without pairs, the deployment offers two sets of unlabelled templates: the old gallery's (model A, ``G``) and new
-probes' (model B, ``P``). After the map, the mapped ``G`` is aligned onto ``P``'s mean and covariance
-(:class:`~facebridge.maps.adapt.DeploymentAlign`); with a reference (the map's training inputs, model A), the
-gallery is first aligned onto the reference before the map, as the shifted-domain protocol's ``coral`` does. The
-statistics (counts, shrinkage, digests of the inputs and of the learnt moves) go into the output's header.
+Each move is learnt between two sets of one model's native templates (:mod:`facebridge.experiments.adaptation`),
+so a deployment that looks like the map's training data changes nothing:
+
+- before the map (``--adapt-source G`` with ``--adapt-reference R``): the deployment's old-model templates ``G``
+  (e.g. the gallery itself) aligned onto the map's training inputs ``R``, applied to the gallery;
+- after the map (``--adapt-target P`` with ``--adapt-reference-target T``): the move from the map's training targets
+  ``T`` onto the deployment's new-model templates ``P`` (unit rows; a broad mix of people, e.g. recent probes),
+  applied to the mapped gallery's unit rows.
+
+The statistics (counts, shrinkage, digests of the inputs and of the learnt moves) go into the output's header.
 """
 
 from __future__ import annotations
@@ -14,10 +19,8 @@ import os
 from pathlib import Path
 from typing import Any
 
-import numpy as np
-
-from facebridge.embeddings import EmbeddingSet, read_embeddings
-from facebridge.errors import MismatchError
+from facebridge.embeddings import EmbeddingSet, Fingerprint, read_embeddings
+from facebridge.errors import InvalidInputError, MismatchError
 from facebridge.maps.adapt import DeploymentAlign
 from facebridge.maps.apply import _batches, mapped_schema, mapped_table, write_tables
 from facebridge.maps.io import load_map
@@ -36,27 +39,47 @@ def _described(path: Path, es: EmbeddingSet) -> dict[str, Any]:
     return {"file": path.name, "sha256": _sha256(path), "n": es.n, "model": es.fingerprint.model}
 
 
+def _side(path: Path, model: Fingerprint, what: str) -> tuple[EmbeddingSet, dict[str, Any]]:
+    es = read_embeddings(path)
+    if not es.fingerprint.same_space(model):
+        raise MismatchError(f"{path}: {es.fingerprint.model} templates, the map's {what} are {model.model}")
+    return es, _described(path, es)
+
+
 def fit_adaptation(
-    loaded: MapFile, source: Path, target: Path, *, mode: str = "coral", reference: Path | None = None
-) -> tuple[DeploymentAlign | None, DeploymentAlign, dict[str, Any]]:
-    """The before-map alignment (None without ``reference``), the after-map one, and their provenance record."""
-    g, p = read_embeddings(source), read_embeddings(target)
-    if not g.fingerprint.same_space(loaded.source):
-        raise MismatchError(f"{source}: {g.fingerprint.model} templates, the map reads {loaded.source.model}")
-    if not p.fingerprint.same_space(loaded.target):
-        raise MismatchError(f"{target}: {p.fingerprint.model} templates, the map writes {loaded.target.model}")
-    record: dict[str, Any] = {"mode": mode, "source": _described(source, g), "target": _described(target, p)}
-    pre = None
-    rows = g.vectors.astype(np.float64)
-    if reference is not None:
-        r = read_embeddings(reference)
-        if not r.fingerprint.same_space(loaded.source):
-            raise MismatchError(f"{reference}: {r.fingerprint.model} templates, the map reads {loaded.source.model}")
-        pre = DeploymentAlign(mode).fit(rows, r.vectors)
-        rows = pre.transform(rows)
-        record |= {"reference": _described(reference, r), "before_map": pre.statistics()}
-    post = DeploymentAlign(mode).fit(loaded.estimator.transform(rows), p.vectors)
-    return pre, post, record | {"after_map": post.statistics()}
+    loaded: MapFile,
+    *,
+    source: Path | None = None,
+    reference: Path | None = None,
+    target: Path | None = None,
+    reference_target: Path | None = None,
+    mode: str = "coral",
+) -> tuple[DeploymentAlign | None, DeploymentAlign | None, dict[str, Any]]:
+    """The before-map move (``source`` onto ``reference``), the after-map one (``reference_target`` onto
+    ``target``), each None when its two files are not given, and their provenance record."""
+    if (source is None) != (reference is None) or (target is None) != (reference_target is None):
+        raise InvalidInputError(
+            "adaptation pairs --adapt-source with --adapt-reference (before the map) and --adapt-target with "
+            "--adapt-reference-target (after it): give both files of a pair"
+        )
+    if source is None and target is None:
+        raise InvalidInputError("adaptation needs --adapt-source and --adapt-reference, or --adapt-target and "
+                                "--adapt-reference-target")  # fmt: skip
+    record: dict[str, Any] = {"mode": mode}
+    pre = post = None
+    if source is not None and reference is not None:
+        (g, record["source"]), (r, record["reference"]) = (
+            _side(source, loaded.source, "inputs"), _side(reference, loaded.source, "inputs"),
+        )  # fmt: skip
+        pre = DeploymentAlign(mode).fit(g.vectors, r.vectors)
+        record["before_map"] = pre.statistics()
+    if target is not None and reference_target is not None:
+        (p, record["target"]), (t, record["reference_target"]) = (
+            _side(target, loaded.target, "outputs"), _side(reference_target, loaded.target, "outputs"),
+        )  # fmt: skip
+        post = DeploymentAlign(mode, normalize=True).fit(t.vectors, p.vectors)
+        record["after_map"] = post.statistics()
+    return pre, post, record
 
 
 def adapted_transform_file(
@@ -64,9 +87,10 @@ def adapted_transform_file(
     gallery: str | os.PathLike[str],
     out: str | os.PathLike[str],
     *,
-    source: str | os.PathLike[str],
-    target: str | os.PathLike[str],
+    source: str | os.PathLike[str] | None = None,
     reference: str | os.PathLike[str] | None = None,
+    target: str | os.PathLike[str] | None = None,
+    reference_target: str | os.PathLike[str] | None = None,
     mode: str = "coral",
     batch_rows: int = 65536,
     extra: dict | None = None,
@@ -76,11 +100,9 @@ def adapted_transform_file(
     gallery, map_path = Path(gallery), Path(map_path)
     fingerprint, dim, chunks = _batches(gallery, batch_rows)
     loaded = load_map(map_path, expected_source=fingerprint, expected_dim=dim)
-    pre, post, record = fit_adaptation(
-        loaded, Path(source), Path(target), mode=mode, reference=None if reference is None else Path(reference)
-    )
+    paths = {"source": source, "reference": reference, "target": target, "reference_target": reference_target}
+    pre, post, record = fit_adaptation(loaded, mode=mode, **{k: v if v is None else Path(v) for k, v in paths.items()})
     schema = mapped_schema(loaded, map_path, {**(extra or {}), "adaptation": record})
-    tables = (
-        mapped_table(loaded, schema, ids, v if pre is None else pre.transform(v), post.transform) for ids, v in chunks
-    )
+    after = None if post is None else post.transform
+    tables = (mapped_table(loaded, schema, ids, v if pre is None else pre.transform(v), after) for ids, v in chunks)
     return loaded, write_tables(out, schema, tables), record

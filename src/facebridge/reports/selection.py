@@ -50,6 +50,14 @@ def selection_markdown(record: Record) -> str:
         f"- View 2 is never read. {p['view2_overlap']}",
         "",
     ]
+    for rerun in record.get("reruns", []):
+        held = "the value held" if rerun["value_held"] else "the value changed"
+        lines += [
+            f"- Re-run of {rerun['entry']} alone: `{rerun['command']}` (facebridge {rerun['facebridge_version']}, "
+            f"{rerun['duration_s']:.0f} s), because {rerun['reason']}; {held}. Its table below is the re-run's; "
+            f"the earlier median penalties were {', '.join(fmt(v) for v in rerun['previous_scores'])}.",
+            "",
+        ]
     for name, entry in record["entries"].items():
         lines += _table(name, entry)
     return "\n".join(lines)
