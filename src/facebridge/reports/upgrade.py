@@ -71,6 +71,27 @@ def _transition(runs: list[Record], method: str) -> list[str]:
     return items
 
 
+def upgrade_headline(upgrade: Record) -> str:
+    """One sentence: median rank-1 over pairs re-enrolled, with the gallery migrated, fused with the old gallery
+    (when run) and keeping the old system; the migration's median and worst loss; the real upgrades it makes worse."""
+    runs = upgrade["pairs"]
+    method = ", ".join(unique(r["method"] for r in runs))
+
+    def median(scenario: str) -> str:
+        return _pct(statistics.median(r["summary"][scenario]["rank1"] for r in runs))
+
+    losses = sorted(((x["rank1_loss"], pair_name(x)) for x in rank1_losses(runs)), reverse=True)
+    fused = f", fused with the old gallery {median('fused')}%" if "fused" in runs[0]["summary"] else ""
+    below, real = _below_old(runs, "migrated_gallery")
+    return (
+        f"Model upgrade ({method}, {len(runs)} ordered pairs; 1:N rank-1, median over pairs): re-enrolled "
+        f"{median('self')}%, gallery migrated {median('migrated_gallery')}%{fused}, keeping the old system "
+        f"{median('old')}%. Migrating loses {fmt(statistics.median(x for x, _ in losses), 2)} points against "
+        f"re-enrolling (median; worst {fmt(losses[0][0], 2)}, {losses[0][1]}); {below} of {real} real upgrades "
+        "identify worse after migrating than keeping the old system."
+    )
+
+
 def _identification_table(runs: list[Record]) -> Table:
     rows = []
     for run, loss in zip(runs, rank1_losses(runs), strict=True):
@@ -157,16 +178,16 @@ def _summary(runs: list[Record]) -> Bullets:
 def _heatmap(runs: list[Record], prefix: str, method: str = "") -> Figure:
     losses = rank1_losses(runs)
     models = unique(m for r in runs for m in (r["source"], r["target"]))
-    centre = statistics.median(r["rank1_loss"] for r in losses)
-    limits = figures.penalty_norm(losses, centre, key="rank1_loss")
-    label = f"rank-1 loss (points)\nblack line: median {fmt(centre, 2)}"
+    limits = figures.zero_centred_limits(losses, "rank1_loss")
+    label = "rank-1 loss (points)\nline: no loss"
     title = f"Rank-1 lost by migrating the gallery ({method})" if method else "Rank-1 lost by migrating the gallery"
-    draw = partial(figures.penalty_heatmap, losses, models, title=title,
-                   limits=limits, bound=centre, key="rank1_loss", label=label)  # fmt: skip
+    draw = partial(figures.penalty_heatmap, losses, models, title=title, limits=limits, bound=0.0,
+                   key="rank1_loss", label=label, cmap=figures.LOSS_CMAP)  # fmt: skip
     caption = (
         f"Rank-1 loss (points){f' with {method}' if method else ''}: re-enrolled native B rank-1 minus migrated A "
-        "gallery + B probes rank-1, per source (rows) and target (columns), mean over folds. Colour centred on the "
-        "median over pairs: greener below it, redder above it; grey with a dash: no pair."
+        "gallery + B probes rank-1, per source (rows) and target (columns), mean over folds. Colour centred on no "
+        "loss (white), symmetric: red for a loss, blue for a gain, equally strong for equal points; grey with a "
+        "dash: no pair."
     )
     return Figure(f"{prefix}upgrade_rank1_loss", caption, draw)
 
