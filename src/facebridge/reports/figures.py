@@ -271,14 +271,21 @@ def roc_figure(maps: Sequence[tuple[Record, Record]]) -> Any:
     """ROC (TAR against FAR) and DET (FRR against FAR), log FAR, of each (cross penalty row, target native row) in
     ``maps``: the map's cross curve solid, its target's native plain-cosine curve dashed, in the same colour. Both
     come from the rows' ``roc`` points (FARs the impostor count resolves)."""
+    shared = len({row["target"] for row, _ in maps}) == 1  # one native curve, in black
+    curves = [(f"cross {pair_name(row)}", row["roc"], "-", f"C{i}") for i, (row, _) in enumerate(maps)]
+    natives = {row["target"]: (f"native {row['target']}, plain cosine", native["roc"], "--",
+                               "black" if shared else f"C{i}")
+               for i, (row, native) in enumerate(maps)}  # fmt: skip
+    return roc_det_figure([*curves, *natives.values()])
+
+
+def roc_det_figure(curves: Sequence[tuple[str, Record, str, str]]) -> Any:
+    """ROC (TAR against FAR) and DET (FRR against FAR), log FAR, of each (label, ``{"far": [...], "tar": [... %]}``,
+    line style, colour) in ``curves``; the legend on the ROC panel."""
     fig = new_figure(9.0, 3.6)
     roc_ax, det_ax = fig.subplots(1, 2)
-    shared = len({row["target"] for row, _ in maps}) == 1  # one native curve, in black
-    curves = [(row, "-", f"C{i}", f"cross {pair_name(row)}") for i, (row, _) in enumerate(maps)]
-    natives = {row["target"]: (native, "--", "black" if shared else f"C{i}", f"native {row['target']}, plain cosine")
-               for i, (row, native) in enumerate(maps)}  # fmt: skip
-    for record, style, color, label in [*curves, *natives.values()]:
-        far, tar = np.array(record["roc"]["far"]), np.array(record["roc"]["tar"])
+    for label, roc, style, color in curves:
+        far, tar = np.array(roc["far"]), np.array(roc["tar"])
         roc_ax.plot(far, tar, color=color, linestyle=style, linewidth=1.2, label=label)
         det_ax.plot(far, np.maximum(100.0 - tar, 1e-3), color=color, linestyle=style, linewidth=1.2)
     roc_ax.set_xscale("log")

@@ -12,7 +12,18 @@ from pathlib import Path
 from typing import Any
 
 from facebridge.reports import figures
-from facebridge.reports.document import Block, Bullets, Figure, Heading, Paragraph, Table, render_markdown
+from facebridge.reports.document import (
+    Block,
+    Bullets,
+    Figure,
+    Heading,
+    Paragraph,
+    Table,
+    Verdict,
+    figures_of,
+    render_markdown,
+)
+from facebridge.reports.html import render_html
 from facebridge.reports.numbers import fmt, fmt_sig, fmt_signed, fmt_value
 from facebridge.reports.summary import pair_name, unique
 from facebridge.storage import atomic_write
@@ -260,14 +271,17 @@ def upgrade_section(upgrade: Record | None, level: int = 2, prefix: str = "") ->
     ]
 
 
-def write_upgrade_report(upgrade: Record, out_dir: str | os.PathLike[str]) -> Path:
-    """Write the section alone as ``upgrade.md`` in ``out_dir``, its heatmap under ``figures/``; returns its path."""
+def write_upgrade_report(upgrade: Record, out_dir: str | os.PathLike[str]) -> tuple[Path, Path]:
+    """Write the section as a page of its own, its headline in a verdict box first: ``upgrade.md`` and a
+    self-contained ``upgrade.html`` in ``out_dir``, the heatmap under ``figures/``; returns both paths."""
     out_dir = Path(out_dir)
-    blocks = upgrade_section(upgrade, level=1)
-    for block in blocks:
-        if isinstance(block, Figure):
-            figures.save_figure(block.draw, out_dir / "figures" / block.name)
-    path = out_dir / "upgrade.md"
+    heading, *rest = upgrade_section(upgrade, level=1)
+    blocks = [heading, Verdict((("", upgrade_headline(upgrade)),)), *rest]
+    for figure in figures_of(blocks):
+        figures.save_figure(figure.draw, out_dir / "figures" / figure.name)
+    md, html = out_dir / "upgrade.md", out_dir / "upgrade.html"
     text = render_markdown(blocks)
-    atomic_write(path, lambda tmp: tmp.write_text(text, encoding="utf-8"))
-    return path
+    atomic_write(md, lambda tmp: tmp.write_text(text, encoding="utf-8"))
+    page = render_html(blocks, out_dir / "figures", "facebridge model upgrade")
+    atomic_write(html, lambda tmp: tmp.write_text(page, encoding="utf-8"))
+    return md, html
