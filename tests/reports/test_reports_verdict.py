@@ -9,7 +9,8 @@ import pytest
 
 from facebridge.reports import document as doc
 from facebridge.reports.document import figures_of, render_markdown
-from facebridge.reports.privacy import defences_figure, privacy_section, write_audit_report
+from facebridge.reports.privacy import privacy_section, write_audit_report
+from facebridge.reports.privacy_figures import defences_figure
 from facebridge.reports.sections import study_document
 from facebridge.reports.upgrade import upgrade_section
 from facebridge.reports.verdict import study_verdict
