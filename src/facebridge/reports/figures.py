@@ -154,7 +154,7 @@ def native_figure(native: Sequence[Record], views: Sequence[tuple[str, dict[str,
 
 def modes_figure(modes: Sequence[Record], labels: dict[str, str], bound: float) -> Any:
     """Penalty with one side mapped (cross) against both sides mapped (both), one point per map and method."""
-    fig = new_figure(4.2, 3.6)
+    fig = new_figure(6.0, 3.6)
     ax = fig.add_subplot()
     for method in unique(r["method"] for r in modes):
         mine = [r for r in modes if r["method"] == method]
@@ -167,7 +167,7 @@ def modes_figure(modes: Sequence[Record], labels: dict[str, str], bound: float) 
     ax.set_xlabel("cross penalty vs native in view (points)")
     ax.set_ylabel("both penalty vs native in view (points)")
     ax.set_title("Cross vs both (dotted: study bound)")
-    ax.legend(fontsize=7, frameon=False)
+    fig.legend(fontsize=7, frameon=False, loc="outside right upper")  # beside the axes: over no point or line
     return fig
 
 
@@ -281,8 +281,8 @@ def roc_figure(maps: Sequence[tuple[Record, Record]]) -> Any:
 
 def roc_det_figure(curves: Sequence[tuple[str, Record, str, str]]) -> Any:
     """ROC (TAR against FAR) and DET (FRR against FAR), log FAR, of each (label, ``{"far": [...], "tar": [... %]}``,
-    line style, colour) in ``curves``; the legend on the ROC panel."""
-    fig = new_figure(9.0, 3.6)
+    line style, colour) in ``curves``; the legend below both panels, over no curve."""
+    fig = new_figure(9.0, 4.0)
     roc_ax, det_ax = fig.subplots(1, 2)
     for label, roc, style, color in curves:
         far, tar = np.array(roc["far"]), np.array(roc["tar"])
@@ -292,7 +292,7 @@ def roc_det_figure(curves: Sequence[tuple[str, Record, str, str]]) -> Any:
     roc_ax.set_xlabel("false accept rate (FAR)")
     roc_ax.set_ylabel("true accept rate (TAR, %)")
     roc_ax.set_title("ROC")
-    roc_ax.legend(fontsize=7, frameon=False, loc="lower right")
+    fig.legend(fontsize=7, frameon=False, loc="outside lower center", ncols=2)
     det_ax.set_xscale("log")
     det_ax.set_yscale("log")
     det_ax.set_xlabel("false accept rate (FAR)")
