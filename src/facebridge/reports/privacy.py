@@ -101,7 +101,7 @@ def audit_verdict(results: Record) -> tuple[str, ...]:
     if len(pairs) == 1:
         lines = [f"Linking {ks[0][1]}: rank-1 passes {bar} {k_text(ks[0][0])}."]
     else:
-        first = f"; soonest {k_text(ks[0][0])} ({ks[0][1]})" if not math.isinf(ks[0][0]) else ""
+        first = f"; soonest {k_text(ks[0][0])} ({ks[0][1]})" if ks[0][0] < median else ""
         last = f"; never within k = {largest} for {plural(len(never), 'pair')}" if never else ""
         lines = [f"Rank-1 linking passes {bar} {k_text(median)} (median over {len(pairs)} ordered pairs{first}{last})."]
     zero = [r["rank1_mean"] for p in pairs if (r := row_at(p, 0)) is not None]
