@@ -38,7 +38,7 @@ def store(tmp_path: Path) -> Path:
     return tmp_path
 
 
-def test_audit_writes_a_standalone_report_with_the_threat_model_first(store: Path, capsys) -> None:
+def test_audit_writes_a_standalone_report_with_its_verdict_first(store: Path, capsys) -> None:
     out = store / "report"
     code = main(["audit", "--leaked", str(store / "store/m0.parquet"), "--reference", str(store / "store/m1.parquet"),
                  "--budgets", "0,5,40", "--seeds", "2", "--out", str(out), "--defences", "--defence-budgets", "40",
@@ -49,7 +49,11 @@ def test_audit_writes_a_standalone_report_with_the_threat_model_first(store: Pat
     labels = {d["label"] for d in results["defences"]}
     assert {"none", "rotation", "noise 0.5", "pca 8"} <= labels and "biohash 64" not in labels  # m0 has 12 dims
     md = (out / "report.md").read_text()
-    assert md.split("\n\n")[1].startswith("Threat model.")
+    k = results["pairs"][0]["k_link"]["mean"]
+    assert md.split("\n\n")[1].startswith(f"> - Linking m0 → m1: rank-1 passes 50% at k = {k} paired images.")
+    threat = md.index("Threat model. Templates of system A (model m0)")
+    assert md.index("## Defences") < md.index("## Threat model and settings") < threat
+    assert "'leaked'" not in md and "'reference'" not in md and "leaked (A)" not in md
     assert "figures/audit_curves.png" in md and "figures/audit_defences.png" in md
     assert (out / "figures" / "audit_curves.png").stat().st_size > 0
     assert "data:image/png;base64," in (out / "report.html").read_text()

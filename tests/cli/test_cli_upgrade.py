@@ -139,6 +139,9 @@ def test_upgrade_study_writes_json_and_report(sets, capsys) -> None:
     assert text.startswith("# Model upgrade") and "FAR 1e-3: migrated, calibrated" in text
     assert "model-a → model-b" in text and "(figures/upgrade_rank1_loss.png)" in text
     assert (store / "up" / "figures" / "upgrade_rank1_loss.png").is_file()
+    assert text.split("\n\n")[1].startswith("> - Model upgrade (affine, 2 ordered pairs; 1:N rank-1")  # answer first
+    html = (store / "up" / "upgrade.html").read_text()
+    assert '<div class="verdict">' in html and html.count("data:image/png;base64,") == 1 and "http" not in html
     # FAR 1e-3 measured on the test folds' pooled impostor comparisons: evaluate's warning when they are too few
     counts = results["pairs"][0]["thresholds"]["0.001"]["native"]
     flat = " ".join(stdout.split())

@@ -161,3 +161,86 @@ def synthetic_results(*, ytf: bool = True) -> dict:
             "modes": [], "sample_size": [], "sample_size_summary": [], "rank": [], "rank_summary": [],
         }  # fmt: skip
     return results
+
+
+#: Upgrade rank-1 (re-enrolled, migrated gallery, fused, old) per ordered pair: the migration of dlib's gallery into
+#: arcface loses 34 points (a loss the heatmap must show as a loss), facenet -> arcface gains 1.
+UPGRADE_RANK1 = {
+    ("arcface", "facenet"): (0.95, 0.93, 0.94, 0.90),
+    ("arcface", "dlib"): (0.90, 0.86, 0.92, 0.95),
+    ("facenet", "arcface"): (0.97, 0.98, 0.97, 0.95),
+    ("facenet", "dlib"): (0.90, 0.87, 0.91, 0.95),
+    ("dlib", "arcface"): (0.97, 0.63, 0.90, 0.90),
+    ("dlib", "facenet"): (0.95, 0.90, 0.93, 0.90),
+}
+
+
+def synthetic_upgrade() -> dict:
+    """Upgrade results of the three models (``experiments.upgrade.upgrade_study``'s shape, two folds)."""
+
+    def mode(far: float) -> dict:
+        return {"far": far, "tar": 0.9, "false_accepts": round(far * 1e5), "n_impostor": 100000,
+                "true_accepts": 900, "n_genuine": 1000}  # fmt: skip
+
+    runs = []
+    for (source, target), (self, migrated, fused, old) in UPGRADE_RANK1.items():
+        rates = {"self": self, "migrated_gallery": migrated, "mapped_probes": migrated - 0.01, "old": old,
+                 "fused": fused, "reenrolled_25": (migrated + self) / 2}  # fmt: skip
+        runs.append({
+            "source": source, "target": target, "method": "affine_cv", "n_folds": 2, "seed": 0,
+            "summary": {s: {"rank1": r, "dir_open@0.01": r - 0.1} for s, r in rates.items()},
+            "thresholds": {"0.001": {"native": mode(1e-3), "uncalibrated": mode(2e-3), "calibrated": mode(1.1e-3)}},
+            "folds": [{"map_params": {"alpha": 0.1}}, {"map_params": {"alpha": 3.0}}],
+        })  # fmt: skip
+    fold = {"gallery": 10, "distractor": 5, "mated": 20, "nonmated": 8}
+    return {"split": {"n_images": 200, "n_folds": 2, "seed": 0, "open_fraction": 0.25, "per_fold": [fold]},
+            "pairs": runs, "meta": {"all_pairs": True}}  # fmt: skip
+
+
+AUDIT_BUDGETS = [0, 10, 100, 1000]
+#: Rank-1 per budget of AUDIT_BUDGETS per ordered pair: the median pair passes 50% at k = 100; dlib -> facenet never.
+AUDIT_RANK1 = {
+    ("arcface", "facenet"): (0.05, 0.30, 0.70, 0.90),
+    ("arcface", "dlib"): (0.02, 0.10, 0.45, 0.80),
+    ("facenet", "arcface"): (0.04, 0.55, 0.80, 0.92),
+    ("facenet", "dlib"): (0.02, 0.12, 0.60, 0.85),
+    ("dlib", "arcface"): (0.01, 0.08, 0.30, 0.60),
+    ("dlib", "facenet"): (0.01, 0.05, 0.20, 0.40),
+}
+#: Defences on arcface -> facenet: (label, kind, native accuracy, rank-1 at k = 100, 1000); rotation keeps every
+#: cosine, so it lands exactly on "none".
+DEFENCES = [
+    ("none", "none", 0.995, 0.70, 0.90),
+    ("rotation", "rotation", 0.995, 0.70, 0.90),
+    ("noise 1", "noise", 0.97, 0.40, 0.60),
+    ("pca 8", "pca", 0.90, 0.20, 0.25),
+]
+
+
+def synthetic_audit(*, defences: bool = True) -> dict:
+    """Privacy audit results of the three models (``experiments.audit_run.run_audit``'s shape, two seeds)."""
+    from facebridge.experiments.audit import k_to_link, summarize
+
+    pairs = []
+    for (leaked, reference), rates in AUDIT_RANK1.items():
+        points = [{"k": k, "seed": s, "rank1": r + 0.01 * s, "tar@0.01": r / 2, "tar@0.001": r / 4}
+                  for s in (0, 1) for k, r in zip(AUDIT_BUDGETS, rates, strict=True)]  # fmt: skip
+        pairs.append({"leaked": leaked, "reference": reference, "n_victims": 800, "n_attacker_images": 9000,
+                      "chance_rank1": 1 / 800, "ceiling_rank1": 0.95, "points": points,
+                      "summary": summarize(points), "k_link": k_to_link(points)})  # fmt: skip
+    records = [
+        {"leaked": "arcface", "reference": "facenet", "defence": kind, "level": None, "label": label,
+         "accuracy_mean": acc, "accuracy_std": 0.004, "rank1_k100_mean": r100, "rank1_k100_std": 0.02,
+         "rank1_k1000_mean": r1000, "rank1_k1000_std": 0.02}
+        for label, kind, acc, r100, r1000 in DEFENCES
+    ]  # fmt: skip
+    meta = {"budgets": AUDIT_BUDGETS, "seeds": [0, 1], "evaluated_fraction": 0.5, "map_method": "affine",
+            "map_params": {"alpha": 0.1}, "unpaired_params": {}, "fars": [0.01, 0.001], "link_bar": 0.5,
+            "heatmap_k": 100, "defence_budgets": [100, 1000] if defences else [], "protocol": "lfw",
+            "duration_s": 12.0, "facebridge_version": "test"}  # fmt: skip
+    return {"meta": meta, "pairs": pairs, "defences": records if defences else []}
+
+
+def synthetic_full_results() -> dict:
+    """:func:`synthetic_results` (no YTF) with the upgrade study and the privacy audit."""
+    return synthetic_results(ytf=False) | {"upgrade": synthetic_upgrade(), "privacy": synthetic_audit()}

@@ -98,7 +98,7 @@ def _heatmap_bins(pixels: np.ndarray) -> np.ndarray:
     return bins[inverse.reshape(-1)]
 
 
-def test_the_top_of_the_report_is_drawn_with_its_contents(study_report, tmp_path: Path) -> None:
+def test_the_top_of_the_report_is_drawn_with_its_verdict_and_contents(study_report, tmp_path: Path) -> None:
     _, out, _ = study_report
     pixels = _screenshot(out / "report.html", tmp_path)
     assert pixels.shape == (HEIGHT, WIDTH, 3)
@@ -107,6 +107,9 @@ def test_the_top_of_the_report_is_drawn_with_its_contents(study_report, tmp_path
     assert np.sum(_heatmap_bins(pixels) >= 0) < 2_000  # the heatmaps are further down: contents and tables first
     link_blue = (pixels[..., 2] > 150) & (pixels[..., 0] < 60) & (pixels[..., 1] < 60)
     assert np.sum(link_blue) > 500  # the contents' links
+    top = pixels[: HEIGHT // 4]  # the verdict box, right under the title: its held and not-held badges
+    for badge in ((0xE3, 0xF4, 0xE3), (0xFB, 0xE3, 0xE1)):
+        assert np.sum(np.abs(top - np.array(badge)).max(axis=2) <= 2) > 300, badge
 
 
 def test_every_contents_link_resolves_in_the_browser(study_report, tmp_path: Path) -> None:

@@ -198,11 +198,11 @@ def test_numbers_have_fixed_digits_and_a_dash_means_no_value(study_report) -> No
     assert texts == []  # the dash only marks an empty cell in figures (the heatmap diagonal), never a table value
 
 
-def test_figures_come_before_their_long_tables_and_methods_before_results() -> None:
+def test_figures_come_before_their_long_tables_and_results_before_methods() -> None:
     blocks = study_document(synthetic_results())
     headings = [b.text for b in blocks if isinstance(b, doc.Heading)]
-    assert headings.index("Methods") < headings.index("Headline: cross accuracy and its cost")
     assert headings.index("Headline: cross accuracy and its cost") < headings.index("Native accuracy")
+    assert headings[-4:] == ["Setup", "Methods", "How each constant was chosen", "Files"]  # how the run was made
     section: list = []
     for block in [*blocks, doc.Heading(2, "end")]:
         if isinstance(block, doc.Heading):
@@ -212,7 +212,8 @@ def test_figures_come_before_their_long_tables_and_methods_before_results() -> N
             section = []
         section.append(block)
     contents = [b for b in blocks if isinstance(b, doc.Contents)]
-    assert len(contents) == 1 and blocks.index(contents[0]) == 1
+    assert len(contents) == 1 and blocks.index(contents[0]) == 2  # after the title and the verdict box
+    assert isinstance(blocks[1], doc.Verdict)
 
 
 def test_legends_show_method_labels_and_the_criterion_line() -> None:
@@ -263,16 +264,21 @@ def test_a_quick_native_only_run_says_what_could_not_be_judged() -> None:
     blocks = study_document(results)
     md = render_markdown(blocks)
     assert "Quick run: reduced grids and draws; the numbers are indicative only." in md
-    assert "No penalty, sample-size or rank results: no claim could be tested." in md
-    assert "| study's claim |" not in md and "## Penalty" not in md and "## Headline" not in md
+    assert blocks[1] == doc.Verdict((
+        ("", "Quick run: reduced grids and draws; the numbers are indicative only."),
+        ("", "Native accuracy only: no map was fitted, so no claim of the study could be tested."),
+    ))  # fmt: skip
+    assert "## The study's claims" not in md and "| study's claim |" not in md
+    assert "## Penalty" not in md and "## Headline" not in md
     assert [f.name for f in figures_of(blocks)] == ["native"]
     assert list(csv_records(results)) == ["native.csv"]
 
 
-def test_without_ytf_the_report_says_so_and_writes_no_ytf_files() -> None:
+def test_without_ytf_the_report_has_no_ytf_section_and_writes_no_ytf_files() -> None:
     results = synthetic_results(ytf=False)
     blocks = study_document(results)
-    assert "## YouTube Faces (YTF)\n\nNot evaluated in this run (results.ytf is null)." in render_markdown(blocks)
+    md = render_markdown(blocks)
+    assert "YouTube" not in md and "YTF" not in md and "not evaluated" not in md.lower()
     assert not [f.name for f in figures_of(blocks) if f.name.startswith("ytf")]
     assert not [name for name in csv_records(results) if name.startswith("ytf")]
 
@@ -289,6 +295,8 @@ def _texts(blocks) -> list[str]:
             out += [b.caption, *b.header, *(cell for row in b.rows for cell in row)]
         elif isinstance(b, doc.Figure | doc.Figures):
             out += [f.caption for f in (b.items if isinstance(b, doc.Figures) else (b,))]
+        elif isinstance(b, doc.Verdict):
+            out += [text for item in b.items for text in item if text]
     return out
 
 

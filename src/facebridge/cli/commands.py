@@ -162,13 +162,18 @@ def evaluate(
     seed: Annotated[int, seed_option("Seed for fold assignment.")] = 0,
     json_out: Annotated[Path | None, out_option("--json", help="Write every figure to this JSON file.")] = None,
     scores_out: Annotated[Path | None, out_option("--scores", help=SCORES_HELP)] = None,
+    report: Annotated[
+        Path | None,
+        out_option("--report", help="Write a report folder: report.md, a self-contained report.html and its ROC/DET "
+                   "figure, the answer first."),
+    ] = None,
 ) -> None:
     """Evaluate the target natively, or a source->target map, on a verification protocol."""
     from facebridge.experiments import evaluate as run_evaluation
     from facebridge.maps import load_map
     from facebridge.storage import atomic_write
 
-    check_outputs(files={"--json": json_out, "--scores": scores_out})
+    check_outputs(files={"--json": json_out, "--scores": scores_out}, folders={"--report": report})
     pair_list = _load_protocol(protocol, pairs, data, folds, seed, folds_by, images)
     tgt = _read_set(target, protocol, video)
     src = _read_set(source, protocol, video) if source is not None else None
@@ -208,15 +213,20 @@ def evaluate(
     print_evaluation(console, result, native)
     if scores_out is not None:
         write_scores(console, pair_list, result, scores_out)
+    payload = result.to_dict(roc=True)
+    if native is not None:
+        payload["native"] = native.verification.to_dict(roc=True)
+        payload["penalty_points"] = penalty_points(native, result)
+        payload["penalty_definition"] = PENALTY_DEFINITION
     if json_out is not None:
-        payload = result.to_dict(roc=True)
-        if native is not None:
-            payload["native"] = native.verification.to_dict()
-            payload["penalty_points"] = penalty_points(native, result)
-            payload["penalty_definition"] = PENALTY_DEFINITION
         text = json.dumps(payload, indent=2)
         atomic_write(json_out, lambda tmp: tmp.write_text(text))
         console.print(f"wrote {json_out}")
+    if report is not None:
+        from facebridge.reports.evaluation import write_evaluation_report
+
+        written = write_evaluation_report(payload, report)
+        console.print(f"report: {written['report.html']} and {written['report.md']}")
 
 
 def _check_map_target(loaded, target, map_file: Path) -> None:

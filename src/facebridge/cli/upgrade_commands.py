@@ -160,7 +160,7 @@ def search(
 @app.command()
 def upgrade(
     models: Annotated[str, typer.Option("--models", "--model", help="Two or more models; every ordered pair.")],
-    out: Annotated[Path, out_option(help="Folder for upgrade.json and upgrade.md.")],
+    out: Annotated[Path, out_option(help="Folder for upgrade.json, upgrade.md and upgrade.html.")],
     store: Annotated[Path | None, typer.Option(help="Embedding store folder (<model>.parquet per model).")] = None,
     method: Annotated[
         str | None,
@@ -236,7 +236,7 @@ def upgrade(
     results["warnings"] = far_warnings(results)
     text = results_json(results)
     atomic_write(out / "upgrade.json", lambda tmp: tmp.write_text(text, encoding="utf-8"))
-    report = write_upgrade_report(results, out)
+    md, html = write_upgrade_report(results, out)
     for run in results["pairs"]:
         s, t = run["summary"], run["thresholds"]["0.001"]
         console.print(
@@ -248,7 +248,8 @@ def upgrade(
         )
     for line in results["warnings"]:
         console.print(line, highlight=False)
-    console.print(f"wrote {out / 'upgrade.json'} and {report} ({json.loads(text)['split']['n_images']} images)")
+    n_images = json.loads(text)["split"]["n_images"]
+    console.print(f"wrote {out / 'upgrade.json'}, {md} and {html} ({n_images} images)")
 
 
 SCORES_HELP = (

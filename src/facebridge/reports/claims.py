@@ -8,6 +8,7 @@ the explanation says so with the norms; nothing in it is typed by hand.
 
 from __future__ import annotations
 
+import math
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -30,7 +31,8 @@ def plural(n: int, word: str) -> str:
 
 @dataclass(frozen=True)
 class Claim:
-    """One claim judged for one method on the rows (maps) ``maps``; ``failing``: those where it does not hold."""
+    """One claim judged for one method on the rows (maps) ``maps``; ``failing``: those where it does not hold;
+    ``worst``: the figure ``shown`` names, as a number (inf where a map never reaches the criterion)."""
 
     kind: str
     claim: str
@@ -39,6 +41,7 @@ class Claim:
     maps: tuple[Record, ...]
     failing: tuple[Record, ...]
     shown: str
+    worst: float
 
     @property
     def n_maps(self) -> int:
@@ -75,7 +78,7 @@ def _penalty_claims(part: Record, bound: float) -> list[Claim]:
             worst = max(mine, key=lambda r: r[key])
             shown = f"worst {worst[key]:.2f} ({pair_name(worst)})"
             failing = tuple(r for r in mine if r[key] > bound)
-            out.append(Claim("penalty", claim, method, baseline, tuple(mine), failing, shown))
+            out.append(Claim("penalty", claim, method, baseline, tuple(mine), failing, shown, worst[key]))
     return out
 
 
@@ -89,7 +92,8 @@ def _reach_claims(summary: Sequence[Record], key: str, kind: str, claim: str, ba
         if reached and never:
             shown = f"worst reached {max(reached)}; never on {plural(never, 'map')}"
         failing = tuple(r for r in mine if r[key] is None or not ok(r[key]))
-        out.append(Claim(kind, claim, method, baseline, tuple(mine), failing, shown))
+        worst = max(reached) if reached and not never else math.inf
+        out.append(Claim(kind, claim, method, baseline, tuple(mine), failing, shown, worst))
     return out
 
 

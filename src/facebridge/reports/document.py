@@ -63,7 +63,15 @@ class Figures:
     items: tuple[Figure, ...]
 
 
-Block = Heading | Contents | Paragraph | Bullets | Table | Figure | Figures
+@dataclass(frozen=True)
+class Verdict:
+    """The answer a report opens with, as a box: (status, text) per finding; status ``held`` / ``not held`` marks a
+    claim's verdict, ``""`` a plain headline figure."""
+
+    items: tuple[tuple[str, str], ...]
+
+
+Block = Heading | Contents | Paragraph | Bullets | Table | Figure | Figures | Verdict
 
 
 def slug(text: str) -> str:
@@ -132,6 +140,8 @@ def _markdown_block(block: Block, blocks: Sequence[Block]) -> str:
         return "\n".join(f"- {item}" for item in block.items)
     if isinstance(block, Table):
         return markdown_table(block)
+    if isinstance(block, Verdict):
+        return "\n".join(f"> - **{status}**: {text}" if status else f"> - {text}" for status, text in block.items)
     figures = block.items if isinstance(block, Figures) else (block,)
     return "\n\n".join(f"![{f.caption}](figures/{f.name}.png)\n\n*{f.caption}*" for f in figures)
 

@@ -30,6 +30,8 @@ STYLE = {
     "savefig.dpi": 110,
 }
 HEATMAP_CMAP = "RdYlGn_r"
+#: Losses that can be gains too (the upgrade's rank-1 loss): white at zero, red for a loss, blue for a gain.
+LOSS_CMAP = "RdBu_r"
 MISSING_CELL = "#e6e6e6"
 WITHIN = 0.5  # points: the sample-size and rank criteria
 
@@ -61,12 +63,20 @@ def save_figure(draw: Callable[[], Any], stem: Path) -> tuple[Path, Path]:
     return paths[0], paths[1]
 
 
-def penalty_norm(rows: Sequence[Record], bound: float, key: str = "penalty_vs_plain") -> tuple[float, float]:
-    """Shared colour limits for every heatmap: at least [0, 2 x bound], so ``bound`` is the colormap's centre, and
-    strictly around ``bound`` even when it is <= 0 (a centre at the median of costs that are all zero)."""
-    values = [r[key] for r in rows] or [0.0]
+def penalty_norm(rows: Sequence[Record], bound: float) -> tuple[float, float]:
+    """Colour limits of one method's penalty heatmap (each method its own, so a method whose maps all sit near the
+    bound still shows its spread): at least [0, 2 x bound], so ``bound`` is the colormap's centre, and strictly
+    around ``bound`` even when it is <= 0."""
+    values = [r["penalty_vs_plain"] for r in rows] or [0.0]
     low, high = min(0.0, min(values), bound) - 1e-9, max(2.0 * bound, max(values))
     return low, high if high > bound else bound + 1e-9
+
+
+def zero_centred_limits(rows: Sequence[Record], key: str) -> tuple[float, float]:
+    """Colour limits symmetric about zero, ``[-m, m]`` with ``m`` the largest ``|value|``: equal losses and gains
+    get equally strong colours, and zero (no loss) is the colormap's neutral centre."""
+    m = max((abs(r[key]) for r in rows), default=0.0)
+    return -max(m, 1e-9), max(m, 1e-9)
 
 
 def penalty_heatmap(
@@ -78,23 +88,25 @@ def penalty_heatmap(
     bound: float,
     key: str = "penalty_vs_plain",
     label: str | None = None,
+    cmap: str = HEATMAP_CMAP,
 ) -> Any:
-    """Penalty ``key`` of one method's maps: source rows x target columns, annotated; the diverging colormap is
-    centred on ``bound`` (yellow), green below, red above. Cells with no map (the diagonal) are grey with a dash.
-    ``label``: the colour bar's (default: the penalty and the study bound); any per-pair cost in points fits."""
+    """Penalty ``key`` of one method's maps: source rows x target columns, annotated; the diverging ``cmap`` is
+    centred on ``bound`` (yellow for the default), green below, red above. Cells with no map (the diagonal) are
+    grey with a dash. ``label``: the colour bar's (default: the penalty and the study bound); any per-pair cost in
+    points fits."""
     colors = _mpl(".colors")
     n = len(models)
     grid = np.full((n, n), np.nan)
     index = {m: i for i, m in enumerate(models)}
     for r in rows:
         grid[index[r["source"]], index[r["target"]]] = r[key]
-    cmap = _mpl("").colormaps[HEATMAP_CMAP].with_extremes(bad=MISSING_CELL)
+    colours = _mpl("").colormaps[cmap].with_extremes(bad=MISSING_CELL)
     norm = colors.TwoSlopeNorm(vcenter=bound, vmin=limits[0], vmax=limits[1])
     fig = new_figure(1.8 + 0.75 * n, 1.3 + 0.6 * n)
     ax = fig.add_subplot()
-    image = ax.imshow(np.ma.masked_invalid(grid), cmap=cmap, norm=norm)
+    image = ax.imshow(np.ma.masked_invalid(grid), cmap=colours, norm=norm)
     for (i, j), value in np.ndenumerate(grid):
-        dark = np.isfinite(value) and sum(cmap(norm(value))[:3]) < 1.5
+        dark = np.isfinite(value) and sum(colours(norm(value))[:3]) < 1.5
         text = DASH if np.isnan(value) else fmt(value)
         ax.text(j, i, text, ha="center", va="center", color="white" if dark else "black", fontsize=8)
     ax.set_xticks(range(n), models, rotation=40, ha="right")
@@ -105,7 +117,7 @@ def penalty_heatmap(
     ax.spines[:].set_visible(False)
     bar = fig.colorbar(image, ax=ax, shrink=0.9)
     bar.ax.axhline(bound, color="black", linewidth=1.5)
-    bar.set_label(label or f"penalty vs plain native (points)\nblack line: study bound {bound:.1f}")
+    bar.set_label(label or f"penalty vs plain (points)\nline: study bound {bound:.1f}")
     return fig
 
 
@@ -142,7 +154,7 @@ def native_figure(native: Sequence[Record], views: Sequence[tuple[str, dict[str,
 
 def modes_figure(modes: Sequence[Record], labels: dict[str, str], bound: float) -> Any:
     """Penalty with one side mapped (cross) against both sides mapped (both), one point per map and method."""
-    fig = new_figure(4.2, 3.6)
+    fig = new_figure(6.0, 3.6)
     ax = fig.add_subplot()
     for method in unique(r["method"] for r in modes):
         mine = [r for r in modes if r["method"] == method]
@@ -155,7 +167,7 @@ def modes_figure(modes: Sequence[Record], labels: dict[str, str], bound: float) 
     ax.set_xlabel("cross penalty vs native in view (points)")
     ax.set_ylabel("both penalty vs native in view (points)")
     ax.set_title("Cross vs both (dotted: study bound)")
-    ax.legend(fontsize=7, frameon=False)
+    fig.legend(fontsize=7, frameon=False, loc="outside right upper")  # beside the axes: over no point or line
     return fig
 
 
@@ -259,21 +271,28 @@ def roc_figure(maps: Sequence[tuple[Record, Record]]) -> Any:
     """ROC (TAR against FAR) and DET (FRR against FAR), log FAR, of each (cross penalty row, target native row) in
     ``maps``: the map's cross curve solid, its target's native plain-cosine curve dashed, in the same colour. Both
     come from the rows' ``roc`` points (FARs the impostor count resolves)."""
-    fig = new_figure(9.0, 3.6)
-    roc_ax, det_ax = fig.subplots(1, 2)
     shared = len({row["target"] for row, _ in maps}) == 1  # one native curve, in black
-    curves = [(row, "-", f"C{i}", f"cross {pair_name(row)}") for i, (row, _) in enumerate(maps)]
-    natives = {row["target"]: (native, "--", "black" if shared else f"C{i}", f"native {row['target']}, plain cosine")
+    curves = [(f"cross {pair_name(row)}", row["roc"], "-", f"C{i}") for i, (row, _) in enumerate(maps)]
+    natives = {row["target"]: (f"native {row['target']}, plain cosine", native["roc"], "--",
+                               "black" if shared else f"C{i}")
                for i, (row, native) in enumerate(maps)}  # fmt: skip
-    for record, style, color, label in [*curves, *natives.values()]:
-        far, tar = np.array(record["roc"]["far"]), np.array(record["roc"]["tar"])
+    return roc_det_figure([*curves, *natives.values()])
+
+
+def roc_det_figure(curves: Sequence[tuple[str, Record, str, str]]) -> Any:
+    """ROC (TAR against FAR) and DET (FRR against FAR), log FAR, of each (label, ``{"far": [...], "tar": [... %]}``,
+    line style, colour) in ``curves``; the legend below both panels, over no curve."""
+    fig = new_figure(9.0, 4.0)
+    roc_ax, det_ax = fig.subplots(1, 2)
+    for label, roc, style, color in curves:
+        far, tar = np.array(roc["far"]), np.array(roc["tar"])
         roc_ax.plot(far, tar, color=color, linestyle=style, linewidth=1.2, label=label)
         det_ax.plot(far, np.maximum(100.0 - tar, 1e-3), color=color, linestyle=style, linewidth=1.2)
     roc_ax.set_xscale("log")
     roc_ax.set_xlabel("false accept rate (FAR)")
     roc_ax.set_ylabel("true accept rate (TAR, %)")
     roc_ax.set_title("ROC")
-    roc_ax.legend(fontsize=7, frameon=False, loc="lower right")
+    fig.legend(fontsize=7, frameon=False, loc="outside lower center", ncols=2)
     det_ax.set_xscale("log")
     det_ax.set_yscale("log")
     det_ax.set_xlabel("false accept rate (FAR)")

@@ -21,6 +21,7 @@ from facebridge.reports.document import (
     Heading,
     Paragraph,
     Table,
+    Verdict,
     anchors,
     contents,
 )
@@ -47,6 +48,12 @@ figure img { max-width: 100%; height: auto; border: 1px solid #eee; }
 figcaption { font-size: 13px; color: #444; max-width: 600px; }
 nav.contents { background: #f7f7f7; border: 1px solid #ddd; padding: .4em 1em; display: inline-block; }
 nav.contents ul { margin: .2em 0; padding-left: 1.2em; }
+div.verdict { border: 2px solid #333; background: #fafafa; padding: .2em 1em; margin: .6em 0 1.2em; }
+div.verdict ul { padding-left: 1.1em; }
+div.verdict li { margin: .35em 0; }
+.held, .not-held { font-weight: bold; padding: 0 .3em; border-radius: 3px; }
+.held { background: #e3f4e3; color: #1b5e20; }
+.not-held { background: #fbe3e1; color: #8e1b10; }
 details { margin: .6em 0 1.2em; }
 summary { cursor: pointer; font-weight: bold; }
 """
@@ -94,6 +101,12 @@ def _figure(figure: Figure, figure_dir: Path) -> str:
     )
 
 
+def _verdict_item(item: tuple[str, str]) -> str:
+    status, text = item
+    badge = f'<span class="{status.replace(" ", "-")}">{escape(status)}</span> ' if status else ""
+    return f"<li>{badge}{escape(text)}</li>"
+
+
 def _html_block(block: Block, figure_dir: Path, blocks: Sequence[Block], anchor: str) -> str:
     if isinstance(block, Heading):
         return f'<h{block.level} id="{escape(anchor)}">{escape(block.text)}</h{block.level}>'
@@ -105,6 +118,8 @@ def _html_block(block: Block, figure_dir: Path, blocks: Sequence[Block], anchor:
         return "<ul>" + "".join(f"<li>{escape(item)}</li>" for item in block.items) + "</ul>"
     if isinstance(block, Table):
         return html_table(block)
+    if isinstance(block, Verdict):
+        return '<div class="verdict"><ul>' + "".join(map(_verdict_item, block.items)) + "</ul></div>"
     if isinstance(block, Figures):
         return '<div class="figures">' + "".join(_figure(f, figure_dir) for f in block.items) + "</div>"
     return _figure(block, figure_dir)

@@ -1,4 +1,5 @@
-"""The privacy audit's report: threat model, linking curves (rank-1 vs k), a heatmap at fixed k, defences.
+"""The privacy audit's report: its verdict (the budget k at which linking passes the bar), linking curves (rank-1
+vs k), a heatmap at fixed k, the defences that ran, and the threat model last (figures: ``privacy_figures``).
 
 Rendered from the results dict of ``facebridge.experiments.audit_run.run_audit`` alone, into a standalone folder
 (report.md, a self-contained report.html, results.json, figures); :func:`privacy_section` gives the same blocks for
@@ -7,6 +8,7 @@ a larger document.
 
 from __future__ import annotations
 
+import math
 import os
 from collections.abc import Sequence
 from pathlib import Path
@@ -15,37 +17,134 @@ from typing import Any
 import numpy as np
 
 from facebridge.errors import InvalidInputError
-from facebridge.reports.document import Block, Bullets, Figure, Heading, Paragraph, Table, figures_of, render_markdown
-from facebridge.reports.figures import new_figure, save_figure
+from facebridge.reports.claims import plural
+from facebridge.reports.document import (
+    Block,
+    Bullets,
+    Figure,
+    Heading,
+    Paragraph,
+    Table,
+    Verdict,
+    figures_of,
+    render_markdown,
+)
+from facebridge.reports.figures import save_figure
 from facebridge.reports.html import render_html
+from facebridge.reports.numbers import fmt, fmt_value
+from facebridge.reports.privacy_figures import curves_figure, defences_figure, heatmap_figure, row_at
 from facebridge.reports.strict_json import results_json
-from facebridge.reports.tables import fmt
 from facebridge.storage import atomic_write
 
 Record = dict[str, Any]
 TITLE = "facebridge privacy audit: linking leaked face templates across systems"
 
 
-def threat_model(meta: Record) -> str:
-    """The threat model in one paragraph, with this run's settings."""
-    budgets = ", ".join(str(k) for k in meta["budgets"])
+def _systems(pairs: Sequence[Record]) -> tuple[str, str]:
+    """How the threat model names systems A and B: the models themselves for one pair, else the pairs' models."""
+    if len(pairs) == 1:
+        return f"system A (model {pairs[0]['leaked']})", f"their own face model B ({pairs[0]['reference']})"
+    models = ", ".join(dict.fromkeys(m for p in pairs for m in (p["leaked"], p["reference"])))
     return (
-        "Threat model. Templates of system A (model 'leaked') have leaked for a set of victims, one template each. "
-        "The attacker runs their own face model B ('reference') and holds a gallery of known identities embedded "
-        "with it, which contains each victim through a different photo from the one behind the leaked template "
-        "(the realistic case: gallery and leak were collected independently). The attacker's side information is "
-        "k images embedded by both models (e.g. photos of known people matched to leaked templates, or enrolled in A "
-        "by the attacker), all of people who are not victims; from them they fit a map from A's space into B's "
-        f"({meta['map_method']} with parameters {meta['map_params'] or 'at their defaults'}, any penalty it chooses "
-        "chosen by cross-validation over the attacker's own people) and search each mapped leaked template in "
-        "B's gallery. With k = 0 they have no pair at all and align the two spaces from unpaired templates only "
-        "(VecMap-style unsupervised self-learning; A and B templates of disjoint non-victim images). Success is "
-        "rank-1 identification (chance: 1 / gallery size) and cross verification TAR at fixed FAR (chance: the FAR). "
-        f"People are split at random into victims ({meta['evaluated_fraction']:.0%} of those with two images) and "
-        f"the attacker's side, per seed; budgets k = {budgets}; seeds {meta['seeds']}. A defence is applied by "
-        "system A to every template it stores, under its secret key; the attacker's pairs then hold protected "
-        "templates too."
+        f"system A (each ordered pair of {models} is one case)",
+        "their own face model B (the pair's second model)",
     )
+
+
+def threat_model(meta: Record, pairs: Sequence[Record], defences: Sequence[Record] = ()) -> str:
+    """The threat model in one paragraph, with this run's models and settings; the defences only when they ran."""
+    budgets = ", ".join(str(k) for k in meta["budgets"])
+    a, b = _systems(pairs)
+    text = (
+        f"Threat model. Templates of {a} have leaked for a set of victims, one template each. The attacker runs {b} "
+        "and holds a gallery of known identities embedded with it, which contains each victim through a different "
+        "photo from the one behind the leaked template (the realistic case: gallery and leak were collected "
+        "independently). The attacker's side information is k images embedded by both models (e.g. photos of "
+        "known people matched to leaked templates, or enrolled in A by the attacker), all of people who are not "
+        "victims; from them they fit a map from A's space into B's "
+        f"({meta['map_method']} with parameters {fmt_value(meta['map_params']) or 'at their defaults'}, any "
+        "penalty it chooses chosen by cross-validation over the attacker's own people) and search each mapped leaked "
+        "template in B's gallery. With k = 0 they have no pair at all and align the two spaces from unpaired "
+        "templates only (VecMap-style unsupervised self-learning; A and B templates of disjoint non-victim images). "
+        "Success is rank-1 identification (chance: 1 / gallery size) and cross verification TAR at fixed FAR "
+        "(chance: the FAR). "
+        f"People are split at random into victims ({meta['evaluated_fraction']:.0%} of those with two images) and "
+        f"the attacker's side, per seed; budgets k = {budgets}; seeds {meta['seeds']}."
+    )
+    if defences:
+        labels = ", ".join(dict.fromkeys(d["label"] for d in defences))
+        text += (
+            f" Defences measured ({labels}): each is applied by system A to every template it stores, under its "
+            "secret key; the attacker's pairs then hold protected templates too."
+        )
+    return text
+
+
+def _k_link(pair: Record) -> float:
+    """The budget at which the pair's mean rank-1 passes the bar; inf where it never does."""
+    k = pair["k_link"]["mean"]
+    return math.inf if k is None else float(k)
+
+
+def audit_verdict(results: Record) -> tuple[str, ...]:
+    """The audit's answer: the budget k at which rank-1 linking passes the bar (one pair, or the median over pairs
+    with the soonest and the pairs that never pass), rank-1 with no pair at all, and what the defences bought."""
+    meta, pairs = results["meta"], results["pairs"]
+    bar, largest = f"{meta['link_bar']:.0%}", max(meta["budgets"])
+    ks = sorted((_k_link(p), f"{p['leaked']} → {p['reference']}") for p in pairs)
+    never = [name for k, name in ks if math.isinf(k)]
+    median = ks[(len(ks) - 1) // 2][0]  # the lower median: a budget that was run
+
+    def k_text(k: float) -> str:
+        return f"never within k = {largest}" if math.isinf(k) else f"at k = {k:.0f} paired images"
+
+    if len(pairs) == 1:
+        lines = [f"Linking {ks[0][1]}: rank-1 passes {bar} {k_text(ks[0][0])}."]
+    else:
+        first = f"; soonest {k_text(ks[0][0])} ({ks[0][1]})" if ks[0][0] < median else ""
+        last = f"; never within k = {largest} for {plural(len(never), 'pair')}" if never else ""
+        lines = [f"Rank-1 linking passes {bar} {k_text(median)} (median over {len(pairs)} ordered pairs{first}{last})."]
+    zero = [r["rank1_mean"] for p in pairs if (r := row_at(p, 0)) is not None]
+    if zero:
+        chance = float(np.median([p["chance_rank1"] for p in pairs]))
+        what = "" if len(pairs) == 1 else "median "
+        rank1 = fmt(100 * float(np.median(zero)), 1)
+        lines.append(f"With no paired image (k = 0, unpaired alignment): {what}rank-1 {rank1}% (chance "
+                     f"{fmt(100 * chance, 2)}%).")  # fmt: skip
+    if results["defences"]:
+        lines.append(_defences_verdict(results["defences"], meta["defence_budgets"]))
+    return tuple(lines)
+
+
+#: Accuracy points a defence may cost and still count as keeping the protected system's accuracy.
+KEPT_POINTS = 1.0
+
+
+def _defences_verdict(defences: Sequence[Record], budgets: Sequence[int]) -> str:
+    """On the first pair the defences ran on, at the largest budget: linking with no defence, the least linking a
+    defence leaves while keeping native accuracy within :data:`KEPT_POINTS` of no defence, and the least overall."""
+    k = max(budgets)
+    pair = (defences[0]["leaked"], defences[0]["reference"])
+    mine = [d for d in defences if (d["leaked"], d["reference"]) == pair]
+
+    def at(d: Record) -> str:
+        return f"rank-1 {fmt(100 * d[f'rank1_k{k}_mean'], 1)}% at accuracy {fmt(100 * d['accuracy_mean'], 1)}%"
+
+    def least(records: list[Record]) -> str:
+        best = min(records, key=lambda d: d[f"rank1_k{k}_mean"])
+        return f"{best['label']}, {at(best)}"
+
+    none = next((d for d in mine if d["defence"] == "none"), None)
+    others = [d for d in mine if d is not none]
+    parts = []
+    if none is not None:
+        parts.append(f"no defence {at(none)}")
+        kept = [d for d in others if 100 * (none["accuracy_mean"] - d["accuracy_mean"]) <= KEPT_POINTS]
+        if kept:
+            parts.append(f"least linking within {KEPT_POINTS:g} accuracy point of that: {least(kept)}")
+    if others:
+        parts.append(f"least linking of all: {least(others)}")
+    return f"Defences ({pair[0]} → {pair[1]}, k = {k}): " + "; ".join(parts) + "."
 
 
 def _pm(mean: float, std: float, scale: float = 100.0) -> str:
@@ -63,21 +162,17 @@ def _k_text(k_link: Record) -> str:
     return f"{mean} (seeds: {per_seed}{f', never in {never}' if never else ''})"
 
 
-def _row_at(pair: Record, k: int) -> Record | None:
-    return next((r for r in pair["summary"] if r["k"] == k), None)
-
-
 def pairs_table(pairs: Sequence[Record], meta: Record) -> Table:
     """Per ordered pair: victims, chance, ceiling, k = 0, the budget that links more than half, rank-1 at k."""
     shown = [k for k in meta["budgets"] if k in (0, 100, 1000)]
     bar = f"k for rank-1 > {meta['link_bar']:.0%}"
-    header = ("leaked (A)", "reference (B)", "victims", "chance %", "ceiling %", bar)
+    header = ("A (leaked templates)", "B (attacker's gallery)", "victims", "chance %", "ceiling %", bar)
     rows = []
     for p in pairs:
         cells = [p["leaked"], p["reference"], str(p["n_victims"]), fmt(100 * p["chance_rank1"], 2)]
         cells += [fmt(100 * p["ceiling_rank1"], 1), _k_text(p["k_link"])]
         for k in shown:
-            r = _row_at(p, k)
+            r = row_at(p, k)
             cells.append(_pm(r["rank1_mean"], r["rank1_std"]) if r else "–")
         rows.append(tuple(cells))
     return Table(
@@ -102,92 +197,6 @@ def curve_table(pair: Record, meta: Record) -> Table:
     )
 
 
-def curves_figure(pairs: Sequence[Record], meta: Record) -> Any:
-    """Rank-1 (%) against k on a log axis, one line per pair (mean over seeds, min–max band); k = 0 is drawn at the
-    left edge as its own marker, since a log axis has no 0."""
-    positive = sorted(k for k in meta["budgets"] if k > 0)
-    zero_x = positive[0] / 3 if positive else 1.0
-    fig = new_figure(6.4, 4.0)
-    ax = fig.add_subplot()
-    many = len(pairs) > 8
-    for i, p in enumerate(pairs):
-        rows = [r for r in p["summary"] if r["k"] > 0]
-        xs = [r["k"] for r in rows]
-        color = "steelblue" if many else f"C{i % 10}"
-        label = None if many else f"{p['leaked']} → {p['reference']}"
-        ax.plot(xs, [100 * r["rank1_mean"] for r in rows], color=color, alpha=0.35 if many else 1, lw=1, label=label)
-        if not many:
-            lo, hi = [100 * r["rank1_min"] for r in rows], [100 * r["rank1_max"] for r in rows]
-            ax.fill_between(xs, lo, hi, color=color, alpha=0.15, linewidth=0)
-        if (zero := _row_at(p, 0)) is not None:
-            ax.plot([zero_x], [100 * zero["rank1_mean"]], marker="o", color=color, alpha=0.5 if many else 1)
-    if many:
-        grid = np.array([[100 * r["rank1_mean"] for r in p["summary"] if r["k"] > 0] for p in pairs])
-        ax.plot(positive, np.median(grid, axis=0), color="black", lw=2, label=f"median over {len(pairs)} pairs")
-    ax.axhline(100 * meta["link_bar"], color="black", lw=0.8, ls=":", label=f"{meta['link_bar']:.0%} bar")
-    ax.axhline(100 * float(np.mean([p["chance_rank1"] for p in pairs])), color="grey", lw=0.8, ls="--", label="chance")
-    ax.set_xscale("log")
-    ax.set_xticks([zero_x, *positive], ["0\n(unpaired)", *map(str, positive)])
-    ax.minorticks_off()
-    ax.set_xlabel("attacker's paired images k (log scale)")
-    ax.set_ylabel("rank-1 linking (%)")
-    ax.set_ylim(0, 100)
-    ax.set_title("Linking leaked templates across systems")
-    ax.legend(fontsize=7, frameon=False)
-    return fig
-
-
-def heatmap_figure(pairs: Sequence[Record], k: int) -> Any:
-    """Rank-1 (%) at budget ``k``: leaked model rows, reference model columns."""
-    models = sorted({p["leaked"] for p in pairs} | {p["reference"] for p in pairs})
-    index = {m: i for i, m in enumerate(models)}
-    grid = np.full((len(models), len(models)), np.nan)
-    for p in pairs:
-        if (row := _row_at(p, k)) is not None:
-            grid[index[p["leaked"]], index[p["reference"]]] = 100 * row["rank1_mean"]
-    n = len(models)
-    fig = new_figure(1.8 + 0.75 * n, 1.3 + 0.6 * n)
-    ax = fig.add_subplot()
-    image = ax.imshow(np.ma.masked_invalid(grid), cmap="viridis", vmin=0, vmax=100)
-    for (i, j), value in np.ndenumerate(grid):
-        text = "–" if np.isnan(value) else f"{value:.0f}"
-        ax.text(j, i, text, ha="center", va="center", color="black" if value > 60 else "white", fontsize=8)
-    ax.set_xticks(range(n), models, rotation=40, ha="right")
-    ax.set_yticks(range(n), models)
-    ax.set_xlabel("reference model B (attacker's gallery)")
-    ax.set_ylabel("leaked model A")
-    ax.set_title(f"Rank-1 linking (%) at k = {k}")
-    fig.colorbar(image, ax=ax, shrink=0.9).set_label("rank-1 (%)")
-    return fig
-
-
-def defences_figure(defences: Sequence[Record], budgets: Sequence[int]) -> Any:
-    """Accuracy vs privacy: native accuracy of the protected system against the attack's rank-1, per defence."""
-    fig = new_figure(6.4, 4.0)
-    ax = fig.add_subplot()
-    for marker, k in zip(("o", "s", "^"), budgets, strict=False):
-        for i, label in enumerate(dict.fromkeys(d["label"] for d in defences)):
-            mine = [d for d in defences if d["label"] == label]
-            if k == budgets[0] and len(budgets) > 1:  # a thin line joins each defence's budgets
-                for d in mine:
-                    xs = [100 * d[f"rank1_k{b}_mean"] for b in budgets]
-                    ax.plot(xs, [100 * d["accuracy_mean"]] * len(xs), color=f"C{i % 10}", lw=0.6, alpha=0.5)
-            ax.scatter(
-                [100 * d[f"rank1_k{k}_mean"] for d in mine],
-                [100 * d["accuracy_mean"] for d in mine],
-                marker=marker,
-                color=f"C{i % 10}",
-                s=22,
-                label=f"{label}" if k == budgets[0] else None,
-            )
-        ax.scatter([], [], marker=marker, color="black", label=f"k = {k}")
-    ax.set_xlabel("attack rank-1 (%)")
-    ax.set_ylabel("native verification accuracy of the protected system (%)")
-    ax.set_title("Defences: accuracy kept vs linking left (top left is best)")
-    ax.legend(fontsize=6, frameon=False, ncol=2)
-    return fig
-
-
 def defences_table(defences: Sequence[Record], budgets: Sequence[int]) -> Table:
     rows = tuple(
         (
@@ -200,17 +209,26 @@ def defences_table(defences: Sequence[Record], budgets: Sequence[int]) -> Table:
         for d in defences
     )
     return Table(
-        ("leaked (A)", "reference (B)", "defence", "native accuracy %", *(f"attack rank-1 % k={k}" for k in budgets)),
+        (
+            "A (leaked templates)",
+            "B (attacker's gallery)",
+            "defence",
+            "native accuracy %",
+            *(f"attack rank-1 % k={k}" for k in budgets),
+        ),
         rows,
         "Native accuracy: the protected system's own verification (mean ± std over folds). Attack: mean ± std over "
         "seeds.",
     )
 
 
-def privacy_section(results: Record, level: int = 2) -> list[Block]:
-    """The audit's blocks (without the page title), for the standalone report or a larger document."""
+def privacy_section(results: Record, level: int = 2, *, box: bool = True) -> list[Block]:
+    """The audit's blocks (without the page title): its verdict (a box, or with ``box=False`` a paragraph for a
+    larger document that has its own), linking by budget, the defences that ran, then the threat model."""
     meta, pairs, defences = results["meta"], results["pairs"], results["defences"]
-    blocks: list[Block] = [Paragraph(threat_model(meta)), Heading(level, "Linking by budget")]
+    verdict = audit_verdict(results)
+    blocks: list[Block] = [Verdict(tuple(("", line) for line in verdict)) if box else Paragraph(" ".join(verdict))]
+    blocks.append(Heading(level, "Linking by budget"))
     curves = Figure("audit_curves", "Rank-1 linking against k (log x).", lambda: curves_figure(pairs, meta))
     blocks += [pairs_table(pairs, meta), curves]
     if len({(p["leaked"], p["reference"]) for p in pairs}) > 1:
@@ -222,6 +240,7 @@ def privacy_section(results: Record, level: int = 2) -> list[Block]:
         budgets = meta["defence_budgets"]
         blocks += [Heading(level, "Defences"), defences_table(defences, budgets)]
         blocks.append(Figure("audit_defences", "Accuracy vs privacy.", lambda: defences_figure(defences, budgets)))
+    blocks += [Heading(level, "Threat model and settings"), Paragraph(threat_model(meta, pairs, defences))]
     if meta.get("warnings"):
         blocks.append(Bullets(tuple(meta["warnings"])))
     blocks.append(Bullets((f"Duration: {meta['duration_s']:.0f} s. facebridge {meta['facebridge_version']}.",)))

@@ -1,7 +1,8 @@
 """The study report's content, as document blocks built from the results dict (shared by Markdown and HTML).
 
-Order: contents, setup, methods, how the constants were chosen, the headline (cross accuracy and the penalty
-against plain native), the study's claims tested, then each protocol's sections with figures before long tables.
+Order: the verdict box (the answer), contents, the headline (cross accuracy and the penalty against plain native),
+the study's claims tested, each protocol's sections with figures before long tables, privacy and upgrade; then
+how the run was made: setup, methods, how the constants were chosen, files. A part that did not run has no section.
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ from facebridge.reports.summary import (
     unique,
 )
 from facebridge.reports.upgrade import upgrade_section
+from facebridge.reports.verdict import study_verdict
 
 POOLS = {
     "people": "every image of the people outside the test fold",
@@ -126,7 +128,7 @@ def _claims(results: Record) -> list[Block]:
     claims = study_claims(results)
     heading = Heading(2, "The study's claims, tested")
     if not claims:
-        return [heading, Paragraph("No penalty, sample-size or rank results: no claim could be tested.")]
+        return []
     intro = (
         f"Study: {ref['text']}. It claims that linear maps cost at most {ref['max_penalty_points']:.1f} point of "
         f"accuracy over its {ref['n_maps']} maps, that fewer than {ref['pairs_needed']} training pairs suffice and "
@@ -198,15 +200,16 @@ def _penalty(part: Record, level: int, prefix: str, bound: float, summary: bool)
     rows, methods, models = part["penalty"], part["meta"]["methods"], part["meta"]["models"]
     if not rows:
         return []
-    limits = figures.penalty_norm(rows, bound)
     heatmaps = []
     for key in unique(r["method"] for r in rows):
         label = method_label(methods, key)
         mine = [r for r in rows if r["method"] == key]
+        limits = figures.penalty_norm(mine, bound)
         draw = partial(figures.penalty_heatmap, mine, models, title=label, limits=limits, bound=bound)
         caption = (
-            f"Penalty vs plain native (points), {label}. The colour scale is centred on the study's {bound:.1f}-point "
-            "bound: yellow at the bound, greener below it, redder above it; grey with a dash: no map."
+            f"Penalty vs plain native (points), {label}. The colour scale, this method's own, is centred on the "
+            f"study's {bound:.1f}-point bound: yellow at the bound, greener below it, redder above it; grey with a "
+            "dash: no map."
         )
         heatmaps.append(Figure(f"{prefix}penalty_{key}", caption, draw))
     out: list[Block] = [Heading(level, "Penalty of a map (cross mode)")]
@@ -292,7 +295,7 @@ def protocol_sections(part: Record, *, level: int, prefix: str, results: Record,
 def _ytf(results: Record) -> list[Block]:
     ytf = results["ytf"]
     if ytf is None:
-        return [Heading(2, "YouTube Faces (YTF)"), Paragraph("Not evaluated in this run (results.ytf is null).")]
+        return []
     return [
         Heading(2, "YouTube Faces (YTF)"),
         *_setup(ytf["meta"]),
@@ -310,7 +313,8 @@ def _privacy(results: Record) -> list[Block]:
         "system's gallery. The audit below ran on the same embeddings; its standalone report (with its own "
         "results.json) is privacy/report.html."
     )
-    return [Heading(2, "Privacy: linking leaked templates across systems"), intro, *privacy_section(audit, level=3)]
+    section = privacy_section(audit, level=3, box=False)
+    return [Heading(2, "Privacy: linking leaked templates across systems"), intro, *section]
 
 
 def report_title(meta: Record) -> str:
@@ -324,17 +328,18 @@ def study_document(results: Record) -> list[Block]:
     csvs = ", ".join(tables.csv_records(results))
     return [
         Heading(1, report_title(meta)),
+        study_verdict(results),
         Contents(),
-        Heading(2, "Setup"),
-        *_setup(meta),
-        *_methods(meta),
-        *_selection(meta),
         *_headline(results, bound),
         *_claims(results),
         *protocol_sections(results, level=2, prefix="", results=results, summary=False),
         *_ytf(results),
         *_privacy(results),
         *upgrade_section(results.get("upgrade")),
+        Heading(2, "Setup"),
+        *_setup(meta),
+        *_methods(meta),
+        *_selection(meta),
         Heading(2, "Files"),
         Paragraph(
             f"Every number is in results.json (ROC points included); the tables' numbers at full precision in {csvs}; "

@@ -12,7 +12,18 @@ from pathlib import Path
 from typing import Any
 
 from facebridge.reports import figures
-from facebridge.reports.document import Block, Bullets, Figure, Heading, Paragraph, Table, render_markdown
+from facebridge.reports.document import (
+    Block,
+    Bullets,
+    Figure,
+    Heading,
+    Paragraph,
+    Table,
+    Verdict,
+    figures_of,
+    render_markdown,
+)
+from facebridge.reports.html import render_html
 from facebridge.reports.numbers import fmt, fmt_sig, fmt_signed, fmt_value
 from facebridge.reports.summary import pair_name, unique
 from facebridge.storage import atomic_write
@@ -69,6 +80,27 @@ def _transition(runs: list[Record], method: str) -> list[str]:
             "the old system."
         )
     return items
+
+
+def upgrade_headline(upgrade: Record) -> str:
+    """One sentence: median rank-1 over pairs re-enrolled, with the gallery migrated, fused with the old gallery
+    (when run) and keeping the old system; the migration's median and worst loss; the real upgrades it makes worse."""
+    runs = upgrade["pairs"]
+    method = ", ".join(unique(r["method"] for r in runs))
+
+    def median(scenario: str) -> str:
+        return _pct(statistics.median(r["summary"][scenario]["rank1"] for r in runs))
+
+    losses = sorted(((x["rank1_loss"], pair_name(x)) for x in rank1_losses(runs)), reverse=True)
+    fused = f", fused with the old gallery {median('fused')}%" if "fused" in runs[0]["summary"] else ""
+    below, real = _below_old(runs, "migrated_gallery")
+    return (
+        f"Model upgrade ({method}, {len(runs)} ordered pairs; 1:N rank-1, median over pairs): re-enrolled "
+        f"{median('self')}%, gallery migrated {median('migrated_gallery')}%{fused}, keeping the old system "
+        f"{median('old')}%. Migrating loses {fmt(statistics.median(x for x, _ in losses), 2)} points against "
+        f"re-enrolling (median; worst {fmt(losses[0][0], 2)}, {losses[0][1]}); {below} of {real} real upgrades "
+        "identify worse after migrating than keeping the old system."
+    )
 
 
 def _identification_table(runs: list[Record]) -> Table:
@@ -157,16 +189,16 @@ def _summary(runs: list[Record]) -> Bullets:
 def _heatmap(runs: list[Record], prefix: str, method: str = "") -> Figure:
     losses = rank1_losses(runs)
     models = unique(m for r in runs for m in (r["source"], r["target"]))
-    centre = statistics.median(r["rank1_loss"] for r in losses)
-    limits = figures.penalty_norm(losses, centre, key="rank1_loss")
-    label = f"rank-1 loss (points)\nblack line: median {fmt(centre, 2)}"
+    limits = figures.zero_centred_limits(losses, "rank1_loss")
+    label = "rank-1 loss (points)\nline: no loss"
     title = f"Rank-1 lost by migrating the gallery ({method})" if method else "Rank-1 lost by migrating the gallery"
-    draw = partial(figures.penalty_heatmap, losses, models, title=title,
-                   limits=limits, bound=centre, key="rank1_loss", label=label)  # fmt: skip
+    draw = partial(figures.penalty_heatmap, losses, models, title=title, limits=limits, bound=0.0,
+                   key="rank1_loss", label=label, cmap=figures.LOSS_CMAP)  # fmt: skip
     caption = (
         f"Rank-1 loss (points){f' with {method}' if method else ''}: re-enrolled native B rank-1 minus migrated A "
-        "gallery + B probes rank-1, per source (rows) and target (columns), mean over folds. Colour centred on the "
-        "median over pairs: greener below it, redder above it; grey with a dash: no pair."
+        "gallery + B probes rank-1, per source (rows) and target (columns), mean over folds. Colour centred on no "
+        "loss (white), symmetric: red for a loss, blue for a gain, equally strong for equal points; grey with a "
+        "dash: no pair."
     )
     return Figure(f"{prefix}upgrade_rank1_loss", caption, draw)
 
@@ -239,14 +271,17 @@ def upgrade_section(upgrade: Record | None, level: int = 2, prefix: str = "") ->
     ]
 
 
-def write_upgrade_report(upgrade: Record, out_dir: str | os.PathLike[str]) -> Path:
-    """Write the section alone as ``upgrade.md`` in ``out_dir``, its heatmap under ``figures/``; returns its path."""
+def write_upgrade_report(upgrade: Record, out_dir: str | os.PathLike[str]) -> tuple[Path, Path]:
+    """Write the section as a page of its own, its headline in a verdict box first: ``upgrade.md`` and a
+    self-contained ``upgrade.html`` in ``out_dir``, the heatmap under ``figures/``; returns both paths."""
     out_dir = Path(out_dir)
-    blocks = upgrade_section(upgrade, level=1)
-    for block in blocks:
-        if isinstance(block, Figure):
-            figures.save_figure(block.draw, out_dir / "figures" / block.name)
-    path = out_dir / "upgrade.md"
+    heading, *rest = upgrade_section(upgrade, level=1)
+    blocks = [heading, Verdict((("", upgrade_headline(upgrade)),)), *rest]
+    for figure in figures_of(blocks):
+        figures.save_figure(figure.draw, out_dir / "figures" / figure.name)
+    md, html = out_dir / "upgrade.md", out_dir / "upgrade.html"
     text = render_markdown(blocks)
-    atomic_write(path, lambda tmp: tmp.write_text(text, encoding="utf-8"))
-    return path
+    atomic_write(md, lambda tmp: tmp.write_text(text, encoding="utf-8"))
+    page = render_html(blocks, out_dir / "figures", "facebridge model upgrade")
+    atomic_write(html, lambda tmp: tmp.write_text(page, encoding="utf-8"))
+    return md, html
