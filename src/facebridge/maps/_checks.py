@@ -8,7 +8,7 @@ import numbers
 import numpy as np
 from scipy import sparse
 
-from facebridge.errors import DataFormatError, InvalidInputError
+from facebridge.errors import DataFormatError, InvalidInputError, InvalidTypeError
 
 
 def as_matrix(a: object, name: str, *, finite: bool = True) -> np.ndarray:
@@ -24,7 +24,9 @@ def as_matrix(a: object, name: str, *, finite: bool = True) -> np.ndarray:
     if arr.dtype.kind == "O":
         try:
             arr = arr.astype(np.float64)
-        except (TypeError, ValueError) as exc:
+        except TypeError as exc:  # an entry that is no number at all (a dict)
+            raise InvalidTypeError(f"{name} must be numeric ({exc})") from None
+        except ValueError as exc:  # a string that is not a number
             raise InvalidInputError(f"{name} must be numeric ({exc})") from None
     if arr.dtype.kind not in "fiub":
         raise InvalidInputError(f"{name} must be numeric, got dtype {arr.dtype}")
@@ -39,6 +41,18 @@ def as_matrix(a: object, name: str, *, finite: bool = True) -> np.ndarray:
     if finite and not np.isfinite(arr).all():
         raise InvalidInputError(f"{name} contains NaN or inf")
     return arr
+
+
+def as_target(y: object, owner: str, *, finite: bool = True) -> np.ndarray:
+    """The target ``y`` of a fit as a 2-D matrix (``as_matrix``): one embedding per row, and a 1-D ``y`` (n,) as one
+    target column (n, 1), as scikit-learn passes a single target; None is refused naming ``owner``."""
+    if y is None:
+        raise InvalidInputError(f"{owner} requires y to be passed, but the target y is None; pass y (n, dy)")
+    if not sparse.issparse(y):
+        y = np.asarray(y)
+        if y.ndim == 1:
+            y = y.reshape(-1, 1)
+    return as_matrix(y, "y", finite=finite)
 
 
 def check_flag(value: object, name: str, owner: str) -> bool:

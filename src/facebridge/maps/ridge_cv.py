@@ -16,7 +16,7 @@ from typing import Any, Self
 import numpy as np
 
 from facebridge.errors import InvalidInputError
-from facebridge.maps._checks import as_matrix, check_alphas
+from facebridge.maps._checks import as_matrix, as_target, check_alphas
 from facebridge.maps._solve import eigen_solve, intercept_for
 from facebridge.maps.base import LinearMap
 from facebridge.maps.stats import SufficientStats
@@ -146,9 +146,7 @@ class AffineRidgeCV(LinearMap):
         the scatter's small eigenvalues, and float32 products (~1e-7 relative) put noise there that made a
         near-zero penalty look best (on 8,704 LFW images, edgeface-xs -> dlib-resnet29: float32 rows chose
         1e-8, float64 rows 3.16)."""
-        if y is None:
-            raise InvalidInputError(f"{type(self).__name__} requires y to be passed, but the target y is None")
-        X, y = as_matrix(X, "X", finite=False), as_matrix(y, "y", finite=False)
+        X, y = as_matrix(X, "X", finite=False), as_target(y, type(self).__name__, finite=False)
         normalize, params = self._checked(X.shape[1], y.shape[1])
         k = params["n_splits"]
         X, y = X.astype(np.float64, copy=False), y.astype(np.float64, copy=False)
@@ -164,7 +162,7 @@ class AffineRidgeCV(LinearMap):
         source eigendecomposition and validation scatter (for many targets, the source's O(dx^3) work is done once).
         """
         X = as_matrix(X, "X", finite=False)
-        ys = [as_matrix(y, "y", finite=False) for y in targets]
+        ys = [as_target(y, type(self).__name__, finite=False) for y in targets]
         if not ys:
             raise InvalidInputError(f"{type(self).__name__}.fit_many needs at least one target")
         normalize, params = self._checked(X.shape[1], ys[0].shape[1])
