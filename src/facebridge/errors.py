@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import functools
 import sys
-from typing import Any, Self
+from typing import Any
 
 
 class FacebridgeError(Exception):
@@ -55,11 +55,12 @@ class NotFittedError(FacebridgeError, ValueError, AttributeError):
     catches its class has imported it already).
     """
 
-    def __new__(cls, *args: Any, **kwargs: Any) -> Self:
+    def __new__(cls, *args: Any, **kwargs: Any) -> NotFittedError:
+        kind: type[NotFittedError] = cls
         sklearn_errors = sys.modules.get("sklearn.exceptions")
         if cls is NotFittedError and sklearn_errors is not None:
-            cls = _also_sklearn(sklearn_errors.NotFittedError)
-        return super().__new__(cls, *args, **kwargs)
+            kind = _also_sklearn(sklearn_errors.NotFittedError)
+        return super().__new__(kind, *args, **kwargs)
 
     def __reduce__(self) -> tuple[Any, ...]:
         # Pickled (e.g. back from a worker process) as the plain class, which the receiving side re-derives.

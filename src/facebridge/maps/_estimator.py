@@ -28,6 +28,9 @@ class MapEstimator:
     _fitted_arrays: ClassVar[tuple[str, ...]] = ()
     _fitted_attrs: ClassVar[tuple[str, ...]] = ("n_features_in_", "n_samples_seen_")
     normalize: bool
+    #: Set by ``fit``; their absence is what "not fitted" means.
+    n_features_in_: int
+    n_samples_seen_: int
 
     @classmethod
     def _param_names(cls) -> list[str]:

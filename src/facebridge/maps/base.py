@@ -51,8 +51,10 @@ class LinearMap(MapEstimator):
         """Validated method parameters (besides ``normalize``) for ``dx``-d sources and ``dy``-d targets."""
         raise NotImplementedError
 
-    def _solve(self, stats: SufficientStats, **params: Any) -> tuple[np.ndarray, np.ndarray]:
-        """``coef`` (dx, dy) and ``intercept`` (dy,) from statistics, with parameters from ``_check_params``."""
+    def _solve(self, stats: SufficientStats, *args: Any, **params: Any) -> tuple[np.ndarray, np.ndarray]:
+        """``coef`` (dx, dy) and ``intercept`` (dy,) from statistics, with parameters from ``_check_params``.
+
+        A family declares the parameters it takes by name; ``*args, **params`` here lets each override do so."""
         raise NotImplementedError
 
     def _checked(self, dx: int, dy: int) -> tuple[bool, dict[str, Any]]:
@@ -120,7 +122,8 @@ class LinearMap(MapEstimator):
         self._require_fitted()
         g = Graph()
         y = g.affine(g.unit_rows("x") if self.normalize else "x", self.coef_, self.intercept_)
-        return g.model(y, *self.coef_.shape, f"facebridge_{self.method}")
+        dx, dy = self.coef_.shape
+        return g.model(y, dx, dy, f"facebridge_{self.method}")
 
     def transform(self, X: object) -> np.ndarray:
         """Map source rows ``X`` (n, dx) to (n, dy), L2-normalising rows first when ``normalize``.

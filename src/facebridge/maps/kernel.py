@@ -118,7 +118,7 @@ class NystroemKernelMap(MapEstimator):
         owner = type(self).__name__
         m = check_int(self.n_landmarks, "n_landmarks", owner, 1)  # capped at the training rows in fit
         gamma = self.gamma
-        if not is_finite_real(gamma) or gamma <= 0:  # type: ignore[operator]
+        if not is_finite_real(gamma) or gamma <= 0:
             raise InvalidInputError(f"{owner}: parameter gamma must be a finite number > 0, got {gamma!r}")
         seed = check_seed(self.random_state, "random_state", owner)
         alphas = check_alphas(self.alphas, owner)

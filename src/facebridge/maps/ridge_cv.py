@@ -9,7 +9,7 @@ merged by addition, so a streamed or distributed fit only needs the per-group su
 from __future__ import annotations
 
 import numbers
-from collections.abc import Hashable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Self
 
@@ -83,7 +83,7 @@ def best_alpha(alphas: Sequence[float], errors: np.ndarray) -> float:
     return float(np.asarray(alphas)[order][int(best[-1])])
 
 
-def group_folds(sizes: Sequence[int], n_splits: int) -> np.ndarray:
+def group_folds(sizes: Sequence[int] | np.ndarray, n_splits: int) -> np.ndarray:
     """(len(sizes),) validation split of each group: the largest groups first, each to the lightest split so far
     (scikit-learn's ``GroupKFold`` without shuffling, so the splits are the same)."""
     order = np.argsort(np.asarray(sizes), kind="stable")[::-1]
@@ -202,7 +202,7 @@ class AffineRidgeCV(LinearMap):
         _, inverse = np.unique(labels, return_inverse=True)
         return self.assign_folds(np.bincount(inverse))[inverse]
 
-    def assign_folds(self, sizes: Sequence[int]) -> np.ndarray:
+    def assign_folds(self, sizes: Sequence[int] | np.ndarray) -> np.ndarray:
         """(len(sizes),) validation split of each group, from the groups' row counts in sorted group order: how
         ``fit`` and ``fit_group_stats`` deal groups, for callers that accumulate per-split statistics themselves."""
         k = self._check_params(1, 1)["n_splits"]
@@ -210,7 +210,7 @@ class AffineRidgeCV(LinearMap):
             raise InvalidInputError(f"{type(self).__name__}: n_splits={k} needs at least {k} groups, got {len(sizes)}")
         return group_folds(sizes, k)
 
-    def fit_group_stats(self, stats_by_group: Mapping[Hashable, SufficientStats]) -> Self:
+    def fit_group_stats(self, stats_by_group: Mapping[Any, SufficientStats]) -> Self:
         """Fit from statistics accumulated per group (person), e.g. streamed or on several machines; the groups are
         dealt into splits like ``fit(..., groups=...)`` with the groups in sorted order."""
         keys = sorted(stats_by_group)
