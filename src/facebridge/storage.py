@@ -74,7 +74,8 @@ def remove_stale_temps(path: str | os.PathLike[str], *, max_age: float = STALE_S
     """Delete the temp files a killed writer of ``path`` left: only regular files named by our pattern, whose
     process is gone or that are older than ``max_age`` seconds. Returns what was removed."""
     path = Path(path)
-    pattern, removed, now = _temp_pattern(path.name), [], time.time()
+    pattern, now = _temp_pattern(path.name), time.time()
+    removed: list[Path] = []
     try:
         entries = list(os.scandir(path.parent))
     except OSError:
@@ -105,7 +106,7 @@ def _serializer_errors() -> tuple[type[BaseException], ...]:
     return (OSError, pa.ArrowException, SafetensorError)
 
 
-def atomic_write(path: str | os.PathLike[str], write: Callable[[Path], None]) -> None:
+def atomic_write(path: str | os.PathLike[str], write: Callable[[Path], object]) -> None:
     """Call ``write(tmp)`` then move ``tmp`` over ``path``: a crash leaves the old file or the complete new one.
 
     Raises InvalidInputError when ``path`` exists and is not a regular file, WriteError when it cannot be written.

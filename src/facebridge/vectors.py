@@ -20,7 +20,7 @@ def l2_normalize_rows(a: np.ndarray, dtype: np.dtype | type | None = None) -> np
     return a / np.where(norms > 0, norms, 1).astype(a.dtype, copy=False)
 
 
-def unit_rows(a: np.ndarray, what: str = "", ids: Sequence[object] | None = None) -> np.ndarray:
+def unit_rows(a: np.ndarray, what: str = "", ids: Sequence[object] | np.ndarray | None = None) -> np.ndarray:
     """Rows of ``a`` (n, d) at unit L2 norm, as float64, for a cosine; a zero row is an InvalidInputError naming
     it: by its id when ``ids`` (one per row) are given, else by its row number (``what`` says whose rows)."""
     a = np.asarray(a, dtype=np.float64)

@@ -222,7 +222,7 @@ def test_transform_errors() -> None:
 def test_fit_input_errors() -> None:
     X, Y = noisy_pairs()
     with pytest.raises(InvalidInputError, match="2-D"):
-        RidgeMap().fit(X, Y[:, 0])
+        RidgeMap().fit(X, Y[:, :, None])  # a 1-D y is one target column (test_maps_contract)
     with pytest.raises(InvalidInputError, match="target y is None"):
         RidgeMap().fit(X, None)
     with pytest.raises(InvalidInputError, match="at least 1 sample"):

@@ -3,8 +3,9 @@
 
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
@@ -13,6 +14,9 @@ from facebridge.cli.main import app
 from facebridge.cli.options import name_list
 from facebridge.cli.outputs import check_outputs, out_option
 from facebridge.errors import InvalidInputError
+
+if TYPE_CHECKING:
+    from facebridge.embeddings import EmbeddingSet
 
 console = Console()
 
@@ -40,7 +44,9 @@ def _model_pairs(text: str, known: list[str]) -> list[tuple[str, str]]:
     return pairs
 
 
-def _sets(leaked: list[Path], reference: list[Path], store: Path | None, models: str | None):
+def _sets(
+    leaked: list[Path], reference: list[Path], store: Path | None, models: str | None
+) -> tuple[dict[str, EmbeddingSet], list[tuple[str, str]]]:
     """Model name -> set, and the ordered pairs to audit."""
     from facebridge.embeddings import read_embeddings
     from facebridge.embeddings.store import store_models
@@ -59,7 +65,8 @@ def _sets(leaked: list[Path], reference: list[Path], store: Path | None, models:
         return sets, [(a, b) for a in names for b in names if a != b]
     if not leaked or len(leaked) != len(reference):
         raise InvalidInputError("give --leaked and --reference the same number of times (one per pair), or --store")
-    sets, pairs = {}, []
+    sets = {}
+    pairs: list[tuple[str, str]] = []
     for a_path, b_path in zip(leaked, reference, strict=True):
         a, b = read_embeddings(a_path), read_embeddings(b_path)
         if a.fingerprint.model == b.fingerprint.model:
@@ -112,11 +119,10 @@ def audit(
 
     check_outputs(folders={"--out": out})
     settings = AuditSettings(
-        budgets=_int_list(budgets, "budgets"),
-        seeds=tuple(range(seeds)),
-        evaluated_fraction=evaluated_fraction,
-        **({} if alpha is None else {"map_method": "affine_fixed", "map_params": {"alpha": alpha}}),
+        budgets=_int_list(budgets, "budgets"), seeds=tuple(range(seeds)), evaluated_fraction=evaluated_fraction
     )
+    if alpha is not None:
+        settings = dataclasses.replace(settings, map_method="affine_fixed", map_params={"alpha": alpha})
     settings.check()
     sets, pairs = _sets(leaked, reference, store, models)
     chosen = _model_pairs(defence_pairs, list(sets)) if defence_pairs else pairs[:1]

@@ -31,6 +31,7 @@ from facebridge.protocols.ytf import VIDEO_AGGREGATION
 
 if TYPE_CHECKING:
     from facebridge.embeddings import EmbeddingSet
+    from facebridge.maps import MapFile
     from facebridge.protocols import PairList
 
 console = Console()
@@ -84,7 +85,7 @@ def _load_protocol(
     seed: int,
     folds_by: FoldsBy = FoldsBy.people,
     images: Path | None = None,
-):
+) -> PairList:
     from facebridge.paths import default_data_dir
     from facebridge.protocols import parse_lfw_pairs, parse_pairs_csv, parse_ytf_splits
 
@@ -100,7 +101,7 @@ def _load_protocol(
     return parse_pairs_csv(pairs, n_folds=n_folds, seed=seed, folds_by=folds_by.value, root=images)
 
 
-def _read_set(path: Path, protocol: Protocol, how: str):
+def _read_set(path: Path, protocol: Protocol, how: str) -> EmbeddingSet:
     from facebridge.embeddings import read_embeddings
     from facebridge.protocols import video_embeddings
 
@@ -177,7 +178,8 @@ def evaluate(
     pair_list = _load_protocol(protocol, pairs, data, folds, seed, folds_by, images)
     tgt = _read_set(target, protocol, video)
     src = _read_set(source, protocol, video) if source is not None else None
-    pair_list = _drop_left_out(pair_list, [(target, tgt), *([(source, src)] if src is not None else [])])
+    named_sets = [(target, tgt)] if source is None or src is None else [(target, tgt), (source, src)]
+    pair_list = _drop_left_out(pair_list, named_sets)
     fit_factory, fitted, carried = None, None, None
     if mode is not Mode.native:
         if src is None or (map_file is None) == (fit_method is None):
@@ -187,9 +189,10 @@ def evaluate(
             _check_map_target(loaded, tgt, map_file)
             fitted = loaded.estimator
             carried = loaded.view if view is None else None
-        else:
-            build_map(fit_method.value, alpha, rank, normalize)  # a bad option fails before any work
-            fit_factory = lambda: build_map(fit_method.value, alpha, rank, normalize)  # noqa: E731
+        elif fit_method is not None:  # always, after the check above
+            method = fit_method.value
+            build_map(method, alpha, rank, normalize)  # a bad option fails before any work
+            fit_factory = lambda: build_map(method, alpha, rank, normalize)  # noqa: E731
     elif source is not None or map_file is not None or fit_method is not None:
         raise InvalidInputError("--mode native evaluates --target alone; use --mode cross or both with a map")
     views = None if view in (None, View.plain) else lambda: target_view(view, shrink)
@@ -229,7 +232,7 @@ def evaluate(
         console.print(f"report: {written['report.html']} and {written['report.md']}")
 
 
-def _check_map_target(loaded, target, map_file: Path) -> None:
+def _check_map_target(loaded: MapFile, target: EmbeddingSet, map_file: Path) -> None:
     """MismatchError unless ``target`` (the set scored against) is in the space ``loaded`` maps into."""
     want, got = loaded.target, target.fingerprint
     if not want.same_space(got) or loaded.target_dim != target.dim:

@@ -40,7 +40,8 @@ WORKFLOW = (
 class WorkflowGroup(TyperGroup):
     """Lists the commands in :data:`WORKFLOW` order rather than the order their modules registered them."""
 
-    def list_commands(self, ctx: typer.Context) -> list[str]:
+    # typer's base takes its vendored click's Context (typer._click), which has no public name
+    def list_commands(self, ctx: typer.Context) -> list[str]:  # type: ignore[override]
         names = super().list_commands(ctx)
         rank = {name: i for i, name in enumerate(WORKFLOW)}
         return sorted(names, key=lambda n: rank.get(n, len(WORKFLOW)))

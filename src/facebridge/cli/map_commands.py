@@ -65,7 +65,7 @@ def target_view(view: View, shrink: float = WHITEN_SHRINK) -> Any | None:
     return TargetView(kind=view.value, shrink=shrink)
 
 
-MethodOpt = Annotated[Method, typer.Option(help="Map family.")]  # type: ignore[valid-type]
+MethodOpt = Annotated[Method, typer.Option(help="Map family.")]
 RankOpt = Annotated[
     int | None, typer.Option(help=f"Map rank. [default: {method_defaults('rank', 'full')}]", show_default=False)
 ]

@@ -3,13 +3,17 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from facebridge.cli.commands import DataOpt, ModelsDirOpt, console
 from facebridge.cli.main import app
 from facebridge.cli.outputs import check_outputs, out_option
+
+if TYPE_CHECKING:
+    from facebridge.embeddings.face_check import FaceCheck, ImagePair
+    from facebridge.models import EmbeddingModel
 
 models_app = typer.Typer(
     help="The known models (built-in and your own); 'models add' brings an ONNX model.",
@@ -86,7 +90,7 @@ def _floats(text: str, what: str) -> list[float]:
         raise InvalidInputError(f"{what} takes 1 or 3 comma-separated numbers, got {text!r}") from None
 
 
-def _face_check(model, pairs, accept: bool):
+def _face_check(model: EmbeddingModel, pairs: tuple[list[ImagePair], str] | None, accept: bool) -> FaceCheck | None:
     """The face-pair check of ``models add``: None (with a warning) when no pairs or no detector weights are there;
     a failed check is an InvalidInputError unless ``accept`` (then a warning)."""
     from rich.console import Console
@@ -154,7 +158,7 @@ def add(
 
     check_outputs(folders={"--folder": folder})
     pairs = default_pairs(data, photos)  # before any model work: a bad --photos or --data fails at once
-    checked: list = []
+    checked: list[FaceCheck | None] = []
     spec, path = add_onnx_model(
         name,
         onnx,

@@ -18,7 +18,15 @@ from contextlib import contextmanager
 from typing import IO
 
 from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    TaskID,
+    TextColumn,
+    TimeElapsedColumn,
+    TimeRemainingColumn,
+)
 
 from facebridge.errors import InvalidInputError
 
@@ -86,7 +94,7 @@ class ProgressLines:
             self._print(f"{stage} started" + (f", {_count(done)}{of} already done" if done else ""))
             if not finished:
                 return
-        if finished:
+        if finished and total is not None:
             if stage not in self._ended:
                 self._ended.add(stage)
                 took = _duration(now - self._first[stage][0])
@@ -125,7 +133,7 @@ def stage_progress(console: Console, width: int = 12) -> Iterator[Callable[[str,
         TimeRemainingColumn(),
     )
     with Progress(*columns, console=console) as bar:
-        tasks: dict[str, int] = {}
+        tasks: dict[str, TaskID] = {}
 
         def progress(stage: str, done: float, total: float) -> None:
             if stage not in tasks:

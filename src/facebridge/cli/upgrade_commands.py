@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
@@ -13,6 +13,10 @@ from facebridge.cli.cluster_options import SchedulerOpt, cluster_client
 from facebridge.cli.main import app
 from facebridge.cli.options import name_list, seed_option
 from facebridge.cli.outputs import check_outputs, out_option, output_path
+
+if TYPE_CHECKING:
+    from facebridge.experiments.evaluate import EvaluationResult
+    from facebridge.protocols import PairList
 
 console = Console()
 
@@ -259,10 +263,13 @@ SCORES_HELP = (
 )
 
 
-def write_scores(out: Console, pairs, result, path: Path) -> None:
+def write_scores(out: Console, pairs: PairList, result: EvaluationResult, path: Path) -> None:
     """``evaluate --scores``: the score files and the TAR@FAR table from 1e-1 down."""
+    from facebridge.errors import InvalidInputError
     from facebridge.protocols.score_files import tar_at_far_table, write_score_files
 
+    if result.scores is None:
+        raise InvalidInputError("this evaluation kept no per-pair scores to write")
     written = write_score_files(pairs, result.scores, path)
     for row in tar_at_far_table(result.verification.roc):
         out.print(

@@ -13,6 +13,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from itertools import pairwise
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -64,7 +65,7 @@ class FaceCheck:
         )
 
 
-def _spread(items: Sequence, n: int) -> list:
+def _spread(items: Sequence[Any] | np.ndarray, n: int) -> list[Any]:
     """``n`` items spread evenly over ``items`` (all of them when there are fewer)."""
     if len(items) <= n:
         return list(items)

@@ -11,6 +11,7 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pyarrow as pa
@@ -36,7 +37,7 @@ def unit_float32(x: np.ndarray) -> np.ndarray:
     return np.ascontiguousarray(l2_normalize_rows(x, np.float32))
 
 
-def build_index(gallery: np.ndarray, index: str = "exact", *, hnsw_m: int = 32, ef_search: int = 128):
+def build_index(gallery: np.ndarray, index: str = "exact", *, hnsw_m: int = 32, ef_search: int = 128) -> Any:
     """A FAISS inner-product index over the unit-normalised (n, d) ``gallery``."""
     if index not in INDEXES:
         raise InvalidInputError(f"index must be one of {', '.join(INDEXES)}, got {index!r}")

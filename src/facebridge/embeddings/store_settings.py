@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from pathlib import Path
 
 from facebridge.errors import DataFormatError, MismatchError
@@ -11,7 +12,7 @@ from facebridge.storage import atomic_write
 SETTINGS_FILE = "settings.json"
 
 
-def check_store_settings(out: Path, settings: dict[str, object]) -> None:
+def check_store_settings(out: Path, settings: Mapping[str, object]) -> None:
     """Record ``settings`` in ``out/settings.json``, or refuse when the store was made with other ones.
 
     Image statuses and face choices depend on these settings, so resuming with different ones would mix two

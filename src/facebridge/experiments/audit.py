@@ -21,9 +21,8 @@ from facebridge.embeddings import EmbeddingSet, join_sets
 from facebridge.errors import InvalidInputError
 from facebridge.experiments.defences import DefenceSpec, protect
 from facebridge.experiments.upgrade import UPGRADE_METHOD
-from facebridge.maps import fit_rows, make_map
+from facebridge.maps import MapEstimator, fit_rows, make_map
 from facebridge.maps._checks import check_alpha
-from facebridge.maps.base import LinearMap
 from facebridge.maps.unpaired import UnpairedAligner
 from facebridge.protocols import person_of, roc_curve
 from facebridge.vectors import l2_normalize_rows
@@ -141,10 +140,10 @@ class AuditTask:
         return self.split.attacker[:half], self.split.attacker[half:]
 
 
-def fit_attack(estimator: LinearMap, x: np.ndarray, y: np.ndarray, groups: object = None) -> LinearMap:
+def fit_attack(estimator: MapEstimator, x: np.ndarray, y: np.ndarray, groups: object = None) -> MapEstimator:
     """The attacker's fit (one place, so tests can watch every row a map reads); ``groups``: the person of each
     row, for the families whose fit takes them."""
-    return fit_rows(estimator, x, y, groups)  # type: ignore[return-value]
+    return fit_rows(estimator, x, y, groups)
 
 
 def linking(mapped: np.ndarray, gallery: np.ndarray) -> dict[str, float]:
@@ -163,7 +162,7 @@ def attack(task: AuditTask, k: int, settings: AuditSettings, seed: int) -> dict[
     data = task.data
     if k == 0:
         rows_a, rows_b = task.unpaired_rows()
-        estimator: LinearMap = UnpairedAligner(**{"seed": seed, **settings.unpaired_params})
+        estimator: MapEstimator = UnpairedAligner(**{"seed": seed, **settings.unpaired_params})
         fitted = fit_attack(estimator, data.x[rows_a], data.y[rows_b])
     else:
         rows = task.paired_rows(k)

@@ -123,13 +123,16 @@ def run_audit(
 
             results["pairs"].append(cached(checkpoint, name, compute_pair))
         for i, (a, b) in enumerate(defence_pairs):
+            assert protocol is not None  # refused above when there are defence pairs
             report = None if progress is None else lambda d, t, i=i: progress("defences", i + d / t, len(defence_pairs))
-            key = pair_key("defences", sets[a], sets[b], (settings, protocol.name, list(protocol.id_a), defences,
-                                                           defence_budgets))  # type: ignore[union-attr]  # fmt: skip
+            inputs = (settings, protocol.name, list(protocol.id_a), defences, defence_budgets)
+            key = pair_key("defences", sets[a], sets[b], inputs)
 
-            def compute_defences(a: str = a, b: str = b, report: Any = report) -> list[dict[str, Any]]:
+            def compute_defences(
+                a: str = a, b: str = b, report: Any = report, protocol: PairList = protocol
+            ) -> list[dict[str, Any]]:
                 data = AuditData.join(sets[a], sets[b])
-                return defence_points(data, protocol, settings, defences, defence_budgets, report)  # type: ignore[arg-type]
+                return defence_points(data, protocol, settings, defences, defence_budgets, report)
 
             results["defences"] += cached(checkpoint, f"defences-{a}-{b}-{key}", compute_defences)
     results["meta"] = {

@@ -12,14 +12,16 @@ from __future__ import annotations
 import statistics
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass
+from functools import partial
 from typing import Any
 
 import numpy as np
 
 from facebridge.experiments.data import StudyData
 from facebridge.experiments.scoring import FoldScores, cosines
-from facebridge.maps import ProcrustesMap, RidgeMap
+from facebridge.maps import LinearMap, ProcrustesMap, RidgeMap, SufficientStats
 from facebridge.maps.canonical import CanonicalSpace, JointStats
+from facebridge.maps.stats import Eigh
 from facebridge.vectors import unit_rows
 
 #: ``say(line)``: one progress line.
@@ -127,7 +129,9 @@ def _score_routes(
     return out
 
 
-def _score_both(data: StudyData, spaces: dict[int, CanonicalSpace], pairs) -> dict[tuple[str, str], float]:
+def _score_both(
+    data: StudyData, spaces: dict[int, CanonicalSpace], pairs: Sequence[tuple[str, str]]
+) -> dict[tuple[str, str], float]:
     """(A, B) -> accuracy (percent) with A's ``id_a`` and B's ``id_b`` both in the canonical space."""
     out = {}
     for a, b in pairs:
@@ -140,11 +144,15 @@ def _score_both(data: StudyData, spaces: dict[int, CanonicalSpace], pairs) -> di
     return out
 
 
-def _direct_fits(stats: JointStats, family: str) -> dict[tuple[str, str], Any]:
+def _source_eigh(stats: SufficientStats, centered: bool) -> Eigh:
+    return stats.source_eigh(centered=centered)
+
+
+def _direct_fits(stats: JointStats, family: str) -> dict[tuple[str, str], LinearMap]:
     """(A, B) -> the direct map of ``family`` on ``stats``; a source's scatter is decomposed once for its targets."""
-    out = {}
+    out: dict[tuple[str, str], LinearMap] = {}
     for a in stats.models:
-        first = None
+        first: SufficientStats | None = None
         for b in stats.models:
             if a == b:
                 continue
@@ -155,7 +163,7 @@ def _direct_fits(stats: JointStats, family: str) -> dict[tuple[str, str], Any]:
             if first is None:
                 first = pair
             else:
-                pair.with_source_eigh(lambda centered, f=first: f.source_eigh(centered=centered))
+                pair.with_source_eigh(partial(_source_eigh, first))
             out[(a, b)] = RidgeMap().fit_stats(pair)
     return out
 

@@ -91,7 +91,9 @@ def mixed_gallery(
     models = list(data.models)
     enrol = rng.integers(len(models), size=len(people))
     probe = (enrol + rng.integers(1, len(models), size=len(people))) % len(models)  # always another model
-    mixed, pairwise, native = [], [], {m: [] for m in models}
+    mixed: list[tuple[float, int]] = []
+    pairwise: list[tuple[float, int]] = []
+    native: dict[str, list[tuple[float, int]]] = {m: [] for m in models}
     for g in range(settings.id_splits):
         members = [p for p, s in zip(people, split, strict=True) if s == g]
         first = np.array([rows_of[p][0] for p in members])
@@ -112,7 +114,7 @@ def mixed_gallery(
         return sum(r * n for r, n in parts) / sum(n for _, n in parts)
 
     single = {m: pooled(v) for m, v in native.items()}
-    best = max(single, key=single.get)
+    best = max(single, key=lambda m: single[m])
     return {
         "candidate": cand.key, "people": len(people), "splits": settings.id_splits,
         "rank1_mixed": pooled(mixed), "rank1_mixed_pairwise": pooled(pairwise), "rank1_single": single,

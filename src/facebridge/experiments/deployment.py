@@ -19,6 +19,7 @@ folds' B templates and cohorts.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
 from typing import Any
 
@@ -72,7 +73,7 @@ class _Fitters:
                     self.split.seed,
                     self.split.open_fraction,
                 )
-            fitter = source_fitters(a, {"b": b}, fit_split, lambda m=method: make_map(m))["b"]
+            fitter = source_fitters(a, {"b": b}, fit_split, functools.partial(make_map, method))["b"]
             self._by_method[method] = (fitter, fit_split, a, b)
         fitter, fit_split, a, b = self._by_method[method]
         if (method, k) not in self._reference:
@@ -185,7 +186,7 @@ def deployment_study(
     people = np.concatenate([f["people"] for f in native])
     hits_native = np.concatenate([f["hits"] for f in native])
     old = [_fold(a, a, split, k, None) for k in folds]  # keeping the old system: A gallery, A probes
-    candidates = []
+    candidates: list[dict[str, Any]] = []
     for method in methods:
         for adaptation in adaptations:
             runs = []

@@ -152,12 +152,14 @@ def evaluate(
     if source is not None and fitted is not None and getattr(fitted, "n_features_in_", source.dim) != source.dim:
         raise MismatchError(f"map expects {fitted.n_features_in_}-d input, source set is {source.dim}-d")
     scores = np.empty(pairs.n, dtype=np.float64)
-    shared, x_all, y_all = join_sets(source, target) if fit is not None else (None, None, None)
+    # A map fitted per fold: the factory and the rows both sets share (_check: fit only outside native mode).
+    training = (fit, *join_sets(source, target)) if fit is not None and source is not None else None
     estimator, fold_view = fitted, None
     for k in pairs.fold_ids:
         in_fold = np.flatnonzero(pairs.fold == k)
         a_ids, b_ids = pairs.id_a[in_fold], pairs.id_b[in_fold]
-        if fit is not None:
+        if training is not None:
+            make, shared, x_all, y_all = training
             rows = training_rows(pairs, shared, int(k), pool)
             if len(rows) < 2:
                 raise MismatchError(
@@ -166,10 +168,10 @@ def evaluate(
                     "writes people-disjoint folds"
                 )
             people = _people(shared[rows])
-            estimator = fit_rows(fit(), x_all[rows], y_all[rows], groups=people)  # affine: alpha CV over people
+            estimator = fit_rows(make(), x_all[rows], y_all[rows], groups=people)  # affine: alpha CV over people
             n_train.append(len(rows))
             n_people.append(len(set(people)))
-        if source is None:
+        if source is None or estimator is None:  # native mode (_check: a map, fitted or to fit, otherwise)
             a, b = target.vectors_of(a_ids), target.vectors_of(b_ids)
         else:
             a = estimator.transform(source.vectors_of(a_ids))

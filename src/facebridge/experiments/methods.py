@@ -10,6 +10,7 @@ like ``affine_whitened``).
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -28,6 +29,7 @@ from facebridge.maps import (
     NystroemKernelMap,
     ProcrustesMap,
     RidgeMap,
+    SufficientStats,
     TargetView,
 )
 from facebridge.maps.ridge_cv import shifted_source_quad
@@ -57,6 +59,11 @@ def chosen_params(fitted: MapEstimator) -> dict[str, Any]:
     return {"alpha": float(fitted.alpha_)} if hasattr(fitted, "alpha_") else {}
 
 
+def _validation_quad(val: SufficientStats, train: SufficientStats) -> np.ndarray:
+    """(dx, dx) the validation rows' source scatter in the training split's eigenbasis (``shifted_source_quad``)."""
+    return shifted_source_quad(val, train.mean_x, train.source_eigh()[1])
+
+
 def affine_cv(task: FoldTask, alphas: tuple[float, ...] = ALPHAS, n_splits: int = INNER_SPLITS) -> AffineRidgeCV:
     """``AffineRidgeCV`` on the fold's pool, alpha chosen over the inner splits of the fold's training folds.
 
@@ -68,7 +75,7 @@ def affine_cv(task: FoldTask, alphas: tuple[float, ...] = ALPHAS, n_splits: int 
         train, val = task.train_stats(inner), task.validation_stats(inner)
         quad = task.moments.cached(
             ("quad", task.source, task.fold, inner),
-            lambda val=val, train=train: shifted_source_quad(val, train.mean_x, train.source_eigh()[1]),
+            functools.partial(_validation_quad, val, train),
         )
         splits.append(CVSplit(train, val, quad))
     return AffineRidgeCV(alphas=alphas, n_splits=n_splits).fit_splits(task.train_stats(), splits)

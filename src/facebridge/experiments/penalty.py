@@ -137,7 +137,9 @@ def run_penalty(
         return [(t, m) for t in data.models if t != source for m in methods]
 
     def one_source(source: str) -> dict[tuple[str, str, str], tuple[FoldScores, FoldScores, list[dict[str, Any]]]]:
-        out = {(source, t, m.info.key): (FoldScores(data.pairs), FoldScores(data.pairs), []) for t, m in _pairs(source)}
+        out: dict[tuple[str, str, str], tuple[FoldScores, FoldScores, list[dict[str, Any]]]] = {
+            (source, t, m.info.key): (FoldScores(data.pairs), FoldScores(data.pairs), []) for t, m in _pairs(source)
+        }
         for k in data.fold_ids:
             for target, method in _pairs(source):
                 view = views[(method.info.key, target, k)]

@@ -171,10 +171,10 @@ def reproduce(
         results = results.with_privacy(audit)
         stages["privacy"] = round(audit["meta"]["duration_s"], 2)
     if upgrade:
-        results = results.with_upgrade(
-            run_upgrade(sets, names, UPGRADE_QUICK if quick else UPGRADE, seed, progress, inputs.upgrade_checkpoint)
-        )
-        stages["upgrade"] = results.upgrade["meta"]["duration_s"]
+        upgrade_settings = UPGRADE_QUICK if quick else UPGRADE
+        upgraded = run_upgrade(sets, names, upgrade_settings, seed, progress, inputs.upgrade_checkpoint)
+        results = results.with_upgrade(upgraded)
+        stages["upgrade"] = upgraded["meta"]["duration_s"]
     results.meta["stages_s"] = stages
     if inputs.ytf_root is not None:
         results = results.with_ytf(_ytf(inputs.ytf_root, inputs, names, quick, seed, progress))

@@ -142,12 +142,17 @@ def _mapped(
     data = grown.data
     primal = len(rows) > data.dim(source)
     # The primal fits read the source's statistics; only the dual ones read its rows.
-    source_side = grown.stats(source, source) if primal else data.vectors[source][rows]
     if alpha is None:
-        spec = (Spectrum.of_stats if primal else Spectrum.of)(source_side, centered=centred)
+        if primal:
+            spec = Spectrum.of_stats(grown.stats(source, source), centered=centred)
+        else:
+            spec = Spectrum.of(data.vectors[source][rows], centered=centred)
         left = spec.project(xa)
     else:
-        fixed = (FixedRidge.of_stats if primal else FixedRidge.of)(source_side, alpha, centered=centred)
+        if primal:
+            fixed = FixedRidge.of_stats(grown.stats(source, source), alpha, centered=centred)
+        else:
+            fixed = FixedRidge.of(data.vectors[source][rows], alpha, centered=centred)
         left = fixed.probe(xa)
     for target in data.models:
         if target == source:

@@ -103,7 +103,7 @@ class Variant(StudyMethod):
     def fit(self, task: FoldTask) -> Any:
         return self.base.fit(task)
 
-    def view(self, task: FoldTask) -> TargetView:
+    def view(self, task: FoldTask) -> TargetView | None:
         return self.base.view(task) if self.shrink is None else target_view(task, "whitened", self.shrink)
 
 

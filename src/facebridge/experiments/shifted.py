@@ -27,7 +27,7 @@ import numpy as np
 from facebridge.embeddings import EmbeddingSet
 from facebridge.errors import InvalidInputError
 from facebridge.experiments.adaptation import ADAPTATIONS, AdaptedMigration, Deployment, Reference
-from facebridge.maps import fit_rows
+from facebridge.maps import MapEstimator, fit_rows
 from facebridge.protocols import verify
 from facebridge.protocols.identification import IdentificationSplit, identification_split
 from facebridge.protocols.identification_metrics import cosine_matrix, identify
@@ -86,7 +86,8 @@ def _identification_loss(
     reference: Reference,
     adaptations: Sequence[str],
 ) -> dict:
-    self_r1, migrated_r1 = [], {ad: [] for ad in adaptations}
+    self_r1: list[float] = []
+    migrated_r1: dict[str, list[float]] = {ad: [] for ad in adaptations}
     for k in range(split.n_folds):
         gallery, mated, nonmated, mate = split.gallery(k), split.mated(k), split.nonmated(k), split.mate_index(k)
         gb, pb, nb = b.vectors_of(gallery), b.vectors_of(mated), b.vectors_of(nonmated)
@@ -105,11 +106,11 @@ def _identification_loss(
             migrated = adapted.migrate(a.vectors_of(gallery))
             migrated_r1[adaptation].append(_rank1(adapted.scores(pb, migrated), mate, adapted.scores(nb, migrated)))
     re_enrolled = float(np.mean(self_r1))
-    migrated = {ad: float(np.mean(v)) for ad, v in migrated_r1.items()}
+    mean_migrated = {ad: float(np.mean(v)) for ad, v in migrated_r1.items()}
     return {
         "rank1_re_enrolled": re_enrolled,
-        "rank1_migrated": migrated,
-        "loss": {ad: 100 * (re_enrolled - v) for ad, v in migrated.items()},
+        "rank1_migrated": mean_migrated,
+        "loss": {ad: 100 * (re_enrolled - v) for ad, v in mean_migrated.items()},
     }
 
 
@@ -118,7 +119,7 @@ def shifted_study(
     variants: Mapping[str, Sets],
     split: DomainSplit,
     pairs: Sequence[tuple[str, str]],
-    make: Callable[[], object],
+    make: Callable[[], MapEstimator],
     *,
     method: str,
     adaptations: Sequence[str] = ADAPTATIONS,

@@ -92,7 +92,8 @@ def modes_rows(results: list[MapResult]) -> list[dict[str, Any]]:
 
 
 def size_rows(points: list[SizePoint]) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
-    rows, curves = [], {}
+    rows: list[dict[str, Any]] = []
+    curves: dict[tuple[str, str, str], dict[int | str, float]] = {}
     for p in points:
         acc = np.asarray(p.accuracies)
         q25, median, q75 = np.percentile(acc, [25, 50, 75])
@@ -112,7 +113,7 @@ def size_rows(points: list[SizePoint]) -> tuple[list[dict[str, Any]], list[dict[
     summary = []
     for (s, t, m), curve in curves.items():
         full = curve[ALL]
-        points_n = [(n, a) for n, a in curve.items() if n != ALL]
+        points_n = [(n, a) for n, a in curve.items() if isinstance(n, int)]  # every size but ALL
         summary.append(
             {
                 "source": s,

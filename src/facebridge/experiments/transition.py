@@ -39,13 +39,18 @@ def znorm(impostor: np.ndarray, genuine: np.ndarray) -> tuple[float, float, floa
     return mean, spread, max((float(np.mean(genuine)) - mean) / spread, 0.0)
 
 
-def fuse(old: ScorePair, migrated: ScorePair, norm_old: tuple[float, ...], norm_migrated: tuple[float, ...]):
+def fuse(
+    old: ScorePair, migrated: ScorePair, norm_old: tuple[float, ...], norm_migrated: tuple[float, ...]
+) -> ScorePair:
     """(mated, non-mated) fused scores: each side's z-scores averaged with its weight (matrices of equal shapes);
     equal weights when both are zero."""
     (mo, so, wo), (mm, sm, wm) = norm_old, norm_migrated
     if wo + wm <= 0:
         wo = wm = 1.0
-    return tuple((wo * (o - mo) / so + wm * (m - mm) / sm) / (wo + wm) for o, m in zip(old, migrated, strict=True))
+    mated, nonmated = (
+        (wo * (o - mo) / so + wm * (m - mm) / sm) / (wo + wm) for o, m in zip(old, migrated, strict=True)
+    )
+    return mated, nonmated
 
 
 def reenrolled_rows(n_gallery: int, share: float, seed: int, fold: int) -> np.ndarray:
@@ -70,7 +75,7 @@ def transition_scores(
     training folds' impostor scores ``"old"`` (A, A) and ``"cross"`` (migrated gallery, B probes), and their genuine
     scores ``"old_genuine"`` and ``"cross_genuine"``."""
     norms = [znorm(calibration[side], calibration[f"{side}_genuine"]) for side in ("old", "cross")]
-    out: dict[str, ScorePair] = {"fused": fuse(scores["old"], scores["migrated_gallery"], *norms)}  # type: ignore[dict-item]
+    out: dict[str, ScorePair] = {"fused": fuse(scores["old"], scores["migrated_gallery"], *norms)}
     for share in REENROL_SHARES:
         mixed = np.array(gallery["mapped"], copy=True)
         rows = reenrolled_rows(len(mixed), share, seed, fold)

@@ -35,7 +35,7 @@ from facebridge.experiments.advice import unresolved_rate_warnings
 from facebridge.experiments.checkpoint import cached, pair_key
 from facebridge.experiments.methods import chosen_params
 from facebridge.experiments.transition import TRANSITION_SCENARIOS, transition_scores
-from facebridge.maps import LinearMap, fit_targets
+from facebridge.maps import MapEstimator, fit_targets
 from facebridge.protocols.identification import IdentificationSplit, identification_split
 from facebridge.protocols.identification_metrics import FPIRS, cosine_matrix, identify, threshold_at
 from facebridge.protocols.pairs import person_of
@@ -52,7 +52,7 @@ FARS = (1e-3, 1e-2)
 #: ``(stage, done, total)``, as the study's progress.
 Progress = Callable[[str, float, float], None]
 #: The folds a fit leaves out -> the map fitted on the images of every other fold.
-Fitter = Callable[[frozenset[int]], LinearMap]
+Fitter = Callable[[frozenset[int]], MapEstimator]
 
 
 @dataclass(frozen=True)
@@ -65,7 +65,9 @@ class FoldSpaces:
     mate: np.ndarray
 
 
-def _fold_spaces(a: EmbeddingSet, b: EmbeddingSet, split: IdentificationSplit, k: int, fitted: LinearMap) -> FoldSpaces:
+def _fold_spaces(
+    a: EmbeddingSet, b: EmbeddingSet, split: IdentificationSplit, k: int, fitted: MapEstimator
+) -> FoldSpaces:
     def spaces(ids: np.ndarray) -> dict[str, np.ndarray]:
         va = a.vectors_of(ids)
         return {"a": va, "b": b.vectors_of(ids), "mapped": fitted.transform(va).astype(np.float32)}
@@ -95,7 +97,7 @@ def pair_scores(mated: np.ndarray, nonmated: np.ndarray, mate: np.ndarray) -> tu
 
 
 def source_fitters(
-    a: EmbeddingSet, targets: Mapping[str, EmbeddingSet], split: IdentificationSplit, make: Callable[[], LinearMap]
+    a: EmbeddingSet, targets: Mapping[str, EmbeddingSet], split: IdentificationSplit, make: Callable[[], MapEstimator]
 ) -> dict[str, Fitter]:
     """Per target name, the maps ``a`` -> target fitted on the images of every fold but the left-out ones (each
     image's person as its group); each set of left-out folds is fitted once, for all targets together
@@ -103,13 +105,16 @@ def source_fitters(
     names = list(targets)
 
     @functools.cache
-    def fit_all(exclude: frozenset[int]) -> dict[str, LinearMap]:
+    def fit_all(exclude: frozenset[int]) -> dict[str, MapEstimator]:
         ids = split.ids[~np.isin(split.fold, sorted(exclude))]
         ys = [targets[t].vectors_of(ids) for t in names]
         fitted = fit_targets(make, a.vectors_of(ids), ys, groups=[person_of(i) for i in ids])
-        return dict(zip(names, fitted, strict=True))  # type: ignore[arg-type]
+        return dict(zip(names, fitted, strict=True))
 
-    return {t: lambda exclude, t=t: fit_all(exclude)[t] for t in names}
+    def fitter(name: str, exclude: frozenset[int]) -> MapEstimator:
+        return fit_all(exclude)[name]
+
+    return {t: functools.partial(fitter, t) for t in names}
 
 
 def calibration_scores(
@@ -227,7 +232,7 @@ def summarise(folds: list[dict]) -> dict[str, dict[str, float]]:
 def upgrade_study(
     sets: dict[str, EmbeddingSet],
     pairs: list[tuple[str, str]],
-    fit: Callable[[], LinearMap],
+    fit: Callable[[], MapEstimator],
     *,
     method: str,
     n_folds: int = 5,

@@ -47,6 +47,8 @@ def align_similarity(rgb: np.ndarray, detection: Detection, template: Template) 
     """Map the detection's five landmarks onto ``template.points`` by :func:`similarity_matrix` and warp."""
     if detection.landmarks is None:
         raise InvalidInputError(f"template {template.name!r} needs 5 landmarks; the {detection.detector} face has none")
+    if template.points is None:
+        raise InvalidInputError(f"template {template.name!r} has no landmark points to align to")
     matrix = similarity_matrix(detection.landmarks, template.points)
     return AlignedFace(warp(rgb, matrix, template.size), matrix)
 
@@ -77,7 +79,7 @@ def align_box(rgb: np.ndarray, detection: Detection, template: Template, *, marg
 _ALIGNERS = {"similarity": align_similarity, "box": align_box, "dlib_chip": dlib_chip}
 
 
-def align(rgb: np.ndarray, detection: Detection, template: str, **params: float) -> AlignedFace:
+def align(rgb: np.ndarray, detection: Detection, template: str, /, **params: float) -> AlignedFace:
     """Crop the face of ``detection`` from ``rgb`` (H, W, 3) uint8 as the named template wants.
 
     ``params`` are the template's keyword options (``box224``: ``margin``; ``dlib150``: ``padding``); unknown

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import math
+from typing import Any
 
 import numpy as np
 
@@ -49,12 +50,12 @@ def dlib_box(detection: Detection) -> np.ndarray:
 
 
 @functools.cache
-def _five_point_predictor() -> object:
+def _five_point_predictor() -> Any:
     path = runtime.face_recognition_models().pose_predictor_five_point_model_location()
     return runtime.dlib().shape_predictor(path)
 
 
-def chip_matrix(details: object) -> np.ndarray:
+def chip_matrix(details: Any) -> np.ndarray:
     """(2, 3) image->chip matrix of a ``dlib.chip_details``, computed as dlib's ``get_mapping_to_chip`` does:
     the rotated rectangle's top-left, top-right and bottom-right corners go to the chip's corner pixels."""
     rect, angle = details.rect, details.angle

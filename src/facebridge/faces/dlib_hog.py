@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -21,7 +22,7 @@ def five_from_68(points: np.ndarray) -> np.ndarray:
     return np.stack([points[36:42].mean(0), points[42:48].mean(0), points[30], points[48], points[54]])
 
 
-def shape_points(shape: object) -> np.ndarray:
+def shape_points(shape: Any) -> np.ndarray:
     """(n, 2) float64 ``(x, y)`` of a ``dlib.full_object_detection``."""
     return np.array([(p.x, p.y) for p in shape.parts()], dtype=np.float64)
 
@@ -55,7 +56,7 @@ class DlibHogDetector:
         rects, scores, _ = self._detector.run(rgb, self.upsample, 0.0)
         return [
             Detection(
-                (r.left(), r.top(), r.width(), r.height()),
+                np.array((r.left(), r.top(), r.width(), r.height())),
                 five_from_68(shape_points(self._predictor(rgb, r))),
                 score,
                 self.name,

@@ -15,7 +15,7 @@ import numpy as np
 from facebridge.errors import NotFoundError
 
 
-def _frozen(points: list[list[float]]) -> np.ndarray:
+def _frozen(points: list[list[float]] | np.ndarray) -> np.ndarray:
     arr = np.array(points, dtype=np.float64)
     arr.setflags(write=False)
     return arr

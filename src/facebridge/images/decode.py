@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
-from PIL import Image, ImageOps, JpegImagePlugin, UnidentifiedImageError
+from PIL import Image, ImageFile, ImageOps, JpegImagePlugin, UnidentifiedImageError
 
 from facebridge.errors import InvalidInputError
 
@@ -108,7 +108,7 @@ def jpeg_reduction(width: int, height: int, max_side: int, max_pixels: int) -> i
     return max(keep) if keep else min(fits, default=None)
 
 
-def _open(path: Path, head: bytes) -> Image.Image:
+def _open(path: Path, head: bytes) -> ImageFile.ImageFile:
     """Open without decoding pixels; JPEGs bypass Pillow's bomb check because they are decoded at reduced scale."""
     if head.startswith(_JPEG_MAGIC):
         return JpegImagePlugin.JpegImageFile(path)
@@ -128,12 +128,12 @@ def _decode(path: Path, head: bytes, max_side: int, max_pixels: int) -> DecodedI
             return DecodedImage(None, "too_large", f"{path}: {width}x{height} exceeds the {max_pixels} pixel budget")
         sixteen_bit = any(";16" in str(tile.args) for tile in im.tile)
         im.load()
-        im = _apply_orientation(im, notes)
-        if max(im.size) > max_side:
-            im.thumbnail((max_side, max_side), Image.Resampling.LANCZOS)
-        if (width, height) != im.size and (height, width) != im.size:
+        oriented = _apply_orientation(im, notes)
+        if max(oriented.size) > max_side:
+            oriented.thumbnail((max_side, max_side), Image.Resampling.LANCZOS)
+        if (width, height) != oriented.size and (height, width) != oriented.size:
             notes.append(f"downscaled from {width}x{height}")
-        rgb = _to_rgb(im, notes, sixteen_bit)
+        rgb = _to_rgb(oriented, notes, sixteen_bit)
     return DecodedImage(np.ascontiguousarray(rgb), "ok", "; ".join(notes))
 
 

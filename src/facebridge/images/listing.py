@@ -83,7 +83,7 @@ def _files(root: Path) -> list[Path]:
     """Every file under ``root`` not hidden and not in a hidden folder (links to folders not followed)."""
     if not root.is_dir():
         raise MissingFileError(f"image folder not found: {root}")
-    found = []
+    found: list[Path] = []
     for folder, dirs, files in os.walk(root):
         dirs[:] = [d for d in dirs if not d.startswith(".")]
         found.extend(Path(folder, name) for name in files if not name.startswith("."))

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import math
 import numbers
+from typing import TypeGuard
 
 import numpy as np
 from scipy import sparse
 
-from facebridge.errors import DataFormatError, InvalidInputError
+from facebridge.errors import DataFormatError, InvalidInputError, InvalidTypeError
 
 
 def as_matrix(a: object, name: str, *, finite: bool = True) -> np.ndarray:
@@ -24,7 +25,9 @@ def as_matrix(a: object, name: str, *, finite: bool = True) -> np.ndarray:
     if arr.dtype.kind == "O":
         try:
             arr = arr.astype(np.float64)
-        except (TypeError, ValueError) as exc:
+        except TypeError as exc:  # an entry that is no number at all (a dict)
+            raise InvalidTypeError(f"{name} must be numeric ({exc})") from None
+        except ValueError as exc:  # a string that is not a number
             raise InvalidInputError(f"{name} must be numeric ({exc})") from None
     if arr.dtype.kind not in "fiub":
         raise InvalidInputError(f"{name} must be numeric, got dtype {arr.dtype}")
@@ -39,6 +42,18 @@ def as_matrix(a: object, name: str, *, finite: bool = True) -> np.ndarray:
     if finite and not np.isfinite(arr).all():
         raise InvalidInputError(f"{name} contains NaN or inf")
     return arr
+
+
+def as_target(y: object, owner: str, *, finite: bool = True) -> np.ndarray:
+    """The target ``y`` of a fit as a 2-D matrix (``as_matrix``): one embedding per row, and a 1-D ``y`` (n,) as one
+    target column (n, 1), as scikit-learn passes a single target; None is refused naming ``owner``."""
+    if y is None:
+        raise InvalidInputError(f"{owner} requires y to be passed, but the target y is None; pass y (n, dy)")
+    if not sparse.issparse(y):
+        y = np.asarray(y)
+        if y.ndim == 1:
+            y = y.reshape(-1, 1)
+    return as_matrix(y, "y", finite=finite)
 
 
 def check_flag(value: object, name: str, owner: str) -> bool:
@@ -56,10 +71,11 @@ def check_int(value: object, name: str, owner: str, low: int, high: int | None =
     InvalidInputError. Upper bounds keep a typo (``hidden=100000000``) from allocating gigabytes."""
     if isinstance(value, bool | np.bool_) or not isinstance(value, numbers.Integral):
         raise InvalidInputError(f"{owner}: parameter {name} must be an integer, got {value!r}")
-    if value < low or (high is not None and value > high):
+    number = int(value)
+    if number < low or (high is not None and number > high):
         bounds = f">= {low}" if high is None else f"in [{low}, {high}]"
         raise InvalidInputError(f"{owner}: parameter {name} must be an integer {bounds}, got {value}")
-    return int(value)
+    return number
 
 
 def check_seed(value: object, name: str, owner: str) -> int:
@@ -67,7 +83,7 @@ def check_seed(value: object, name: str, owner: str) -> int:
     return check_int(value, name, owner, 0, MAX_SEED)
 
 
-def is_finite_real(value: object) -> bool:
+def is_finite_real(value: object) -> TypeGuard[numbers.Real]:
     """Whether ``value`` is a real number (not a bool) that is finite as a float: ``np.isfinite`` cannot take a
     Python int beyond 64 bits, and one beyond float range (``10**400``) is not a usable number either."""
     if isinstance(value, bool | np.bool_) or not isinstance(value, numbers.Real):
@@ -80,7 +96,7 @@ def is_finite_real(value: object) -> bool:
 
 def check_alpha(value: object, owner: str) -> float:
     """The ridge penalty: a finite real number >= 0."""
-    if not is_finite_real(value) or value < 0:  # type: ignore[operator]
+    if not is_finite_real(value) or value < 0:
         raise InvalidInputError(f"{owner}: parameter alpha must be a finite number >= 0, got {value!r}")
     return float(value)
 
@@ -91,9 +107,10 @@ def check_rank(value: object, limit: int, owner: str, what: str) -> int:
         return limit
     if isinstance(value, bool | np.bool_) or not isinstance(value, numbers.Integral):
         raise InvalidInputError(f"{owner}: parameter rank must be an integer or None, got {value!r}")
-    if not 1 <= value <= limit:
+    rank = int(value)
+    if not 1 <= rank <= limit:
         raise InvalidInputError(f"{owner}: parameter rank must be in [1, {limit}] ({what}), got {value}")
-    return int(value)
+    return rank
 
 
 def check_alphas(value: object, owner: str) -> tuple[float, ...]:

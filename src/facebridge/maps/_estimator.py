@@ -16,7 +16,7 @@ from typing import Any, ClassVar, Self
 import numpy as np
 
 from facebridge.errors import DataFormatError, InvalidInputError, NotFittedError
-from facebridge.maps._checks import as_matrix
+from facebridge.maps._checks import as_matrix, as_target
 from facebridge.vectors import l2_normalize_rows
 
 
@@ -28,6 +28,9 @@ class MapEstimator:
     _fitted_arrays: ClassVar[tuple[str, ...]] = ()
     _fitted_attrs: ClassVar[tuple[str, ...]] = ("n_features_in_", "n_samples_seen_")
     normalize: bool
+    #: Set by ``fit``; their absence is what "not fitted" means.
+    n_features_in_: int
+    n_samples_seen_: int
 
     @classmethod
     def _param_names(cls) -> list[str]:
@@ -154,12 +157,13 @@ class MapEstimator:
         return self.transform(X)
 
     def score(self, X: object, y: object) -> float:
-        """R^2 of ``transform(X)`` against ``y`` (n, dy) (normalised like the fit), averaged over the dy outputs.
+        """R^2 of ``transform(X)`` against ``y`` (n, dy) (normalised like the fit; 1-D: one column), averaged over the
+        dy outputs.
 
         An output with zero variance scores 1 when predicted exactly and 0 otherwise, as in scikit-learn.
         """
         pred = self.transform(X)
-        y = as_matrix(y, "y")
+        y = as_target(y, type(self).__name__)
         if y.shape != pred.shape:
             raise InvalidInputError(f"y has shape {y.shape}, predictions have {pred.shape}")
         if self.normalize:

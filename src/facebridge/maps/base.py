@@ -13,7 +13,7 @@ from typing import Any, ClassVar, Self
 import numpy as np
 
 from facebridge.errors import InvalidInputError, MismatchError
-from facebridge.maps._checks import as_matrix, check_flag
+from facebridge.maps._checks import as_matrix, as_target, check_flag
 from facebridge.maps._estimator import MapEstimator
 from facebridge.maps._onnx import Graph
 from facebridge.maps.stats import SufficientStats
@@ -51,8 +51,10 @@ class LinearMap(MapEstimator):
         """Validated method parameters (besides ``normalize``) for ``dx``-d sources and ``dy``-d targets."""
         raise NotImplementedError
 
-    def _solve(self, stats: SufficientStats, **params: Any) -> tuple[np.ndarray, np.ndarray]:
-        """``coef`` (dx, dy) and ``intercept`` (dy,) from statistics, with parameters from ``_check_params``."""
+    def _solve(self, stats: SufficientStats, *args: Any, **params: Any) -> tuple[np.ndarray, np.ndarray]:
+        """``coef`` (dx, dy) and ``intercept`` (dy,) from statistics, with parameters from ``_check_params``.
+
+        A family declares the parameters it takes by name; ``*args, **params`` here lets each override do so."""
         raise NotImplementedError
 
     def _checked(self, dx: int, dy: int) -> tuple[bool, dict[str, Any]]:
@@ -67,15 +69,9 @@ class LinearMap(MapEstimator):
         return {"normalize": self._checked(dx, dy)[0], "track_yy": self._needs_yy}
 
     def fit(self, X: object, y: object) -> Self:
-        """Fit on source rows ``X`` (n, dx) and their target rows ``y`` (n, dy), streamed in chunks.
-
-        The target is named ``y`` as in scikit-learn, but it must be 2-D: one target embedding per row.
-        """
-        if y is None:
-            raise InvalidInputError(
-                f"{type(self).__name__} requires y to be passed, but the target y is None; pass y (n, dy)"
-            )
-        X, y = as_matrix(X, "X", finite=False), as_matrix(y, "y", finite=False)
+        """Fit on source rows ``X`` (n, dx) and their target rows ``y`` (n, dy) (a 1-D ``y`` is one target column),
+        streamed in chunks."""
+        X, y = as_matrix(X, "X", finite=False), as_target(y, type(self).__name__, finite=False)
         normalize, params = self._checked(X.shape[1], y.shape[1])
         stats = SufficientStats.from_arrays(X, y, normalize=normalize, track_yy=self._needs_yy)
         return self._fit_checked(stats, params)
@@ -126,7 +122,8 @@ class LinearMap(MapEstimator):
         self._require_fitted()
         g = Graph()
         y = g.affine(g.unit_rows("x") if self.normalize else "x", self.coef_, self.intercept_)
-        return g.model(y, *self.coef_.shape, f"facebridge_{self.method}")
+        dx, dy = self.coef_.shape
+        return g.model(y, dx, dy, f"facebridge_{self.method}")
 
     def transform(self, X: object) -> np.ndarray:
         """Map source rows ``X`` (n, dx) to (n, dy), L2-normalising rows first when ``normalize``.

@@ -16,7 +16,15 @@ from typing import Any, Self
 import numpy as np
 
 from facebridge.errors import InvalidInputError, MismatchError
-from facebridge.maps._checks import as_matrix, check_alphas, check_flag, check_int, check_seed, is_finite_real
+from facebridge.maps._checks import (
+    as_matrix,
+    as_target,
+    check_alphas,
+    check_flag,
+    check_int,
+    check_seed,
+    is_finite_real,
+)
 from facebridge.maps._estimator import MapEstimator
 from facebridge.maps._onnx import Graph
 from facebridge.maps.base import check_source_varies
@@ -110,7 +118,7 @@ class NystroemKernelMap(MapEstimator):
         owner = type(self).__name__
         m = check_int(self.n_landmarks, "n_landmarks", owner, 1)  # capped at the training rows in fit
         gamma = self.gamma
-        if not is_finite_real(gamma) or gamma <= 0:  # type: ignore[operator]
+        if not is_finite_real(gamma) or gamma <= 0:
             raise InvalidInputError(f"{owner}: parameter gamma must be a finite number > 0, got {gamma!r}")
         seed = check_seed(self.random_state, "random_state", owner)
         alphas = check_alphas(self.alphas, owner)
@@ -136,9 +144,8 @@ class NystroemKernelMap(MapEstimator):
 
     def fit(self, X: object, y: object) -> Self:
         """Fit on rows ``X`` (n, dx) and their targets ``y`` (n, dy)."""
-        if y is None:
-            raise InvalidInputError(f"{type(self).__name__} requires y to be passed, but the target y is None")
-        return self.fit_basis(self.basis(X), y)
+        Y = as_target(y, type(self).__name__)  # a missing y is refused before the basis is built
+        return self.fit_basis(self.basis(X), Y)
 
     def fit_many(self, X: object, targets: Sequence[object], groups: object = None) -> list[NystroemKernelMap]:
         """One fitted copy per target of ``targets`` ((n, dy_t) each, rows matching ``X``), as ``fit(X, target)``
@@ -150,7 +157,8 @@ class NystroemKernelMap(MapEstimator):
     def fit_basis(self, basis: KernelBasis, y: object) -> Self:
         """Fit the targets ``y`` (n, dy) of the rows ``basis`` was built from (``basis(X)``, shared across targets)."""
         alphas, normalize = self._matching(basis)
-        Y = self._rows(y, "y", normalize)
+        Y = as_target(y, type(self).__name__).astype(np.float64, copy=False)
+        Y = l2_normalize_rows(Y) if normalize else Y
         if len(Y) != basis.spectrum.n:
             raise InvalidInputError(f"y has {len(Y)} rows but the basis was built from {basis.spectrum.n}")
         return self._set(basis, basis.spectrum.solve(Y, alphas=alphas))
@@ -188,29 +196,36 @@ class NystroemKernelMap(MapEstimator):
         }
 
     def _centred_features(self, X: object) -> np.ndarray:
-        X = self._input(X).astype(np.float64, copy=False)
+        """(n, dx + m) ``phi(X) - feature_mean``, in ``X``'s dtype (float32 or float64, as ``as_matrix`` gives)."""
+        X = self._input(X)
         if self.normalize:
             X = l2_normalize_rows(X)
-        return kernel_features(X, self.landmarks_, float(self.gamma), bool(self.normalize)) - self.feature_mean_
+        landmarks, mean = self.landmarks_.astype(X.dtype, copy=False), self.feature_mean_.astype(X.dtype, copy=False)
+        return kernel_features(X, landmarks, float(self.gamma), bool(self.normalize)) - mean
 
     def project(self, X: object) -> np.ndarray:
         """(n, r) centred features of rows ``X`` (n, dx) times the fitted projection: ``transform`` is
         ``from_projected(project(X))``. Maps fitted on one basis (``fit_basis``) share it, so their targets can
         share one projection of the same rows."""
-        return self._centred_features(X) @ self.projection_
+        centred = self._centred_features(X)
+        return centred @ self.projection_.astype(centred.dtype, copy=False)
 
     def from_projected(self, projected: np.ndarray) -> np.ndarray:
-        """(n, dy) mapped rows from their ``project`` (n, r) under this map's basis."""
+        """(n, dy) mapped rows from their ``project`` (n, r) under this map's basis, in ``projected``'s dtype."""
         self._require_fitted()
-        return projected @ self.weights_ + self.target_mean_
+        dtype = projected.dtype
+        return projected @ self.weights_.astype(dtype, copy=False) + self.target_mean_.astype(dtype, copy=False)
 
     def transform(self, X: object) -> np.ndarray:
-        """Map rows ``X`` (n, dx) to (n, dy) (float64)."""
+        """Map rows ``X`` (n, dx) to (n, dy): float32 input gives float32 output (computed in float32, as the linear
+        maps do), anything else float64."""
         centred = self._centred_features(X)
+        dtype = centred.dtype
         # Cheaper order: more rows than output dims fold the two factors first ((dx + m) r dy once, not n (dx + m) r).
         if len(centred) > self.weights_.shape[1]:
-            return centred @ (self.projection_ @ self.weights_) + self.target_mean_
-        return self.from_projected(centred @ self.projection_)
+            folded = (self.projection_ @ self.weights_).astype(dtype, copy=False)
+            return centred @ folded + self.target_mean_.astype(dtype, copy=False)
+        return self.from_projected(centred @ self.projection_.astype(dtype, copy=False))
 
     def onnx_graph(self) -> Any:
         """ONNX graph of ``transform``."""

@@ -7,13 +7,15 @@ hidden layer explains. scipy's L-BFGS does the training (no extra dependency); t
 
 from __future__ import annotations
 
+import warnings
+from collections.abc import Sequence
 from typing import Any, Self
 
 import numpy as np
 from scipy import optimize
 
-from facebridge.errors import InvalidInputError
-from facebridge.maps._checks import as_matrix, check_alpha, check_flag, check_int, check_seed
+from facebridge.errors import ConvergenceWarning, InvalidInputError
+from facebridge.maps._checks import as_matrix, as_target, check_alpha, check_flag, check_int, check_seed
 from facebridge.maps._estimator import MapEstimator
 from facebridge.maps._onnx import Graph
 from facebridge.maps._solve import eigen_solve, intercept_for
@@ -26,6 +28,23 @@ from facebridge.vectors import l2_normalize_rows
 #: units asked for 47.7 GiB.
 MAX_HIDDEN = 4096
 MAX_ITER = 100_000
+
+
+def mlp_loss(
+    params: Sequence[np.ndarray], X: np.ndarray, Y: np.ndarray, alpha: float
+) -> tuple[float, list[np.ndarray]]:
+    """The training objective and its analytic gradient: ``0.5 |f(X) - Y|^2 / n + 0.5 alpha (|a|^2 + |w1|^2 +
+    |w2|^2)`` for ``params`` = (coef a, intercept b, hidden weights w1, hidden bias b1, output weights w2), with
+    ``f(x) = x a + b + tanh(x w1 + b1) w2``; the gradient lists one array per parameter, in their shapes."""
+    a, b, w1, b1, w2 = params
+    n = len(X)
+    h = np.tanh(X @ w1 + b1)
+    r = X @ a + b + h @ w2 - Y
+    dh = (r @ w2.T) * (1 - h * h)
+    value = 0.5 * (r * r).sum() / n + 0.5 * alpha * sum((m * m).sum() for m in (a, w1, w2))
+    grads = [X.T @ r / n + alpha * a, r.sum(axis=0) / n, X.T @ dh / n + alpha * w1, dh.sum(axis=0) / n]
+    grads.append(h.T @ r / n + alpha * w2)
+    return float(value), grads
 
 
 class MLPMap(MapEstimator):
@@ -74,11 +93,9 @@ class MLPMap(MapEstimator):
 
     def fit(self, X: object, y: object) -> Self:
         """Fit on rows ``X`` (n, dx) and their targets ``y`` (n, dy)."""
-        if y is None:
-            raise InvalidInputError(f"{type(self).__name__} requires y to be passed, but the target y is None")
         hidden, alpha, max_iter, seed, normalize = self._checked()
         X = as_matrix(X, "X").astype(np.float64, copy=False)
-        Y = as_matrix(y, "y").astype(np.float64, copy=False)
+        Y = as_target(y, type(self).__name__).astype(np.float64, copy=False)
         if len(X) != len(Y):
             raise InvalidInputError(f"X has {len(X)} rows but y has {len(Y)}")
         if normalize:
@@ -100,17 +117,18 @@ class MLPMap(MapEstimator):
             return [theta[sizes[i] : sizes[i + 1]].reshape(s) for i, s in enumerate(shapes)]
 
         def loss(theta: np.ndarray) -> tuple[float, np.ndarray]:
-            a, b, w1, b1, w2 = unpack(theta)
-            h = np.tanh(X @ w1 + b1)
-            r = X @ a + b + h @ w2 - Y
-            dh = (r @ w2.T) * (1 - h * h)
-            value = 0.5 * (r * r).sum() / n + 0.5 * alpha * sum((m * m).sum() for m in (a, w1, w2))
-            grads = [X.T @ r / n + alpha * a, r.sum(axis=0) / n, X.T @ dh / n + alpha * w1, dh.sum(axis=0) / n]
-            grads.append(h.T @ r / n + alpha * w2)
-            return float(value), np.concatenate([g.ravel() for g in grads])
+            value, grads = mlp_loss(unpack(theta), X, Y, alpha)
+            return value, np.concatenate([g.ravel() for g in grads])
 
         theta0 = np.concatenate([a.ravel() for a in start])
         res = optimize.minimize(loss, theta0, jac=True, method="L-BFGS-B", options={"maxiter": max_iter})
+        if not res.success:
+            warnings.warn(
+                f"{type(self).__name__}: L-BFGS stopped after {res.nit} iterations without converging ({res.message}); "
+                "the map is usable but not optimal: raise max_iter to train it further",
+                ConvergenceWarning,
+                stacklevel=2,
+            )
         self.coef_, self.intercept_, self.hidden_weights_, self.hidden_bias_, self.output_weights_ = unpack(res.x)
         self.n_iter_, self.loss_ = int(res.nit), float(res.fun)
         self.n_features_in_, self.n_samples_seen_ = dx, n
@@ -127,12 +145,13 @@ class MLPMap(MapEstimator):
         }
 
     def transform(self, X: object) -> np.ndarray:
-        """Map rows ``X`` (n, dx) to (n, dy) (float64)."""
-        X = self._input(X).astype(np.float64, copy=False)
+        """Map rows ``X`` (n, dx) to (n, dy): float32 input gives float32 output (computed in float32, as the linear
+        maps do), anything else float64."""
+        X = self._input(X)
         if self.normalize:
             X = l2_normalize_rows(X)
-        hidden = np.tanh(X @ self.hidden_weights_ + self.hidden_bias_)
-        return X @ self.coef_ + self.intercept_ + hidden @ self.output_weights_
+        a, b, w1, b1, w2 = (getattr(self, name + "_").astype(X.dtype, copy=False) for name in self._fitted_arrays)
+        return X @ a + b + np.tanh(X @ w1 + b1) @ w2
 
     def onnx_graph(self) -> Any:
         """ONNX graph of ``transform``."""

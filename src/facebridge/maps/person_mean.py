@@ -15,7 +15,7 @@ from typing import Self
 import numpy as np
 
 from facebridge.errors import InvalidInputError
-from facebridge.maps._checks import as_matrix, check_flag
+from facebridge.maps._checks import as_matrix, as_target, check_flag
 from facebridge.maps.ridge_cv import AffineRidgeCV
 from facebridge.vectors import l2_normalize_rows
 
@@ -47,8 +47,6 @@ class PersonMeanRidgeCV(AffineRidgeCV):
     def fit(self, X: object, y: object, groups: object = None) -> Self:
         """Fit on rows ``X`` (n, dx) onto the person means of ``y`` (n, dy); ``groups`` (n,): the person of each row
         (None: each row its own person, as ``affine_cv``)."""
-        if y is None:
-            raise InvalidInputError(f"{type(self).__name__} requires y to be passed, but the target y is None")
         return super().fit(X, self._means(y, groups), groups)
 
     def fit_many(self, X: object, targets: Sequence[object], groups: object = None) -> list[AffineRidgeCV]:
@@ -56,4 +54,5 @@ class PersonMeanRidgeCV(AffineRidgeCV):
         return super().fit_many(X, [self._means(y, groups) for y in targets], groups)
 
     def _means(self, y: object, groups: object) -> np.ndarray:
-        return person_means(y, groups, check_flag(self.normalize, "normalize", type(self).__name__))
+        owner = type(self).__name__
+        return person_means(as_target(y, owner, finite=False), groups, check_flag(self.normalize, "normalize", owner))

@@ -9,14 +9,14 @@ merged by addition, so a streamed or distributed fit only needs the per-group su
 from __future__ import annotations
 
 import numbers
-from collections.abc import Hashable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Self
 
 import numpy as np
 
 from facebridge.errors import InvalidInputError
-from facebridge.maps._checks import as_matrix, check_alphas
+from facebridge.maps._checks import as_matrix, as_target, check_alphas
 from facebridge.maps._solve import eigen_solve, intercept_for
 from facebridge.maps.base import LinearMap
 from facebridge.maps.stats import SufficientStats
@@ -83,7 +83,7 @@ def best_alpha(alphas: Sequence[float], errors: np.ndarray) -> float:
     return float(np.asarray(alphas)[order][int(best[-1])])
 
 
-def group_folds(sizes: Sequence[int], n_splits: int) -> np.ndarray:
+def group_folds(sizes: Sequence[int] | np.ndarray, n_splits: int) -> np.ndarray:
     """(len(sizes),) validation split of each group: the largest groups first, each to the lightest split so far
     (scikit-learn's ``GroupKFold`` without shuffling, so the splits are the same)."""
     order = np.argsort(np.asarray(sizes), kind="stable")[::-1]
@@ -146,9 +146,7 @@ class AffineRidgeCV(LinearMap):
         the scatter's small eigenvalues, and float32 products (~1e-7 relative) put noise there that made a
         near-zero penalty look best (on 8,704 LFW images, edgeface-xs -> dlib-resnet29: float32 rows chose
         1e-8, float64 rows 3.16)."""
-        if y is None:
-            raise InvalidInputError(f"{type(self).__name__} requires y to be passed, but the target y is None")
-        X, y = as_matrix(X, "X", finite=False), as_matrix(y, "y", finite=False)
+        X, y = as_matrix(X, "X", finite=False), as_target(y, type(self).__name__, finite=False)
         normalize, params = self._checked(X.shape[1], y.shape[1])
         k = params["n_splits"]
         X, y = X.astype(np.float64, copy=False), y.astype(np.float64, copy=False)
@@ -164,7 +162,7 @@ class AffineRidgeCV(LinearMap):
         source eigendecomposition and validation scatter (for many targets, the source's O(dx^3) work is done once).
         """
         X = as_matrix(X, "X", finite=False)
-        ys = [as_matrix(y, "y", finite=False) for y in targets]
+        ys = [as_target(y, type(self).__name__, finite=False) for y in targets]
         if not ys:
             raise InvalidInputError(f"{type(self).__name__}.fit_many needs at least one target")
         normalize, params = self._checked(X.shape[1], ys[0].shape[1])
@@ -204,7 +202,7 @@ class AffineRidgeCV(LinearMap):
         _, inverse = np.unique(labels, return_inverse=True)
         return self.assign_folds(np.bincount(inverse))[inverse]
 
-    def assign_folds(self, sizes: Sequence[int]) -> np.ndarray:
+    def assign_folds(self, sizes: Sequence[int] | np.ndarray) -> np.ndarray:
         """(len(sizes),) validation split of each group, from the groups' row counts in sorted group order: how
         ``fit`` and ``fit_group_stats`` deal groups, for callers that accumulate per-split statistics themselves."""
         k = self._check_params(1, 1)["n_splits"]
@@ -212,7 +210,7 @@ class AffineRidgeCV(LinearMap):
             raise InvalidInputError(f"{type(self).__name__}: n_splits={k} needs at least {k} groups, got {len(sizes)}")
         return group_folds(sizes, k)
 
-    def fit_group_stats(self, stats_by_group: Mapping[Hashable, SufficientStats]) -> Self:
+    def fit_group_stats(self, stats_by_group: Mapping[Any, SufficientStats]) -> Self:
         """Fit from statistics accumulated per group (person), e.g. streamed or on several machines; the groups are
         dealt into splits like ``fit(..., groups=...)`` with the groups in sorted order."""
         keys = sorted(stats_by_group)

@@ -19,7 +19,7 @@ import numpy as np
 from scipy import optimize
 
 from facebridge.errors import InvalidInputError
-from facebridge.maps._checks import as_matrix, check_alpha, check_flag
+from facebridge.maps._checks import as_matrix, as_target, check_alpha, check_flag
 from facebridge.maps.base import LinearMap
 from facebridge.maps.person_mean import PersonMeanRidgeCV, person_means
 from facebridge.vectors import l2_normalize_rows
@@ -115,9 +115,7 @@ class SoftmaxMap(LinearMap):
     def fit(self, X: object, y: object, groups: object = None) -> Self:
         """Fit on rows ``X`` (n, dx), targets ``y`` (n, dy) and ``groups`` (n,), the person of each row (None: each
         row its own person)."""
-        if y is None:
-            raise InvalidInputError(f"{type(self).__name__} requires y to be passed, but the target y is None")
-        X, Y = as_matrix(X, "X").astype(np.float64), as_matrix(y, "y").astype(np.float64)
+        X, Y = as_matrix(X, "X").astype(np.float64), as_target(y, type(self).__name__).astype(np.float64)
         normalize = check_flag(self.normalize, "normalize", type(self).__name__)
         params = self._check_params(X.shape[1], Y.shape[1])
         if len(X) != len(Y):

@@ -71,6 +71,8 @@ class Spectrum:
         """(r, dy) ``U^T Yc``."""
         if self.dual:
             return self.left.T @ yc
+        if self.xc is None:
+            raise InvalidInputError("a spectrum built from statistics has no rows: solve targets with solve_scatter")
         return self._cross(self.xc.T @ yc)
 
     def _gcv(self, uty: np.ndarray, total: float, alphas: Sequence[float]) -> np.ndarray:

@@ -102,15 +102,15 @@ class TargetView(MapEstimator):
     def transform(self, V: object) -> np.ndarray:
         """(n, d) ``(V - centre_) @ projection_`` of ``V``'s rows, L2-normalised first when ``normalize`` (as in
         ``fit``); float32 stays float32."""
-        V = self._input(V)
+        rows = self._input(V)
         if self.normalize:
-            V = l2_normalize_rows(V)
+            rows = l2_normalize_rows(rows)
         centre, projection = self.parts()
         if centre is not None:
-            V = V - centre.astype(V.dtype, copy=False)
+            rows = rows - centre.astype(rows.dtype, copy=False)
         if projection is not None:
-            V = V @ projection.astype(V.dtype, copy=False)
-        return V
+            rows = rows @ projection.astype(rows.dtype, copy=False)
+        return rows
 
     def unit(self, V: object) -> np.ndarray:
         """Rows of ``transform(V)`` at unit norm: one side of a cosine in this view; a zero row is refused."""

@@ -72,7 +72,7 @@ class _Stream:
         self.pos += n
         return out
 
-    def int(self) -> int:
+    def integer(self) -> int:
         head = self.take(1)[0]
         size = head & 0x7F
         if size > 8:
@@ -81,13 +81,13 @@ class _Stream:
         return -value if head & 0x80 else value
 
     def count(self, what: str, most: int = _MAX_TENSOR) -> int:
-        value = self.int()
+        value = self.integer()
         if not 0 <= value <= most:
             raise self.fail(f"{what} {value}")
         return value
 
-    def float(self) -> float:
-        mantissa, exponent = self.int(), self.int()
+    def real(self) -> float:
+        mantissa, exponent = self.integer(), self.integer()
         if not -1100 <= exponent <= 1100:  # dlib's codes for inf and nan (32000..32002) land here too
             raise self.fail(f"a float exponent {exponent}")
         return float(mantissa) * 2.0**exponent
@@ -106,7 +106,7 @@ class _Stream:
             raise self.fail("a non-ASCII name") from None
 
     def expect(self, what: str, value: int) -> None:
-        got = self.int()
+        got = self.integer()
         if got != value:
             raise self.fail(f"{what} {got} (expected {value})")
 
@@ -139,7 +139,7 @@ def read_dlib_net(path: str | os.PathLike[str]) -> DlibNet:
     loss = stream.string()
     if loss != "loss_metric_2":
         raise stream.fail(f"loss layer '{loss}' (expected loss_metric_2)")
-    stream.float(), stream.float()  # margin and distance threshold: training settings
+    stream.real(), stream.real()  # margin and distance threshold: training settings
     layers: list[DlibLayer] = []
     mean, size = _node(stream, layers)
     if stream.pos != len(stream.data):
@@ -153,7 +153,7 @@ def _node(stream: _Stream, layers: list[DlibLayer]) -> tuple[tuple[float, float,
     Written as a loop down the nesting and back up (the network is ~130 layers deep)."""
     pending: list[int] = []
     while True:
-        version = stream.int()
+        version = stream.integer()
         if version == 3:  # the innermost add_layer, holding the input layer
             break
         if version not in (1, 2):
@@ -162,7 +162,7 @@ def _node(stream: _Stream, layers: list[DlibLayer]) -> tuple[tuple[float, float,
     name = stream.string()
     if name != "input_rgb_image_sized":
         raise stream.fail(f"input layer '{name}' (expected input_rgb_image_sized)")
-    mean = (stream.float(), stream.float(), stream.float())
+    mean = (stream.real(), stream.real(), stream.real())
     size = (stream.count("input rows", 4096), stream.count("input columns", 4096))
     layers.append(_details(stream))
     _state(stream, innermost=True)
@@ -195,7 +195,7 @@ def _details(stream: _Stream) -> DlibLayer:
         padding = (stream.count("a padding"), stream.count("a padding"))
         filters, biases = stream.alias(), stream.alias()
         for _ in range(4):  # learning-rate and weight-decay multipliers
-            stream.float()
+            stream.real()
         n_in = filters[1]
         if (
             filters != (out, n_in, rows, cols)
@@ -208,7 +208,7 @@ def _details(stream: _Stream) -> DlibLayer:
     if name == "affine_":
         params = stream.tensor().ravel()
         gamma, beta = stream.alias(), stream.alias()
-        stream.int()  # mode: per channel (convolutional) or per element; the shapes say which
+        stream.integer()  # mode: per channel (convolutional) or per element; the shapes say which
         n = int(np.prod(gamma))
         if gamma != beta or params.size != 2 * n:
             raise stream.fail(f"an affine layer of {params.size} values for gamma {gamma}")
@@ -224,9 +224,9 @@ def _details(stream: _Stream) -> DlibLayer:
         outputs, inputs = stream.count("an output count"), stream.count("an input count")
         params = stream.tensor().ravel()
         weights, biases = stream.alias(), stream.alias()
-        bias_mode = stream.int()  # 1: no bias (fc_no_bias)
+        bias_mode = stream.integer()  # 1: no bias (fc_no_bias)
         for _ in range(4):  # learning-rate and weight-decay multipliers
-            stream.float()
+            stream.real()
         if bias_mode != 1 or weights != (inputs, outputs, 1, 1) or any(biases) or params.size != inputs * outputs:
             raise stream.fail(f"a fully connected layer of {params.size} values (bias mode {bias_mode})")
         return DlibLayer("fc", params.reshape(inputs, outputs))

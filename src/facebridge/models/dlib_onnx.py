@@ -19,6 +19,7 @@ import hashlib
 import logging
 import os
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import onnx
@@ -104,7 +105,7 @@ class _Graph:
         self.weights.append(numpy_helper.from_array(np.ascontiguousarray(value), name))
         return name
 
-    def op(self, kind: str, inputs: list[str], **attrs: object) -> str:
+    def op(self, kind: str, inputs: list[str], **attrs: Any) -> str:
         out = self.name(kind.lower())
         self.nodes.append(helper.make_node(kind, inputs, [out], name=out, **attrs))
         return out

@@ -6,6 +6,7 @@ import math
 import os
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from facebridge.errors import DataFormatError, InvalidInputError, MissingDependencyError, MissingFileError
 
@@ -31,11 +32,11 @@ class OnnxProbe:
     fixed_batch: int | None
 
 
-def _dims(value_info) -> list[int | None]:
+def _dims(value_info: Any) -> list[int | None]:
     return [d.dim_value if d.HasField("dim_value") else None for d in value_info.type.tensor_type.shape.dim]
 
 
-def _pick(items: list, declared: str, what: str, path: Path):
+def _pick(items: list[Any], declared: str, what: str, path: Path) -> Any:
     if declared:
         match = [v for v in items if v.name == declared]
         if not match:
@@ -78,7 +79,8 @@ def probe_onnx(path: str | os.PathLike[str], input_name: str = "", output_name: 
     layout = "NCHW" if shape[1] == 3 else "NHWC"
     h, w = (shape[2], shape[3]) if layout == "NCHW" else (shape[1], shape[2])
     per_item = _dims(output)[1:]  # facebridge flattens each item's output, so [N, 256, 1, 1] is 256-d
-    dim = math.prod(per_item) if per_item and all(per_item) else None
+    known = [d for d in per_item if d]
+    dim = math.prod(known) if per_item and len(known) == len(per_item) else None
     return OnnxProbe(
         image.name,
         output.name,

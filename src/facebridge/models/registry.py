@@ -84,12 +84,12 @@ def get_spec(name_or_path: str | os.PathLike[str]) -> ModelSpec:
         )
     if _looks_like_path(name_or_path):
         return load_spec(name_or_path)
-    specs = _all_specs()
-    if name_or_path not in specs:
-        close = difflib.get_close_matches(name_or_path, specs, n=3, cutoff=0.5)
+    specs, name = _all_specs(), str(name_or_path)  # a name: _looks_like_path took every PathLike
+    if name not in specs:
+        close = difflib.get_close_matches(name, specs, n=3, cutoff=0.5)
         hint = f"; did you mean {', '.join(close)}?" if close else f"; known: {', '.join(sorted(specs))}"
-        raise NotFoundError(f"unknown model '{name_or_path}'{hint}")
-    return specs[name_or_path]
+        raise NotFoundError(f"unknown model '{name}'{hint}")
+    return specs[name]
 
 
 def register_spec_file(path: str | os.PathLike[str]) -> ModelSpec:

@@ -174,9 +174,10 @@ def _str(value: object) -> str:
 
 
 def _nonempty_str(value: object) -> str:
-    if not _str(value):
+    text = _str(value)
+    if not text:
         raise _FieldError("must not be empty")
-    return value
+    return text
 
 
 def _int(value: object) -> int:
@@ -211,9 +212,10 @@ def _array(value: object, n: int, item: Callable[[object], Any]) -> tuple:
 
 def _choice(*allowed: str) -> Callable[[object], str]:
     def check(value: object) -> str:
-        if _str(value) not in allowed:
+        text = _str(value)
+        if text not in allowed:
             raise _FieldError(f"expected one of {', '.join(allowed)}, got {value!r}")
-        return value
+        return text
 
     return check
 

@@ -192,8 +192,9 @@ def parse_pairs_csv(
     if width == 3:
         person_a = np.array([_person(path, no, i) for (no, _), i in zip(rows, id_a, strict=True)], dtype=object)
         person_b = np.array([_person(path, no, i) for (no, _), i in zip(rows, id_b, strict=True)], dtype=object)
-        fold, note = assign_folds(person_a, person_b, n_folds, seed, folds_by)
-        notes.append(note + _pool_cost(np.array(id_a), np.array(id_b), person_a, person_b, fold))
+        dealt, note = assign_folds(person_a, person_b, n_folds, seed, folds_by)
+        notes.append(note + _pool_cost(np.array(id_a), np.array(id_b), person_a, person_b, dealt))
+        fold = dealt.tolist()
     elif all("/" in i for i in id_a + id_b):  # ids with a person folder: check the given folds
         shared, _ = fold_sharing(np.array([person_of(i) for i in id_a]), np.array([person_of(i) for i in id_b]),
                                  np.array(fold))  # fmt: skip

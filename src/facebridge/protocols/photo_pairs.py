@@ -92,9 +92,9 @@ def photo_pairs(
         members = [p for p in people if fold_of[p] == k]
         genuine = [(x, y) for p in members for i, x in enumerate(by_person[p]) for y in by_person[p][i + 1 :]]
         images = np.array([im for p in members for im in by_person[p]], dtype=object)
-        person = np.repeat(np.arange(len(members)), [len(by_person[p]) for p in members])
+        person_of_image = np.repeat(np.arange(len(members)), [len(by_person[p]) for p in members])
         wanted = impostors_per_genuine * len(genuine)
-        impostors = [(images[i], images[j]) for i, j in _impostors(images, person, wanted, rng)]
+        impostors = [(images[i], images[j]) for i, j in _impostors(images, person_of_image, wanted, rng)]
         short += wanted - len(impostors)
         for pairs, label in ((genuine, True), (impostors, False)):
             id_a += [a for a, _ in pairs]

@@ -10,8 +10,9 @@ from __future__ import annotations
 
 import math
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from facebridge.reports.numbers import fmt
 from facebridge.reports.summary import PLAIN_BASELINE, VIEW_BASELINE, Record, pair_name, unique
@@ -82,7 +83,9 @@ def _penalty_claims(part: Record, bound: float) -> list[Claim]:
     return out
 
 
-def _reach_claims(summary: Sequence[Record], key: str, kind: str, claim: str, baseline: str, ok) -> list[Claim]:
+def _reach_claims(
+    summary: Sequence[Record], key: str, kind: str, claim: str, baseline: str, ok: Callable[[Any], bool]
+) -> list[Claim]:
     out = []
     for method in unique(r["method"] for r in summary):
         mine = [r for r in summary if r["method"] == method]

@@ -104,6 +104,6 @@ def write_evaluation_report(result: Record, out_dir: str | os.PathLike[str]) -> 
     pages = {"report.md": render_markdown(blocks),
              "report.html": render_html(blocks, out_dir / "figures", evaluation_title(result))}  # fmt: skip
     for name, text in pages.items():
-        atomic_write(out_dir / name, lambda tmp, t=text: tmp.write_text(t, encoding="utf-8"))
+        atomic_write(out_dir / name, partial(Path.write_text, data=text, encoding="utf-8"))
         written[name] = out_dir / name
     return written

@@ -7,6 +7,7 @@ Penalties are in percentage points; accuracies in %. Curves plot the gap to the 
 
 from __future__ import annotations
 
+import functools
 import importlib
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -57,7 +58,7 @@ def save_figure(draw: Callable[[], Any], stem: Path) -> tuple[Path, Path]:
         paths = []
         for fmt, metadata in (("png", {"Software": None}), ("svg", {"Date": None, "Creator": None})):
             path = stem.with_name(f"{stem.name}.{fmt}")
-            atomic_write(path, lambda tmp, f=fmt, m=metadata: fig.savefig(tmp, format=f, metadata=m))
+            atomic_write(path, functools.partial(fig.savefig, format=fmt, metadata=metadata))
             fig.set_layout_engine("none")  # laid out once, by the first save: the SVG keeps the PNG's layout
             paths.append(path)
     return paths[0], paths[1]

@@ -88,7 +88,7 @@ def _choice(name: str, entry: Record, methods: dict[str, Record]) -> str:
         if entry.get("tie_broken"):
             text += f" A near tie: {fmt_value(entry['lowest_median'])} scored lowest; the simpler value was kept."
     if "per_fold" in entry:
-        counts = {}
+        counts: dict[str, int] = {}
         for v in entry["per_fold"]:
             counts[fmt_value(v)] = counts.get(fmt_value(v), 0) + 1
         text += " Chosen per outer fold: " + ", ".join(f"{v} in {plural(n, 'fold')}" for v, n in counts.items()) + "."

@@ -44,13 +44,12 @@ def claim_verdicts(results: Record) -> list[tuple[str, str]]:
     return out
 
 
-def headline_penalty(results: Record) -> str:
-    """The headline method's median and worst penalty against plain native; the method with the lowest median on
-    this run is named too when it is another one (the headline method is chosen without test folds)."""
+def headline_penalty(results: Record, key: str) -> str:
+    """The headline method ``key``'s median and worst penalty against plain native; the method with the lowest
+    median on this run is named too when it is another one (the headline method is chosen without test folds)."""
     rows, methods = results["penalty"], results["meta"]["methods"]
     bound = results["study_reference"]["max_penalty_points"]
     summaries = {s.method: s for s in penalty_summaries(rows, bound)}
-    key = headline_method(results)
     chosen = results["meta"].get("selection", {}).get("headline_method", {})
     why = f"chosen on {chosen['chosen_on']}" if chosen.get("value") == key else "the method listed first"
     s = summaries[key]
@@ -72,8 +71,9 @@ def study_verdict(results: Record) -> Verdict:
     """The box: a quick-run warning, each claim's verdict, the headline penalty, the upgrade and privacy headlines;
     a part that did not run has no line."""
     items = claim_verdicts(results)
-    if results["penalty"]:
-        items.append(("", headline_penalty(results)))
+    key = headline_method(results)
+    if key is not None:
+        items.append(("", headline_penalty(results, key)))
     upgrade = results.get("upgrade")
     if upgrade and upgrade.get("pairs"):
         items.append(("", upgrade_headline(upgrade)))

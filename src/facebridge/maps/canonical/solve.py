@@ -89,7 +89,7 @@ def gpa_weights(stats: JointStats, d: int, max_iter: int, tol: float) -> tuple[n
         if previous is not None and abs(spread - previous) <= tol * abs(spread):
             break
         previous = spread
-    encoders: list[np.ndarray | None] = [p[i] @ rot[i * d : (i + 1) * d] for i in range(n_models)]
+    encoders = [p[i] @ rot[i * d : (i + 1) * d] for i in range(n_models)]
     a = np.vstack(encoders) / n_models
     return a, cp @ rot / n_models, encoders, n_iter
 

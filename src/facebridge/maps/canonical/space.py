@@ -60,7 +60,7 @@ class CanonicalSpace(MapEstimator):
         max_iter: int = 100,
         tol: float = 1e-6,
     ) -> None:
-        self.method = method
+        self.method = method  # type: ignore[misc]  # this space's solver (hub/gpa/maxvar), not a registry name
         self.dim = dim
         self.hub = hub
         self.alpha = alpha
@@ -96,7 +96,7 @@ class CanonicalSpace(MapEstimator):
             "normalize": check_flag(self.normalize, "normalize", owner),
         }
 
-    def fit(self, X: Mapping[str, object], y: None = None) -> Self:
+    def fit(self, X: object, y: object = None) -> Self:
         """Fit on ``X``: model name -> (n, d_model) rows of the same n images in the same order."""
         if not isinstance(X, Mapping):
             raise InvalidInputError("CanonicalSpace.fit takes a mapping of model name -> (n, d) row-matched rows")
