@@ -28,9 +28,9 @@ import numpy as np
 from dask import delayed
 
 from facebridge.cluster.run import compute, parquet_input
-from facebridge.embeddings import Fingerprint
 from facebridge.embeddings.io import parquet_chunks, read_parquet_chunk
 from facebridge.errors import InvalidInputError, MismatchError
+from facebridge.fingerprint import Fingerprint
 from facebridge.maps import STATS_METHODS, AffineRidgeCV, LinearMap, MapEstimator, SufficientStats
 from facebridge.maps.stats import DEFAULT_CHUNK_ROWS
 from facebridge.protocols import person_of

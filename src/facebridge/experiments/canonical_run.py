@@ -15,7 +15,7 @@ from typing import Any
 import numpy as np
 
 import facebridge
-from facebridge.embeddings import EmbeddingSet, Fingerprint
+from facebridge.embeddings import EmbeddingSet
 from facebridge.experiments.canonical import (
     FAMILY,
     Candidate,
@@ -31,6 +31,7 @@ from facebridge.experiments.canonical import (
     through,
 )
 from facebridge.experiments.data import StudyData, study_data
+from facebridge.fingerprint import Fingerprint
 from facebridge.maps import RidgeMap, save_map
 from facebridge.maps.canonical import CanonicalSpace, JointStats, save_space
 from facebridge.protocols import PairList, person_of
