@@ -149,7 +149,7 @@ def test_identify_in_a_migrated_gallery_reads_only_enrolled_vectors_from_it(tmp_
 
 def test_embed_names_the_photos_it_left_out_and_where_statuses_are(tmp_path: Path) -> None:
     from facebridge.cli.embed_progress import left_out_line
-    from facebridge.embeddings.extract import ExtractionSummary
+    from facebridge.extraction.extract import ExtractionSummary
 
     left = {f"P{i}/{i}.jpg": "no_face" for i in range(7)} | {"a/broken.jpg": "truncated"}
     summary = ExtractionSummary(20, {"ok": 12, "no_face": 7, "truncated": 1}, 0, {"m": 12}, {"m": 12}, 1.0, left)

@@ -11,8 +11,8 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
 from facebridge.cli.progress import ProgressLines, plain_lines
-from facebridge.embeddings.extract import TOO_SMALL, ExtractionSummary
 from facebridge.embeddings.store import STATUS_FILE
+from facebridge.extraction.extract import TOO_SMALL, ExtractionSummary
 from facebridge.faces import MIN_IMAGE_SIDE
 
 STAGES = ("detect", "embed")

@@ -77,9 +77,9 @@ def _face_check(model, pairs, accept: bool):
     a failed check is an InvalidInputError unless ``accept`` (then a warning)."""
     from rich.console import Console
 
-    from facebridge.embeddings.extract import make_detector
-    from facebridge.embeddings.face_check import check_on_pairs
     from facebridge.errors import InvalidInputError, MissingFileError
+    from facebridge.extraction.extract import make_detector
+    from facebridge.extraction.face_check import check_on_pairs
     from facebridge.models import resolve_models_dir
 
     err = Console(stderr=True)
@@ -135,7 +135,7 @@ def add(
 ) -> None:
     """Add an ONNX face-recognition model: probe its graph, check it on random crops and on real face pairs (genuine
     must outscore impostor), write its spec."""
-    from facebridge.embeddings.face_check import default_pairs
+    from facebridge.extraction.face_check import default_pairs
     from facebridge.models.add import add_onnx_model
 
     check_outputs(folders={"--folder": folder})

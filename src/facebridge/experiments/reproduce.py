@@ -15,7 +15,6 @@ from pathlib import Path
 from typing import Any
 
 from facebridge.embeddings import EmbeddingSet, read_embeddings
-from facebridge.embeddings.extract import ExtractionSummary, embed_folder
 from facebridge.errors import FacebridgeError, InvalidInputError, MissingFileError
 from facebridge.experiments.audit import AuditSettings
 from facebridge.experiments.audit_defences import DEFENCE_BUDGETS
@@ -23,6 +22,7 @@ from facebridge.experiments.audit_run import run_audit
 from facebridge.experiments.study import StudyResults, run_study, run_ytf_study
 from facebridge.experiments.threads import blas_threads
 from facebridge.experiments.upgrade import UPGRADE_BASELINE, UPGRADE_METHOD, upgrade_study
+from facebridge.extraction.extract import ExtractionSummary, embed_folder
 from facebridge.maps import make_map
 from facebridge.models import get_spec, list_specs, resolve_models_dir, weights_status
 from facebridge.protocols import list_ytf_frames, parse_lfw_pairs, parse_ytf_splits

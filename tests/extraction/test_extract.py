@@ -17,7 +17,7 @@ from hypothesis import strategies as st
 from PIL import Image
 
 from facebridge.embeddings import read_embeddings
-from facebridge.embeddings.extract import MIN_TASK, embed_folder, task_bounds
+from facebridge.extraction.extract import MIN_TASK, embed_folder, task_bounds
 from facebridge.protocols import pair_scores, person_of
 from tests.helpers import LFW_IMAGES, SHARED, jpeg_bytes, png_bytes, require_shared, uniform_gray_jpeg
 
@@ -111,7 +111,7 @@ def test_resume_after_kill_loses_and_duplicates_nothing(tmp_path) -> None:
     # whatever the machine's load (polling for parts and killing from here let a starved test see the run finish).
     code = f"""
 import os, signal, sys
-import facebridge.embeddings.extract as extract
+import facebridge.extraction.extract as extract
 real, count = extract.write_part, [0]
 def dying(es, path):
     count[0] += 1

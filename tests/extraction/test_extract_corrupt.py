@@ -8,11 +8,11 @@ import numpy as np
 import pytest
 
 from facebridge.embeddings import read_embeddings
-from facebridge.embeddings.extract import decode, embed_folder
 from facebridge.errors import InvalidInputError, MismatchError
+from facebridge.extraction.extract import decode, embed_folder
 from facebridge.images import load_image
 from facebridge.images.corruptions import Corruption
-from tests.embeddings.test_extract import lfw_copy
+from tests.extraction.test_extract import lfw_copy
 
 pytestmark = pytest.mark.models
 MODEL = ["edgeface-xxs"]

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from facebridge.embeddings.store_settings import SETTINGS_FILE, check_store_settings
 from facebridge.errors import DataFormatError, MismatchError
+from facebridge.extraction.store_settings import SETTINGS_FILE, check_store_settings
 
 
 def test_settings_are_recorded_then_enforced(tmp_path: Path) -> None:

@@ -31,7 +31,6 @@ from pathlib import Path
 import numpy as np
 
 from facebridge.embeddings.set import EmbeddingSet
-from facebridge.embeddings.stamps import forget_changed
 from facebridge.embeddings.store import (
     EMBEDDED_STATUSES,
     STATUS_FILE,
@@ -43,8 +42,9 @@ from facebridge.embeddings.store import (
     write_part,
     write_status,
 )
-from facebridge.embeddings.store_settings import check_store_settings
 from facebridge.errors import InvalidInputError, MissingFileError, NotFoundError
+from facebridge.extraction.stamps import forget_changed
+from facebridge.extraction.store_settings import check_store_settings
 from facebridge.faces import (
     DETECT_MAX_SIDE,
     FALLBACK,

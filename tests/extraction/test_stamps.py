@@ -10,8 +10,8 @@ import numpy as np
 import pyarrow.parquet as pq
 
 from facebridge.embeddings import EmbeddingSet, Fingerprint, read_embeddings, write_parquet
-from facebridge.embeddings.stamps import forget_changed, read_stamps
 from facebridge.embeddings.store import STAMPS_FILE, STATUS_FILE, read_status, write_status
+from facebridge.extraction.stamps import forget_changed, read_stamps
 from facebridge.faces import Detection
 from facebridge.faces.cache import DetectionCache
 
