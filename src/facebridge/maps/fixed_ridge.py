@@ -7,8 +7,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from facebridge.checks import is_finite_real
 from facebridge.errors import InvalidInputError
-from facebridge.maps._checks import is_finite_real
 from facebridge.maps.stats import SufficientStats
 
 

@@ -15,8 +15,9 @@ from typing import Any, Self
 
 import numpy as np
 
+from facebridge.checks import check_alphas, check_flag, check_int, check_seed, is_finite_real
 from facebridge.errors import InvalidInputError, MismatchError
-from facebridge.maps._checks import as_matrix, check_alphas, check_flag, check_int, check_seed, is_finite_real
+from facebridge.maps._checks import as_matrix
 from facebridge.maps._estimator import MapEstimator
 from facebridge.maps._onnx import Graph
 from facebridge.maps.base import check_source_varies

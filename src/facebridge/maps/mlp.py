@@ -12,8 +12,9 @@ from typing import Any, Self
 import numpy as np
 from scipy import optimize
 
+from facebridge.checks import check_alpha, check_flag, check_int, check_seed
 from facebridge.errors import InvalidInputError
-from facebridge.maps._checks import as_matrix, check_alpha, check_flag, check_int, check_seed
+from facebridge.maps._checks import as_matrix
 from facebridge.maps._estimator import MapEstimator
 from facebridge.maps._onnx import Graph
 from facebridge.maps._solve import eigen_solve, intercept_for

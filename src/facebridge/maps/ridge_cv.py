@@ -15,8 +15,9 @@ from typing import Any, Self
 
 import numpy as np
 
+from facebridge.checks import check_alphas
 from facebridge.errors import InvalidInputError
-from facebridge.maps._checks import as_matrix, check_alphas
+from facebridge.maps._checks import as_matrix
 from facebridge.maps._solve import eigen_solve, intercept_for
 from facebridge.maps.base import LinearMap
 from facebridge.maps.stats import SufficientStats

@@ -18,8 +18,9 @@ from typing import Any, Self
 import numpy as np
 from scipy import optimize
 
+from facebridge.checks import check_alpha, check_flag
 from facebridge.errors import InvalidInputError
-from facebridge.maps._checks import as_matrix, check_alpha, check_flag
+from facebridge.maps._checks import as_matrix
 from facebridge.maps.base import LinearMap
 from facebridge.maps.person_mean import PersonMeanRidgeCV, person_means
 from facebridge.vectors import l2_normalize_rows

@@ -14,8 +14,9 @@ from typing import Any, Self
 
 import numpy as np
 
+from facebridge.checks import check_flag
 from facebridge.errors import InvalidInputError
-from facebridge.maps._checks import as_matrix, check_flag
+from facebridge.maps._checks import as_matrix
 from facebridge.maps._estimator import MapEstimator
 from facebridge.maps._onnx import Graph
 from facebridge.maps.stats import SufficientStats, psd_eigh

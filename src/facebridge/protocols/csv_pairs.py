@@ -18,8 +18,8 @@ import numpy as np
 from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components
 
+from facebridge.checks import check_seed
 from facebridge.errors import DataFormatError, InvalidInputError
-from facebridge.maps._checks import check_seed
 from facebridge.protocols._lines import line_error, parse_int, read_lines
 from facebridge.protocols.fold_rules import fold_sharing, pair_folds, people_to_folds, training_pool_sizes
 from facebridge.protocols.pairs import PairList, person_of

@@ -23,8 +23,8 @@ from pathlib import Path
 
 import numpy as np
 
+from facebridge.checks import check_seed
 from facebridge.errors import DataFormatError, InvalidInputError
-from facebridge.maps._checks import check_seed
 from facebridge.protocols.pairs import person_of
 from facebridge.storage import atomic_write
 
