@@ -80,7 +80,7 @@ def compare_engines(args: argparse.Namespace) -> None:
 
 def compare_stores(args: argparse.Namespace) -> None:
     from facebridge.embeddings import read_embeddings
-    from facebridge.experiments.native import METRICS, native_accuracy
+    from facebridge.experiments.verification.native import METRICS, native_accuracy
     from facebridge.protocols import parse_lfw_pairs
 
     sets = [read_embeddings(Path(s) / f"{MODEL}.parquet") for s in args.stores]

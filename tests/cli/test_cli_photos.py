@@ -12,7 +12,7 @@ import pytest
 
 from facebridge.cli.main import main
 from facebridge.embeddings import EmbeddingSet, write_parquet
-from facebridge.experiments.identify import identify_set
+from facebridge.experiments.upgrade.identify import identify_set
 from facebridge.protocols import parse_pairs_csv, person_of
 from facebridge.protocols.fold_rules import fold_sharing
 from facebridge.protocols.identification import identification_split

@@ -8,15 +8,15 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from facebridge.experiments.curves import smallest_within
-from facebridge.experiments.data import study_data
-from facebridge.experiments.kernel_moments import KernelMoments
-from facebridge.experiments.methods import INNER_SPLITS, QUICK_LANDMARKS, WHITEN_SHRINK, get_method
-from facebridge.experiments.moments import GroupMoments, GrowingMoments
-from facebridge.experiments.rank import _rank_predictions
-from facebridge.experiments.sample_size import draw_subsets, run_sample_size
-from facebridge.experiments.scoring import FoldScores, scores_against, unit_view
-from facebridge.experiments.task import FoldTask
+from facebridge.experiments.shared.data import study_data
+from facebridge.experiments.shared.scoring import FoldScores, scores_against, unit_view
+from facebridge.experiments.verification.curves import smallest_within
+from facebridge.experiments.verification.kernel_moments import KernelMoments
+from facebridge.experiments.verification.methods import INNER_SPLITS, QUICK_LANDMARKS, WHITEN_SHRINK, get_method
+from facebridge.experiments.verification.moments import GroupMoments, GrowingMoments
+from facebridge.experiments.verification.rank import _rank_predictions
+from facebridge.experiments.verification.sample_size import draw_subsets, run_sample_size
+from facebridge.experiments.verification.task import FoldTask
 from facebridge.maps import (
     ALPHAS,
     AffineMap,

@@ -69,7 +69,7 @@ def shifted(
 
     from facebridge.embeddings import read_embeddings
     from facebridge.errors import InvalidInputError
-    from facebridge.experiments.shifted import shifted_study
+    from facebridge.experiments.upgrade.shifted import shifted_study
     from facebridge.maps import make_map, map_class
     from facebridge.protocols.id_lists import read_id_list
     from facebridge.protocols.shifted import DomainSplit

@@ -198,7 +198,7 @@ def upgrade(
     from facebridge.cli.progress import stage_progress
     from facebridge.embeddings import read_embeddings
     from facebridge.errors import InvalidInputError
-    from facebridge.experiments.upgrade import UPGRADE_METHOD, far_warnings, upgrade_study
+    from facebridge.experiments.upgrade.study import UPGRADE_METHOD, far_warnings, upgrade_study
     from facebridge.maps import make_map, map_class
     from facebridge.reports.study_report import results_json
     from facebridge.reports.upgrade import write_upgrade_report

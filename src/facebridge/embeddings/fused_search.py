@@ -4,8 +4,8 @@ with each probe embedded by both models, their scores fused.
 Each side's cosine scores are z-normalised with the mean and spread of its scores for a seeded sample of probes
 against the whole gallery (a probe matches at most its own person's templates, so these are almost all impostor
 scores: a deployment's own calibration, no labels needed), and the two z-scores are averaged. The upgrade study
-measures the same fusion with weights learnt on its training folds (``facebridge.experiments.transition``); here,
-without labels, the weights are equal.
+measures the same fusion with weights learnt on its training folds (``facebridge.experiments.upgrade.transition``);
+here, without labels, the weights are equal.
 """
 
 from __future__ import annotations

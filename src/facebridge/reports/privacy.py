@@ -1,6 +1,6 @@
 """The privacy audit's report: threat model, linking curves (rank-1 vs k), a heatmap at fixed k, defences.
 
-Rendered from the results dict of ``facebridge.experiments.audit_run.run_audit`` alone, into a standalone folder
+Rendered from the results dict of ``facebridge.experiments.privacy.audit_run.run_audit`` alone, into a standalone folder
 (report.md, a self-contained report.html, results.json, figures); :func:`privacy_section` gives the same blocks for
 a larger document.
 """

@@ -10,7 +10,7 @@ group). Each variant of the evaluation half (``clean`` and every corrupted store
   re-enrolled gallery (B gallery, B probes) and of the migrated one (mapped A gallery, B probes); the loss is
   re-enrolled minus migrated.
 
-Adaptation (:data:`~facebridge.experiments.adaptation.ADAPTATIONS`) is fitted per test fold on that fold's own
+Adaptation (:data:`~facebridge.experiments.upgrade.adaptation.ADAPTATIONS`) is fitted per test fold on that fold's own
 unlabelled templates (A side: the fold's gallery or ``id_a`` images; B side: its probes or ``id_b`` images), and its
 S-norm cohorts are the other folds' templates (other people). Points are percentage points.
 """
@@ -23,7 +23,7 @@ import numpy as np
 
 from facebridge.embeddings import EmbeddingSet
 from facebridge.errors import InvalidInputError
-from facebridge.experiments.adaptation import ADAPTATIONS, AdaptedMigration, Deployment
+from facebridge.experiments.upgrade.adaptation import ADAPTATIONS, AdaptedMigration, Deployment
 from facebridge.maps import fit_rows
 from facebridge.maps.adapt import Moments
 from facebridge.protocols import verify

@@ -13,12 +13,12 @@ from typing import Any
 
 import numpy as np
 
-from facebridge.experiments.data import StudyData
-from facebridge.experiments.methods import StudyMethod, chosen_params
-from facebridge.experiments.moments import GroupMoments
-from facebridge.experiments.parallel import Ticker, map_threads
-from facebridge.experiments.scoring import FoldScores, cosines, scores_against, unit_view
-from facebridge.experiments.task import FoldTask
+from facebridge.experiments.shared.data import StudyData
+from facebridge.experiments.shared.parallel import Ticker, map_threads
+from facebridge.experiments.shared.scoring import FoldScores, cosines, scores_against, unit_view
+from facebridge.experiments.verification.methods import StudyMethod, chosen_params
+from facebridge.experiments.verification.moments import GroupMoments
+from facebridge.experiments.verification.task import FoldTask
 from facebridge.maps import TargetView
 from facebridge.protocols import VerificationResult
 

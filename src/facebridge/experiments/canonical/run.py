@@ -16,7 +16,7 @@ import numpy as np
 
 import facebridge
 from facebridge.embeddings import EmbeddingSet
-from facebridge.experiments.canonical import (
+from facebridge.experiments.canonical.study import (
     FAMILY,
     Candidate,
     CanonSettings,
@@ -30,7 +30,7 @@ from facebridge.experiments.canonical import (
     rows32,
     through,
 )
-from facebridge.experiments.data import StudyData, study_data
+from facebridge.experiments.shared.data import StudyData, study_data
 from facebridge.fingerprint import Fingerprint
 from facebridge.maps import RidgeMap, save_map
 from facebridge.maps.canonical import CanonicalSpace, JointStats, save_space

@@ -16,8 +16,8 @@ from typing import Any
 
 import numpy as np
 
-from facebridge.experiments.data import StudyData
-from facebridge.experiments.scoring import FoldScores, cosines
+from facebridge.experiments.shared.data import StudyData
+from facebridge.experiments.shared.scoring import FoldScores, cosines
 from facebridge.maps import ProcrustesMap, RidgeMap
 from facebridge.maps.canonical import CanonicalSpace, JointStats
 from facebridge.vectors import unit_rows

@@ -15,10 +15,10 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from facebridge.experiments.moments import GroupMoments, GrowingMoments
-from facebridge.experiments.parallel import Ticker, map_threads
-from facebridge.experiments.penalty import Progress, fold_galleries
-from facebridge.experiments.scoring import FoldScores, scores_against, view_of_product
+from facebridge.experiments.shared.parallel import Ticker, map_threads
+from facebridge.experiments.shared.scoring import FoldScores, scores_against, view_of_product
+from facebridge.experiments.verification.moments import GroupMoments, GrowingMoments
+from facebridge.experiments.verification.penalty import Progress, fold_galleries
 from facebridge.maps import FixedRidge, Spectrum, TargetView
 
 SIZES: tuple[int, ...] = (10, 20, 50, 100, 200, 500, 1000, 2000)

@@ -20,8 +20,8 @@ import numpy as np
 from facebridge.checks import check_alpha
 from facebridge.embeddings import EmbeddingSet, join_sets
 from facebridge.errors import InvalidInputError
-from facebridge.experiments.defences import DefenceSpec, protect
-from facebridge.experiments.upgrade import UPGRADE_METHOD
+from facebridge.experiments.privacy.defences import DefenceSpec, protect
+from facebridge.experiments.upgrade.study import UPGRADE_METHOD
 from facebridge.maps import fit_rows, make_map
 from facebridge.maps.base import LinearMap
 from facebridge.maps.unpaired import UnpairedAligner

@@ -16,9 +16,11 @@ from typing import Any
 import facebridge
 from facebridge.embeddings import EmbeddingSet
 from facebridge.errors import InvalidInputError
-from facebridge.experiments.curves import TOLERANCE_POINTS
-from facebridge.experiments.data import study_data
-from facebridge.experiments.methods import (
+from facebridge.experiments.shared.data import study_data
+from facebridge.experiments.shared.parallel import check_workers
+from facebridge.experiments.shared.threads import blas_threads as limit_blas
+from facebridge.experiments.verification.curves import TOLERANCE_POINTS
+from facebridge.experiments.verification.methods import (
     CURVE_METHOD,
     CURVE_METHODS,
     DEFAULT_METHODS,
@@ -26,14 +28,19 @@ from facebridge.experiments.methods import (
     StudyMethod,
     get_method,
 )
-from facebridge.experiments.moments import GroupMoments
-from facebridge.experiments.parallel import check_workers
-from facebridge.experiments.penalty import Progress, run_penalty, target_views
-from facebridge.experiments.rank import RANKS, run_rank
-from facebridge.experiments.sample_size import AFFINE_GCV, ALL, SIZES, STUDY_RULE, SizePoint, run_sample_size
-from facebridge.experiments.selection import recorded_selection
-from facebridge.experiments.tables import modes_rows, native_rows, penalty_rows, rank_rows, size_rows
-from facebridge.experiments.threads import blas_threads as limit_blas
+from facebridge.experiments.verification.moments import GroupMoments
+from facebridge.experiments.verification.penalty import Progress, run_penalty, target_views
+from facebridge.experiments.verification.rank import RANKS, run_rank
+from facebridge.experiments.verification.sample_size import (
+    AFFINE_GCV,
+    ALL,
+    SIZES,
+    STUDY_RULE,
+    SizePoint,
+    run_sample_size,
+)
+from facebridge.experiments.verification.selection import recorded_selection
+from facebridge.experiments.verification.tables import modes_rows, native_rows, penalty_rows, rank_rows, size_rows
 from facebridge.protocols import PairList, video_embeddings
 from facebridge.protocols.ytf import VIDEO_AGGREGATION
 
@@ -146,7 +153,8 @@ def run_study(
     curve_method : the method whose penalty rule, alpha and scoring view the rank sweep uses, and whose view the
         sample-size sweep scores its affine maps in (it must choose an ``alpha`` per fold).
     progress : ``progress(stage, done, total)``.
-    blas_threads : BLAS threads while running (default 1, see ``facebridge.experiments.threads``); None: unchanged.
+    blas_threads : BLAS threads while running (default 1, see ``facebridge.experiments.shared.threads``); None:
+    unchanged.
     workers : threads running the study's independent units (sources; draws and folds), each with ``blas_threads``
         BLAS threads (default: the CPUs this process may use). The results do not depend on it.
     """

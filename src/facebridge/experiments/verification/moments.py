@@ -15,8 +15,8 @@ from typing import TypeVar
 
 import numpy as np
 
-from facebridge.experiments.data import StudyData
-from facebridge.experiments.parallel import map_threads
+from facebridge.experiments.shared.data import StudyData
+from facebridge.experiments.shared.parallel import map_threads
 from facebridge.maps import SufficientStats
 from facebridge.maps.stats import Eigh, psd_eigh
 

@@ -13,11 +13,11 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from facebridge.experiments.moments import GroupMoments
-from facebridge.experiments.parallel import Ticker, map_threads
-from facebridge.experiments.penalty import Progress, fold_galleries
-from facebridge.experiments.scoring import FoldScores, scores_against, view_of_product
-from facebridge.experiments.task import FoldTask
+from facebridge.experiments.shared.parallel import Ticker, map_threads
+from facebridge.experiments.shared.scoring import FoldScores, scores_against, view_of_product
+from facebridge.experiments.verification.moments import GroupMoments
+from facebridge.experiments.verification.penalty import Progress, fold_galleries
+from facebridge.experiments.verification.task import FoldTask
 from facebridge.maps import TargetView
 from facebridge.maps.rank_path import RANK_FAMILIES, RankPath
 

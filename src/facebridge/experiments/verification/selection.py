@@ -26,13 +26,13 @@ import numpy as np
 import facebridge
 from facebridge.embeddings import EmbeddingSet
 from facebridge.errors import InvalidInputError
-from facebridge.experiments.data import study_data
-from facebridge.experiments.methods import CURVE_METHODS, StudyMethod, get_method, target_view
-from facebridge.experiments.moments import GroupMoments
-from facebridge.experiments.parallel import check_workers
-from facebridge.experiments.penalty import run_penalty
-from facebridge.experiments.tables import native_rows
-from facebridge.experiments.task import FoldTask
+from facebridge.experiments.shared.data import study_data
+from facebridge.experiments.shared.parallel import check_workers
+from facebridge.experiments.verification.methods import CURVE_METHODS, StudyMethod, get_method, target_view
+from facebridge.experiments.verification.moments import GroupMoments
+from facebridge.experiments.verification.penalty import run_penalty
+from facebridge.experiments.verification.tables import native_rows
+from facebridge.experiments.verification.task import FoldTask
 from facebridge.maps import TargetView
 from facebridge.protocols import PairList, parse_lfw_pairs, person_of
 

@@ -14,8 +14,8 @@ import threading
 
 import numpy as np
 
-from facebridge.experiments.moments import GroupMoments, joint_blocks, model_offsets
-from facebridge.experiments.task import FoldTask
+from facebridge.experiments.verification.moments import GroupMoments, joint_blocks, model_offsets
+from facebridge.experiments.verification.task import FoldTask
 from facebridge.maps import KernelBasis, NystroemKernelMap, SufficientStats
 from facebridge.maps.kernel import kernel_columns
 

@@ -5,8 +5,8 @@ For a source model A (the old system), a target model B (the new one), a map met
 (:data:`SCENARIOS`, the convention of compatibility papers such as BCT): native B gallery + native B probes
 (``self``), migrated A gallery + native B probes (``migrated_gallery``: the upgrade), native B gallery + mapped A
 probes (``mapped_probes``) and native A (``old``). Fold ``k``'s map is fitted only on people outside fold ``k``. The
-transition while both models run (:mod:`~facebridge.experiments.transition`: score fusion of the old and migrated
-galleries, progressive re-enrolment) adds the scenarios ``TRANSITION_SCENARIOS``.
+transition while both models run (:mod:`~facebridge.experiments.upgrade.transition`: score fusion of the old and
+migrated galleries, progressive re-enrolment) adds the scenarios ``TRANSITION_SCENARIOS``.
 
 Thresholds: the operator's threshold is the one giving FAR ``f`` on native B scores; the FAR and TAR it gives on the
 upgrade's cross scores show the drift. The calibrated threshold is a cross-specific one at the same FAR, read off
@@ -31,10 +31,10 @@ from typing import Any
 import numpy as np
 
 from facebridge.embeddings import EmbeddingSet
-from facebridge.experiments.advice import unresolved_rate_warnings
-from facebridge.experiments.checkpoint import cached, pair_key
-from facebridge.experiments.methods import chosen_params
-from facebridge.experiments.transition import TRANSITION_SCENARIOS, transition_scores
+from facebridge.experiments.shared.advice import unresolved_rate_warnings
+from facebridge.experiments.shared.checkpoint import cached, pair_key
+from facebridge.experiments.upgrade.transition import TRANSITION_SCENARIOS, transition_scores
+from facebridge.experiments.verification.methods import chosen_params
 from facebridge.maps import LinearMap, fit_targets
 from facebridge.protocols.identification import IdentificationSplit, identification_split
 from facebridge.protocols.identification_metrics import FPIRS, cosine_matrix, identify, threshold_at
@@ -195,8 +195,8 @@ def upgrade_experiment(
 
 
 def far_warnings(results: dict) -> list[str]:
-    """:func:`~facebridge.experiments.advice.unresolved_rate_warnings` for the FAR and TAR an upgrade study reports:
-    each FAR target against the impostor comparisons its test folds pool (the fewest of any model pair)."""
+    """:func:`~facebridge.experiments.shared.advice.unresolved_rate_warnings` for the FAR and TAR an upgrade study
+    reports: each FAR target against the impostor comparisons its test folds pool (the fewest of any model pair)."""
     fewest: dict[str, tuple[int, int]] = {}
     for run in results["pairs"]:
         for far, modes in run["thresholds"].items():
@@ -238,8 +238,8 @@ def upgrade_study(
 ) -> dict:
     """:func:`upgrade_experiment` for each (source, target) model pair of ``sets``, on one split of the ids every
     set shares; returns ``{"split": {...}, "pairs": [...]}``. ``progress("upgrade", done, total)`` after each pair;
-    ``checkpoint``: a folder where finished pairs are kept (:func:`~facebridge.experiments.checkpoint.cached`), so
-    that an interrupted run resumes."""
+    ``checkpoint``: a folder where finished pairs are kept (:func:`~facebridge.experiments.shared.checkpoint.cached`),
+    so that an interrupted run resumes."""
     common = sorted(set.intersection(*(set(es.ids) for es in sets.values())))
     split = identification_split(
         np.array(common, dtype=object), n_folds=n_folds, seed=seed, open_fraction=open_fraction

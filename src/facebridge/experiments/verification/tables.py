@@ -8,12 +8,12 @@ from typing import Any
 
 import numpy as np
 
-from facebridge.experiments.curves import smallest_within
-from facebridge.experiments.data import StudyData
-from facebridge.experiments.penalty import MapResult
-from facebridge.experiments.rank import RankPoint
-from facebridge.experiments.sample_size import ALL, SizePoint
-from facebridge.experiments.scoring import view_scores
+from facebridge.experiments.shared.data import StudyData
+from facebridge.experiments.shared.scoring import view_scores
+from facebridge.experiments.verification.curves import smallest_within
+from facebridge.experiments.verification.penalty import MapResult
+from facebridge.experiments.verification.rank import RankPoint
+from facebridge.experiments.verification.sample_size import ALL, SizePoint
 from facebridge.protocols import Roc, verify
 
 #: FARs at which the results keep each ROC (ten per decade, 1e-4 to 1): enough to draw ROC and DET curves.

@@ -18,7 +18,7 @@ import numpy as np
 from facebridge.embeddings import EmbeddingSet
 from facebridge.embeddings.search import check_same_space, search_arrays
 from facebridge.errors import InvalidInputError
-from facebridge.experiments.advice import unresolved_rate_warnings
+from facebridge.experiments.shared.advice import unresolved_rate_warnings
 from facebridge.protocols.identification import identification_split
 from facebridge.protocols.identification_metrics import FPIRS, IdentificationResult, identify
 

@@ -15,8 +15,8 @@ from typing import Any
 import numpy as np
 
 from facebridge.errors import InvalidInputError
-from facebridge.experiments.audit import AuditData, AuditSettings, AuditTask, attack, split_people, summarize
-from facebridge.experiments.defences import DefenceSpec
+from facebridge.experiments.privacy.audit import AuditData, AuditSettings, AuditTask, attack, split_people, summarize
+from facebridge.experiments.privacy.defences import DefenceSpec
 from facebridge.protocols import PairList, person_of, verify
 
 DEFENCE_BUDGETS = (100, 1000)

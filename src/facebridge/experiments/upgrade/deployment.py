@@ -4,8 +4,9 @@ and adaptation, with a confidence interval, the calibrated threshold for their F
 The photos are split by :func:`~facebridge.protocols.identification.identification_split` (people-disjoint folds:
 a person's photos are all in one fold). For fold ``k`` each method's map is fitted on the other folds' people only
 (plus a reference collection's images, e.g. LFW, when given), through the upgrade study's
-:func:`~facebridge.experiments.upgrade.source_fitters`; the adaptations
-(:mod:`facebridge.experiments.adaptation`) are fitted on fold ``k``'s unlabelled templates and other folds' cohorts.
+:func:`~facebridge.experiments.upgrade.study.source_fitters`; the adaptations
+(:mod:`facebridge.experiments.upgrade.adaptation`) are fitted on fold ``k``'s unlabelled templates and other folds'
+cohorts.
 
 - Rank-1 loss: re-enrolled rank-1 (B gallery, B probes) minus migrated rank-1 (adapted map of the A gallery, B
   probes), over every mated probe of every fold; its interval is a percentile bootstrap over people (seeded).
@@ -25,8 +26,8 @@ import numpy as np
 
 from facebridge.embeddings import EmbeddingSet
 from facebridge.errors import InvalidInputError
-from facebridge.experiments.adaptation import AdaptedMigration, Deployment
-from facebridge.experiments.upgrade import pair_scores, source_fitters
+from facebridge.experiments.upgrade.adaptation import AdaptedMigration, Deployment
+from facebridge.experiments.upgrade.study import pair_scores, source_fitters
 from facebridge.maps import make_map, map_class
 from facebridge.maps.adapt import Moments
 from facebridge.protocols.identification import IdentificationSplit, identification_split

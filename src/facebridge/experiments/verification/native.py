@@ -10,7 +10,7 @@ import pyarrow.parquet as pq
 from facebridge.embeddings import read_embeddings
 from facebridge.embeddings.store import store_models
 from facebridge.errors import MissingFileError
-from facebridge.experiments.evaluate import evaluate
+from facebridge.experiments.verification.evaluate import evaluate
 from facebridge.protocols import PairList, VerificationResult
 
 METRICS = ("cosine", "euclidean")

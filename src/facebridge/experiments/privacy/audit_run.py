@@ -1,6 +1,7 @@
 """The audit over several ordered model pairs (and optionally the defences), as one JSON-ready results dict.
 
-With ``checkpoint``, each finished pair is saved as JSON under that folder (:mod:`facebridge.experiments.checkpoint`):
+With ``checkpoint``, each finished pair is saved as JSON under that folder
+(:mod:`facebridge.experiments.shared.checkpoint`):
 a re-run after an interruption reuses them, and a change of data or settings does not.
 """
 
@@ -15,8 +16,7 @@ from typing import Any
 import facebridge
 from facebridge.embeddings import EmbeddingSet, join_sets
 from facebridge.errors import InvalidInputError
-from facebridge.experiments.advice import unresolved_rate_warnings
-from facebridge.experiments.audit import (
+from facebridge.experiments.privacy.audit import (
     FARS,
     LINK_BAR,
     AuditData,
@@ -24,10 +24,11 @@ from facebridge.experiments.audit import (
     audit_pair,
     fewest_attacker_images,
 )
-from facebridge.experiments.audit_defences import DEFAULT_DEFENCES, DEFENCE_BUDGETS, defence_points
-from facebridge.experiments.checkpoint import cached, pair_key
-from facebridge.experiments.defences import DefenceSpec
-from facebridge.experiments.threads import blas_threads
+from facebridge.experiments.privacy.audit_defences import DEFAULT_DEFENCES, DEFENCE_BUDGETS, defence_points
+from facebridge.experiments.privacy.defences import DefenceSpec
+from facebridge.experiments.shared.advice import unresolved_rate_warnings
+from facebridge.experiments.shared.checkpoint import cached, pair_key
+from facebridge.experiments.shared.threads import blas_threads
 from facebridge.protocols import PairList
 
 Progress = Callable[[str, float, float], None]
@@ -79,8 +80,8 @@ def plan_budgets(
 
 
 def far_warnings(results: Mapping[str, Any]) -> list[str]:
-    """:func:`~facebridge.experiments.advice.unresolved_rate_warnings` for the audit's TAR@FAR: each victim's mapped
-    template against the others' gallery templates are the impostor pairs (n * (n - 1) for n victims)."""
+    """:func:`~facebridge.experiments.shared.advice.unresolved_rate_warnings` for the audit's TAR@FAR: each victim's
+    mapped template against the others' gallery templates are the impostor pairs (n * (n - 1) for n victims)."""
     n = min(p["n_victims"] for p in results["pairs"])
     return unresolved_rate_warnings(FARS, n * (n - 1), f"{n}/{n * (n - 1)} genuine/impostor pairs per seed")
 

@@ -16,8 +16,8 @@ from typing import Any
 import numpy as np
 
 from facebridge.errors import NotFoundError
-from facebridge.experiments.kernel_moments import KernelMoments
-from facebridge.experiments.task import FoldTask
+from facebridge.experiments.verification.kernel_moments import KernelMoments
+from facebridge.experiments.verification.task import FoldTask
 from facebridge.maps import (
     ALPHAS,
     KERNEL_DEFAULTS,

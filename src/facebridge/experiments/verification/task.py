@@ -11,8 +11,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from facebridge.experiments.data import StudyData
-from facebridge.experiments.moments import GroupMoments
+from facebridge.experiments.shared.data import StudyData
+from facebridge.experiments.verification.moments import GroupMoments
 from facebridge.maps import SufficientStats
 
 
