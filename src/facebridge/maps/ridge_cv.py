@@ -39,6 +39,12 @@ class CVSplit:
     val: SufficientStats
     quad: np.ndarray | None = None
 
+    @staticmethod
+    def source_quad(train: SufficientStats, val: SufficientStats) -> np.ndarray:
+        """The ``quad`` of a split of ``train`` and ``val``: it reads the source rows only, so a caller fitting
+        several targets on the same split computes it once."""
+        return shifted_source_quad(val, train.mean_x, train.source_eigh()[1])
+
 
 def shifted_source_quad(val: SufficientStats, mean_x: np.ndarray, v: np.ndarray) -> np.ndarray:
     """(dx, dx) ``V^T Sxx' V``: the validation rows' source scatter about ``mean_x`` (the training mean), in the

@@ -22,9 +22,7 @@ from facebridge.embeddings import EmbeddingSet, join_sets
 from facebridge.errors import InvalidInputError
 from facebridge.experiments.privacy.defences import DefenceSpec, protect
 from facebridge.experiments.upgrade.study import UPGRADE_METHOD
-from facebridge.maps import fit_rows, make_map
-from facebridge.maps.base import LinearMap
-from facebridge.maps.unpaired import UnpairedAligner
+from facebridge.maps import LinearMap, UnpairedAligner, fit_rows, make_map
 from facebridge.protocols import person_of, roc_curve
 from facebridge.vectors import l2_normalize_rows
 

@@ -22,7 +22,7 @@ from typing import Self
 import numpy as np
 
 from facebridge.errors import InvalidInputError
-from facebridge.maps.adapt import DeploymentAlign, Moments, SNorm
+from facebridge.maps import DeploymentAlign, Moments, SNorm
 from facebridge.protocols.identification_metrics import cosine_matrix
 from facebridge.vectors import unit_rows
 

@@ -28,8 +28,7 @@ from facebridge.embeddings import EmbeddingSet
 from facebridge.errors import InvalidInputError
 from facebridge.experiments.upgrade.adaptation import AdaptedMigration, Deployment
 from facebridge.experiments.upgrade.study import pair_scores, source_fitters
-from facebridge.maps import make_map, map_class
-from facebridge.maps.adapt import Moments
+from facebridge.maps import Moments, make_map, map_class
 from facebridge.protocols.identification import IdentificationSplit, identification_split
 from facebridge.protocols.identification_metrics import cosine_matrix, mate_ranks, threshold_at
 from facebridge.protocols.pairs import person_of

@@ -24,8 +24,7 @@ import numpy as np
 from facebridge.embeddings import EmbeddingSet
 from facebridge.errors import InvalidInputError
 from facebridge.experiments.upgrade.adaptation import ADAPTATIONS, AdaptedMigration, Deployment
-from facebridge.maps import fit_rows
-from facebridge.maps.adapt import Moments
+from facebridge.maps import Moments, fit_rows
 from facebridge.protocols import verify
 from facebridge.protocols.identification import IdentificationSplit, identification_split
 from facebridge.protocols.identification_metrics import cosine_matrix, identify

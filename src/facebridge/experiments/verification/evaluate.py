@@ -24,7 +24,7 @@ import numpy as np
 from facebridge.embeddings import EmbeddingSet, join_sets
 from facebridge.errors import InvalidInputError, MismatchError
 from facebridge.experiments.shared.advice import far_resolution_warnings, fit_size_warnings
-from facebridge.maps.registry import fit_rows
+from facebridge.maps import fit_rows
 from facebridge.protocols import PairList, VerificationResult, pair_scores, person_of, verify
 
 MODES = ("native", "cross", "both")

@@ -16,8 +16,7 @@ import numpy as np
 
 from facebridge.experiments.verification.moments import GroupMoments, joint_blocks, model_offsets
 from facebridge.experiments.verification.task import FoldTask
-from facebridge.maps import KernelBasis, NystroemKernelMap, SufficientStats
-from facebridge.maps.kernel import kernel_columns
+from facebridge.maps import KernelBasis, NystroemKernelMap, SufficientStats, kernel_columns
 
 # Rows per block: each thread holds a block, its kernel columns and their copies (~55 MB at 1,024 rows, 3,201 model
 # columns and 1,200 landmarks; four times that at GroupMoments' 4,096).

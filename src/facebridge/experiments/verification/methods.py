@@ -30,7 +30,6 @@ from facebridge.maps import (
     RidgeMap,
     TargetView,
 )
-from facebridge.maps.ridge_cv import shifted_source_quad
 
 #: Landmarks of ``kernel_whitened`` in a quick run (``KERNEL_DEFAULTS`` otherwise).
 QUICK_LANDMARKS = 256
@@ -68,7 +67,7 @@ def affine_cv(task: FoldTask, alphas: tuple[float, ...] = ALPHAS, n_splits: int 
         train, val = task.train_stats(inner), task.validation_stats(inner)
         quad = task.moments.cached(
             ("quad", task.source, task.fold, inner),
-            lambda val=val, train=train: shifted_source_quad(val, train.mean_x, train.source_eigh()[1]),
+            lambda val=val, train=train: CVSplit.source_quad(train, val),
         )
         splits.append(CVSplit(train, val, quad))
     return AffineRidgeCV(alphas=alphas, n_splits=n_splits).fit_splits(task.train_stats(), splits)

@@ -18,7 +18,6 @@ import numpy as np
 from facebridge.experiments.shared.data import StudyData
 from facebridge.experiments.shared.parallel import map_threads
 from facebridge.maps import SufficientStats
-from facebridge.maps.stats import Eigh, psd_eigh
 
 T = TypeVar("T")
 
@@ -210,11 +209,13 @@ class GroupMoments:
         with self._lock:
             self._memo[large].clear()
 
-    def source_eigh(self, source: str, exclude: frozenset[int], *, centered: bool = True) -> Eigh:
+    def source_eigh(
+        self, source: str, exclude: frozenset[int], *, centered: bool = True
+    ) -> tuple[np.ndarray, np.ndarray]:
         """Eigenvalues (d,) ascending, clipped at 0, and eigenvectors (d, d) of the source's scatter (centred or raw)
         over the pool that excludes ``exclude``; memoised, since every target of that source and pool shares it."""
 
-        def compute() -> Eigh:
-            return psd_eigh(self.stats_where(source, source, lambda g: not (g & exclude)).scatter(centered=centered).xx)
+        def compute() -> tuple[np.ndarray, np.ndarray]:
+            return self.stats_where(source, source, lambda g: not (g & exclude)).source_eigh(centered=centered)
 
         return self.cached(("eigh", source, exclude, centered), compute)

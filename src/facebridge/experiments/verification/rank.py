@@ -18,8 +18,7 @@ from facebridge.experiments.shared.scoring import FoldScores, scores_against, vi
 from facebridge.experiments.verification.moments import GroupMoments
 from facebridge.experiments.verification.penalty import Progress, fold_galleries
 from facebridge.experiments.verification.task import FoldTask
-from facebridge.maps import TargetView
-from facebridge.maps.rank_path import RANK_FAMILIES, RankPath
+from facebridge.maps import RANK_FAMILIES, RankPath, TargetView
 
 RANKS: tuple[int, ...] = (4, 8, 16, 32, 64, 128)
 RANK_METHODS = RANK_FAMILIES
@@ -49,12 +48,10 @@ def _rank_predictions(
     """
     path = RankPath.fit(task.train_stats(), alpha)
     projection = None if view is None else view.parts()[1]
-    xc = xa - path.mean_x
     out: dict[tuple[str, int | None], np.ndarray] = {}
-    out[("rrr", None)] = out[("pca_ridge", None)] = view_of_product(xc, path.full, path.mean_y, view)
+    out[("rrr", None)] = out[("pca_ridge", None)] = view_of_product(*path.project(xa), path.mean_y, view)
     for family in RANK_METHODS:
-        left, right = path.factors[family]
-        along = xc @ left
+        along, right = path.project(xa, family)
         right_viewed = None if projection is None else right @ projection
         gram = right @ right.T
         for r in ranks:

@@ -19,7 +19,7 @@ from facebridge.experiments.shared.parallel import Ticker, map_threads
 from facebridge.experiments.shared.scoring import FoldScores, scores_against, view_of_product
 from facebridge.experiments.verification.moments import GroupMoments, GrowingMoments
 from facebridge.experiments.verification.penalty import Progress, fold_galleries
-from facebridge.maps import FixedRidge, Spectrum, TargetView
+from facebridge.maps import RidgeToTargets, TargetView
 
 SIZES: tuple[int, ...] = (10, 20, 50, 100, 200, 500, 1000, 2000)
 ALL = "all"
@@ -133,31 +133,18 @@ def _mapped(
     """(target, ``views[target]`` of the mapped ``xa``) for every other model: ridge (bias on centred rows when
     ``centred``; ``alpha``, or by GCV when None) fitted on the images ``rows``, which ``grown`` holds.
 
-    A fixed ``alpha`` is solved by one linear solve (``FixedRidge``), a GCV choice through an
-    eigendecomposition (``Spectrum``). Fewer images than dimensions: from the rows (dual); more: from ``grown``'s
-    statistics (no pass over the rows per target). Either way the mapped rows are ``left @ right + mean_y`` with
-    ``left`` shared by all targets; ``view_of_product`` applies the view (folded into ``right`` when that has fewer
-    rows than ``xa``).
+    Fitted by ``maps.RidgeToTargets``: fewer images than dimensions from the rows (dual), more from ``grown``'s
+    statistics (no pass over the rows per target). The mapped rows are ``left @ right + mean_y`` with ``left``
+    shared by all targets; ``view_of_product`` applies the view (folded into ``right`` when that has fewer rows
+    than ``xa``).
     """
     data = grown.data
     primal = len(rows) > data.dim(source)
     # The primal fits read the source's statistics; only the dual ones read its rows.
     source_side = grown.stats(source, source) if primal else data.vectors[source][rows]
-    if alpha is None:
-        spec = (Spectrum.of_stats if primal else Spectrum.of)(source_side, centered=centred)
-        left = spec.project(xa)
-    else:
-        fixed = (FixedRidge.of_stats if primal else FixedRidge.of)(source_side, alpha, centered=centred)
-        left = fixed.probe(xa)
+    maps = RidgeToTargets(source_side, xa, alpha, centered=centred)
     for target in data.models:
         if target == source:
             continue
-        if alpha is None:
-            right, mean_y, _ = (
-                spec.solve_scatter(grown.stats(source, target)) if primal else spec.solve(data.vectors[target][rows])
-            )
-        elif primal:
-            right, mean_y = fixed.targets_scatter(grown.stats(source, target))
-        else:
-            right, mean_y = fixed.targets(data.vectors[target][rows])
-        yield target, view_of_product(left, right, mean_y, views[target])
+        right, mean_y = maps.target(grown.stats(source, target) if primal else data.vectors[target][rows])
+        yield target, view_of_product(maps.left, right, mean_y, views[target])
