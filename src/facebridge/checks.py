@@ -48,11 +48,19 @@ def is_finite_real(value: object) -> bool:
         return False
 
 
+def check_real(value: object, name: str, owner: str, low: float = 0.0, *, strict: bool = False) -> float:
+    """A finite real number ``>= low`` (``> low`` when ``strict``)."""
+    if not is_finite_real(value) or value < low or (strict and value == low):  # type: ignore[operator]
+        raise InvalidInputError(
+            f"{owner}: parameter {name} must be a finite number {'>' if strict else '>='} {low:g}, got {value!r}"
+        )
+    return float(value)  # type: ignore[arg-type]
+
+
 def check_alpha(value: object, owner: str) -> float:
-    """The ridge penalty: a finite real number >= 0."""
-    if not is_finite_real(value) or value < 0:  # type: ignore[operator]
-        raise InvalidInputError(f"{owner}: parameter alpha must be a finite number >= 0, got {value!r}")
-    return float(value)
+    """The ridge penalty: a finite real number >= 0 (``FixedRidge``, which solves ``X^T X + alpha I`` without an
+    eigendecomposition, needs ``> 0``: ``check_real(alpha, "alpha", owner, strict=True)``)."""
+    return check_real(value, "alpha", owner)
 
 
 def check_rank(value: object, limit: int, owner: str, what: str) -> int:

@@ -16,8 +16,9 @@ from facebridge.experiments.upgrade.identify import identify_set
 from facebridge.protocols import parse_pairs_csv, person_of
 from facebridge.protocols.fold_rules import fold_sharing
 from facebridge.protocols.identification import identification_split
-from facebridge.protocols.identification_metrics import cosine_matrix, identify
+from facebridge.protocols.identification_metrics import identify
 from facebridge.protocols.photo_pairs import photo_pairs
+from facebridge.vectors import cosine_matrix
 from tests.helpers import synthetic_study
 
 #: photos per person: a mix of one-photo people and people with many photos

@@ -8,7 +8,7 @@ from facebridge.experiments.upgrade.study import source_fitters, upgrade_experim
 from facebridge.experiments.upgrade.transition import fuse, reenrolled_rows, transition_scores, znorm
 from facebridge.maps import make_map
 from facebridge.protocols.identification import identification_split
-from facebridge.protocols.identification_metrics import cosine_matrix
+from facebridge.vectors import cosine_matrix
 from tests.helpers import synthetic_study
 
 

@@ -15,7 +15,7 @@ from typing import Any, Self
 
 import numpy as np
 
-from facebridge.checks import check_alphas, check_flag, check_int, check_seed, is_finite_real
+from facebridge.checks import check_alphas, check_flag, check_int, check_real, check_seed
 from facebridge.errors import InvalidInputError, MismatchError
 from facebridge.maps._checks import as_matrix
 from facebridge.maps._estimator import MapEstimator
@@ -110,9 +110,7 @@ class NystroemKernelMap(MapEstimator):
     def _checked(self) -> tuple[int, float, tuple[float, ...], int, bool]:
         owner = type(self).__name__
         m = check_int(self.n_landmarks, "n_landmarks", owner, 1)  # capped at the training rows in fit
-        gamma = self.gamma
-        if not is_finite_real(gamma) or gamma <= 0:  # type: ignore[operator]
-            raise InvalidInputError(f"{owner}: parameter gamma must be a finite number > 0, got {gamma!r}")
+        gamma = check_real(self.gamma, "gamma", owner, strict=True)
         seed = check_seed(self.random_state, "random_state", owner)
         alphas = check_alphas(self.alphas, owner)
         return m, float(gamma), alphas, seed, check_flag(self.normalize, "normalize", owner)

@@ -24,7 +24,7 @@ from facebridge.experiments.privacy.defences import DefenceSpec, protect
 from facebridge.experiments.upgrade.study import UPGRADE_METHOD
 from facebridge.maps import LinearMap, UnpairedAligner, fit_rows, make_map
 from facebridge.protocols import person_of, roc_curve
-from facebridge.vectors import l2_normalize_rows
+from facebridge.vectors import cosine_matrix, l2_normalize_rows
 
 BUDGETS = (0, 10, 30, 100, 300, 1000, 3000)
 FARS = (1e-2, 1e-3)
@@ -148,7 +148,7 @@ def fit_attack(estimator: LinearMap, x: np.ndarray, y: np.ndarray, groups: objec
 def linking(mapped: np.ndarray, gallery: np.ndarray) -> dict[str, float]:
     """Row i of ``mapped`` and of ``gallery`` are the same person: rank-1 identification of each mapped template in
     the gallery, and TAR at each FAR of cross verification (genuine: i vs i; impostor: i vs j != i)."""
-    sims = l2_normalize_rows(mapped, np.float64) @ l2_normalize_rows(gallery, np.float64).T
+    sims = cosine_matrix(mapped, gallery, np.float64)
     n = len(sims)
     out = {"rank1": float(np.mean(np.argmax(sims, axis=1) == np.arange(n)))}
     roc = roc_curve(sims.ravel(), np.eye(n, dtype=bool).ravel())

@@ -12,7 +12,7 @@ from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from typing import TypeVar
 
-from facebridge.errors import InvalidInputError
+from facebridge.checks import check_int
 
 T = TypeVar("T")
 R = TypeVar("R")
@@ -29,9 +29,7 @@ def check_workers(workers: int | None) -> int:
     """``workers`` (None: ``usable_cpus()``), checked to be an integer >= 1."""
     if workers is None:
         return usable_cpus()
-    if isinstance(workers, bool) or not isinstance(workers, int) or workers < 1:
-        raise InvalidInputError(f"workers must be an integer >= 1, got {workers!r}")
-    return workers
+    return check_int(workers, "workers", "study", 1)
 
 
 def map_threads(work: Callable[[T], R], items: Iterable[T], workers: int) -> Iterator[R]:

@@ -23,8 +23,7 @@ import numpy as np
 
 from facebridge.errors import InvalidInputError
 from facebridge.maps import DeploymentAlign, Moments, SNorm
-from facebridge.protocols.identification_metrics import cosine_matrix
-from facebridge.vectors import unit_rows
+from facebridge.vectors import cosine_matrix, unit_rows
 
 ADAPTATIONS = ("none", "centre", "coral-after", "coral", "coral+snorm")
 

@@ -30,8 +30,9 @@ from facebridge.experiments.upgrade.adaptation import AdaptedMigration, Deployme
 from facebridge.experiments.upgrade.study import pair_scores, source_fitters
 from facebridge.maps import Moments, make_map, map_class
 from facebridge.protocols.identification import IdentificationSplit, identification_split
-from facebridge.protocols.identification_metrics import cosine_matrix, mate_ranks, threshold_at
+from facebridge.protocols.identification_metrics import mate_ranks, threshold_at
 from facebridge.protocols.pairs import person_of
+from facebridge.vectors import cosine_matrix
 
 #: Below this many enrolled people (all folds) the interval is too wide to mean much: the report says so.
 MIN_PEOPLE = 30

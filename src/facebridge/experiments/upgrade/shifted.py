@@ -27,10 +27,10 @@ from facebridge.experiments.upgrade.adaptation import ADAPTATIONS, AdaptedMigrat
 from facebridge.maps import Moments, fit_rows
 from facebridge.protocols import verify
 from facebridge.protocols.identification import IdentificationSplit, identification_split
-from facebridge.protocols.identification_metrics import cosine_matrix, identify
+from facebridge.protocols.identification_metrics import identify
 from facebridge.protocols.pairs import PairList, person_of
 from facebridge.protocols.shifted import DomainSplit, evaluation_pairs
-from facebridge.vectors import unit_rows
+from facebridge.vectors import cosine_matrix, unit_rows
 
 #: Model name -> its EmbeddingSet, for one variant of the images.
 Sets = Mapping[str, EmbeddingSet]

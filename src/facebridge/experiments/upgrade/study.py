@@ -37,8 +37,9 @@ from facebridge.experiments.upgrade.transition import TRANSITION_SCENARIOS, tran
 from facebridge.experiments.verification.methods import chosen_params
 from facebridge.maps import LinearMap, fit_targets
 from facebridge.protocols.identification import IdentificationSplit, identification_split
-from facebridge.protocols.identification_metrics import FPIRS, cosine_matrix, identify, threshold_at
+from facebridge.protocols.identification_metrics import FPIRS, identify, threshold_at
 from facebridge.protocols.pairs import person_of
+from facebridge.vectors import cosine_matrix
 
 SCENARIOS = ("self", "migrated_gallery", "mapped_probes", "old")
 #: The upgrade's map method, chosen on LFW View 1 people only (``scripts/upgrade_methods.py --people view1``, recorded

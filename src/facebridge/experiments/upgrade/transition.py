@@ -22,7 +22,7 @@ from collections.abc import Mapping
 
 import numpy as np
 
-from facebridge.protocols.identification_metrics import cosine_matrix
+from facebridge.vectors import cosine_matrix
 
 #: Shares of the gallery's people re-enrolled since the upgrade.
 REENROL_SHARES = (0.25, 0.5)

@@ -26,9 +26,9 @@ from facebridge.errors import InvalidInputError, MismatchError
 from facebridge.experiments.shared.advice import far_resolution_warnings, fit_size_warnings
 from facebridge.maps import fit_rows
 from facebridge.protocols import PairList, VerificationResult, pair_scores, person_of, verify
+from facebridge.protocols.fold_rules import POOLS
 
 MODES = ("native", "cross", "both")
-POOLS = ("people", "pairs")
 
 
 @dataclass(frozen=True)
