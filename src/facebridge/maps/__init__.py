@@ -7,7 +7,7 @@ from facebridge.maps.affine import AffineMap
 from facebridge.maps.base import LinearMap
 from facebridge.maps.fixed_ridge import FixedRidge
 from facebridge.maps.io import MAP_SUFFIX, MapFile, load_map, save_map
-from facebridge.maps.kernel import KERNEL_DEFAULTS, KernelBasis, NystroemKernelMap, kernel_columns
+from facebridge.maps.kernel import KERNEL_DEFAULTS, KernelBasis, LandmarkKernelMap, kernel_columns
 from facebridge.maps.lstsq import LstsqMap
 from facebridge.maps.map_file import Provenance
 from facebridge.maps.mlp import MLPMap
@@ -41,13 +41,13 @@ __all__ = [
     "DeploymentAlign",
     "FixedRidge",
     "KernelBasis",
+    "LandmarkKernelMap",
     "LinearMap",
     "LstsqMap",
     "MLPMap",
     "MapEstimator",
     "MapFile",
     "Moments",
-    "NystroemKernelMap",
     "PCARidgeMap",
     "PersonMeanRidgeCV",
     "ProcrustesMap",

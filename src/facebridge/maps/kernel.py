@@ -1,10 +1,12 @@
 """Beyond linear: ridge on the source vector plus Gaussian-kernel features against landmark rows.
 
 ``phi(x) = [x, exp(-gamma |x - l_1|^2), ..., exp(-gamma |x - l_m|^2)]`` with landmarks ``l_j`` drawn (seeded) from
-the training rows, then an affine ridge map ``phi(x) -> y`` with its penalty chosen by GCV. It is a Nystroem-style
-approximation of kernel ridge regression: the linear part keeps the affine map, the kernel part adds smooth
-nonlinear corrections. The features and their eigendecomposition (``KernelBasis``) depend on the source rows only,
-so fits of several targets on the same rows share them (``fit_basis``).
+the training rows, then an affine ridge map ``phi(x) -> y`` with its penalty chosen by GCV: ridge on
+``[x, k(x, landmarks)]``, not a Nystroem approximation (the kernel columns are used as they are, never whitened by
+the landmarks' own kernel matrix). The linear part keeps the affine map, the kernel part adds smooth nonlinear
+corrections. (The class was called ``NystroemKernelMap`` before; map files that name it still load.) The features
+and their eigendecomposition (``KernelBasis``) depend on the source rows only, so fits of several targets on the
+same rows share them (``fit_basis``).
 """
 
 from __future__ import annotations
@@ -64,14 +66,14 @@ class KernelBasis:
     def of_stats(cls, stats: SufficientStats, landmarks: np.ndarray, gamma: float, unit: bool) -> KernelBasis:
         """The basis from the summed statistics of the rows' features (``stats.x`` is ``phi``, as ``of_rows`` on
         those rows up to rounding): one eigenproblem however many rows, and no pass over them; fit targets with
-        ``NystroemKernelMap.fit_basis_stats``."""
+        ``LandmarkKernelMap.fit_basis_stats``."""
         if stats.dx != landmarks.shape[1] + len(landmarks):
             raise MismatchError(f"stats have {stats.dx} features, {len(landmarks)} landmarks need dx + m")
-        check_source_varies(stats, "NystroemKernelMap")
+        check_source_varies(stats, "LandmarkKernelMap")
         return cls(landmarks, gamma, unit, Spectrum.of_stats(stats))
 
 
-class NystroemKernelMap(MapEstimator):
+class LandmarkKernelMap(MapEstimator):
     """``y ≈ phi(x) @ W + b`` (see the module), ridge penalty ``alpha_`` of ``alphas`` chosen by GCV.
 
     Parameters
@@ -139,7 +141,7 @@ class NystroemKernelMap(MapEstimator):
             raise InvalidInputError(f"{type(self).__name__} requires y to be passed, but the target y is None")
         return self.fit_basis(self.basis(X), y)
 
-    def fit_many(self, X: object, targets: Sequence[object], groups: object = None) -> list[NystroemKernelMap]:
+    def fit_many(self, X: object, targets: Sequence[object], groups: object = None) -> list[LandmarkKernelMap]:
         """One fitted copy per target of ``targets`` ((n, dy_t) each, rows matching ``X``), as ``fit(X, target)``
         fits it, the landmarks and the features' decomposition built once (``groups`` is not used: GCV needs no
         split)."""

@@ -1,4 +1,5 @@
-"""A fitted view of a target space: how two of its vectors are compared by cosine.
+"""A fitted view of a target space (a scoring space; not LFW's View 1 / View 2 protocols): how two of its vectors
+are compared by cosine.
 
 ``plain`` is the cosine itself; ``centred`` subtracts the target's mean first; ``whitened`` also multiplies by the
 inverse square root of the target's (shrunk) covariance. The view is learnt from target vectors only (no pairs), so

@@ -37,8 +37,8 @@ class AuditSettings:
 
     ``map_params`` are fixed a priori (never tuned on the evaluated people): the attacker's paired map is
     ``make_map(map_method, **map_params)``, by default the upgrade's method (an audit that models a weaker attacker
-    than the tool's own upgrade path understates the risk), whose penalty is chosen by cross-validation over the
-    attacker's own people; k = 0 uses ``UnpairedAligner(**unpaired_params)``.
+    than the tool's own upgrade path understates the risk), whose ridge alpha is chosen by cross-validation over
+    the attacker's own people; k = 0 uses ``UnpairedAligner(**unpaired_params)``.
     """
 
     budgets: tuple[int, ...] = BUDGETS

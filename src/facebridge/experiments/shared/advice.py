@@ -19,7 +19,7 @@ def fit_size_warnings(n_images: int, n_people: int | None, source_dim: int) -> l
     if n_images < source_dim:
         out.append(
             f"warning: the map is fitted on {n_images} images, fewer than the source's {source_dim} dimensions: "
-            "underdetermined, so the penalty (alpha) or rank decides it"
+            "underdetermined, so the ridge alpha or rank decides it"
         )
     if n_people is not None and n_people < FEW_PEOPLE:
         out.append(

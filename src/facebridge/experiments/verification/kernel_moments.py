@@ -16,7 +16,7 @@ import numpy as np
 
 from facebridge.experiments.verification.moments import GroupMoments, joint_blocks, model_offsets
 from facebridge.experiments.verification.task import FoldTask
-from facebridge.maps import KernelBasis, NystroemKernelMap, SufficientStats, kernel_columns
+from facebridge.maps import KernelBasis, LandmarkKernelMap, SufficientStats, kernel_columns
 
 # Rows per block: each thread holds a block, its kernel columns and their copies (~55 MB at 1,024 rows, 3,201 model
 # columns and 1,200 landmarks; four times that at GroupMoments' 4,096).
@@ -95,12 +95,12 @@ class KernelMoments:
                 self._fold = (task.fold, basis, rows, stats)
             return self._fold[1:]
 
-    def fit(self, task: FoldTask, estimator: NystroemKernelMap) -> NystroemKernelMap:
+    def fit(self, task: FoldTask, estimator: LandmarkKernelMap) -> LandmarkKernelMap:
         """``estimator`` (unfitted, this kernel's gamma, normalising) fitted to fold ``task.fold``'s pool."""
         basis, rows, source = self._basis(task)
         return estimator.fit_basis_stats(basis, self._stats(task, rows, task.target, source))
 
-    def transform(self, fitted: NystroemKernelMap, rows: np.ndarray) -> np.ndarray:
+    def transform(self, fitted: LandmarkKernelMap, rows: np.ndarray) -> np.ndarray:
         """``fitted.transform`` of the source's vectors of the images ``rows``, for a map from ``fit``: their
         projection on the fold's basis is computed once and shared by every target's map of that fold (it is
         recomputed when the basis or the rows change)."""

@@ -24,8 +24,8 @@ from facebridge.maps import (
     WHITEN_SHRINK,
     AffineRidgeCV,
     CVSplit,
+    LandmarkKernelMap,
     MapEstimator,
-    NystroemKernelMap,
     ProcrustesMap,
     RidgeMap,
     TargetView,
@@ -52,7 +52,7 @@ class MethodInfo:
 
 
 def chosen_params(fitted: MapEstimator) -> dict[str, Any]:
-    """What a fold's fit chose (its penalty), for the results."""
+    """What a fold's fit chose (its ridge alpha), for the results."""
     return {"alpha": float(fitted.alpha_)} if hasattr(fitted, "alpha_") else {}
 
 
@@ -186,8 +186,9 @@ class KernelWhitened(StudyMethod):
         "kernel-feature ridge, whitened cosine (beyond linear)",
         "nonlinear",
         "nonlinear: affine ridge on [x, exp(-gamma |x - l_j|^2)] for landmarks l_j drawn (seeded) from the fold's "
-        "training pool (a Nystroem-style kernel ridge; the first landmarks-many pool images of one seeded order of "
-        "all images per source, so folds share most landmarks), alpha chosen by GCV on the pool; scored like "
+        "training pool (the kernel columns as they are, not a Nystroem approximation; the first landmarks-many pool "
+        "images of one seeded order of all images per source, so folds share most landmarks), alpha chosen by GCV "
+        "on the pool; scored like "
         "affine_whitened",
         {**KERNEL_DEFAULTS, "alphas": list(ALPHAS), "view": "centred and whitened", "shrink": WHITEN_SHRINK},
     )
@@ -210,10 +211,10 @@ class KernelWhitened(StudyMethod):
     def fit(self, task: FoldTask) -> MapEstimator:
         moments, seed = self._moments(task)
         m, gamma = self.options["landmarks"], self.options["gamma"]
-        return moments.fit(task, NystroemKernelMap(n_landmarks=m, gamma=gamma, random_state=seed))
+        return moments.fit(task, LandmarkKernelMap(n_landmarks=m, gamma=gamma, random_state=seed))
 
     def transform(self, task: FoldTask, fitted: MapEstimator, rows: np.ndarray) -> np.ndarray:
-        if not isinstance(fitted, NystroemKernelMap):
+        if not isinstance(fitted, LandmarkKernelMap):
             raise TypeError(f"kernel_whitened transforms its own maps, got {type(fitted).__name__}")
         return self._moments(task)[0].transform(fitted, rows)
 

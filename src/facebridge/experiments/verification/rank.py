@@ -1,9 +1,9 @@
 """Accuracy against map rank: reduced-rank regression and PCA-ridge, every rank from one eigen-decomposition.
 
-For each (source, target, fold) the full-rank map is the affine ridge map with the penalty the penalty experiment
-chose (``alphas``), so rank "full" is that map. Reduced-rank regression keeps the top eigenvectors ``V_r`` of the
-fitted values' scatter ``B^T Sxx B`` (``coef = B V_r V_r^T``, as ``maps.ReducedRankMap``); PCA-ridge keeps the top
-principal axes of the source (as ``maps.PCARidgeMap``). Pairs are scored in cross mode in ``view``'s view.
+For each (source, target, fold) the full-rank map is the affine ridge map with the alpha the penalty-matrix
+experiment chose (``alphas``), so rank "full" is that map. Reduced-rank regression keeps the top eigenvectors ``V_r``
+of the fitted values' scatter ``B^T Sxx B`` (``coef = B V_r V_r^T``, as ``maps.ReducedRankMap``); PCA-ridge keeps the
+top principal axes of the source (as ``maps.PCARidgeMap``). Pairs are scored in cross mode in ``view``'s view.
 """
 
 from __future__ import annotations
@@ -73,7 +73,7 @@ def run_rank(
 
     Parameters
     ----------
-    alphas : (source, target) -> the penalty of each fold's full-rank map, in ``data.fold_ids`` order.
+    alphas : (source, target) -> the ridge alpha of each fold's full-rank map, in ``data.fold_ids`` order.
     views : (target, fold) -> the scoring view.
     ranks : ranks to try; a rank at or above a method's limit (min(dx, dy) for rrr, dx for pca_ridge) is skipped.
     """

@@ -24,7 +24,7 @@ from facebridge.maps import RidgeToTargets, TargetView
 SIZES: tuple[int, ...] = (10, 20, 50, 100, 200, 500, 1000, 2000)
 ALL = "all"
 
-#: Fitting rules: method key -> (fit a bias on centred rows, penalty; None chooses it by GCV on the subset).
+#: Fitting rules: method key -> (fit a bias on centred rows, ridge alpha; None chooses it by GCV on the subset).
 Rules = Mapping[str, tuple[bool, float | None]]
 STUDY_RULE: dict[str, tuple[bool, float | None]] = {"ridge_study": (False, 1.0)}
 AFFINE_GCV = (True, None)

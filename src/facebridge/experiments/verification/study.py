@@ -150,7 +150,7 @@ def run_study(
     seed : seeds the sample-size draws and any randomly initialised method.
     methods : method keys for the penalty matrix (default ``DEFAULT_METHODS``, or ``QUICK_METHODS`` when quick);
         ``ridge_study`` and ``curve_method`` are added if absent (the sample-size curves end at their maps).
-    curve_method : the method whose penalty rule, alpha and scoring view the rank sweep uses, and whose view the
+    curve_method : the method whose fitting rule, alpha and scoring view the rank sweep uses, and whose view the
         sample-size sweep scores its affine maps in (it must choose an ``alpha`` per fold).
     progress : ``progress(stage, done, total)``.
     blas_threads : BLAS threads while running (default 1, see ``facebridge.experiments.shared.threads``); None:
