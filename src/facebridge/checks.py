@@ -24,10 +24,10 @@ MAX_SEED = 2**32 - 1
 def check_int(value: object, name: str, owner: str, low: int, high: int | None = None) -> int:
     """An integer parameter in ``[low, high]`` (no upper bound when ``high`` is None); else one-line
     InvalidInputError. Upper bounds keep a typo (``hidden=100000000``) from allocating gigabytes."""
+    bounds = f">= {low}" if high is None else f"in [{low}, {high}]"
     if isinstance(value, bool | np.bool_) or not isinstance(value, numbers.Integral):
-        raise InvalidInputError(f"{owner}: parameter {name} must be an integer, got {value!r}")
+        raise InvalidInputError(f"{owner}: parameter {name} must be an integer {bounds}, got {value!r}")
     if value < low or (high is not None and value > high):
-        bounds = f">= {low}" if high is None else f"in [{low}, {high}]"
         raise InvalidInputError(f"{owner}: parameter {name} must be an integer {bounds}, got {value}")
     return int(value)
 

@@ -24,7 +24,6 @@ import hashlib
 from typing import Any, Self
 
 import numpy as np
-from sklearn.covariance import ledoit_wolf_shrinkage
 
 from facebridge.errors import InvalidInputError, NotFittedError
 from facebridge.maps._checks import as_matrix
@@ -35,7 +34,9 @@ ALIGN_MODES = ("centre", "coral")
 
 def shrunk_covariance(rows: np.ndarray) -> tuple[np.ndarray, float]:
     """The covariance of ``rows`` (n, d) shrunk by the Ledoit-Wolf rule towards ``trace / d`` times the identity,
-    and the shrinkage used."""
+    and the shrinkage used. (scikit-learn, imported here: ``facebridge.maps`` loads without it.)"""
+    from sklearn.covariance import ledoit_wolf_shrinkage
+
     centred = rows - rows.mean(axis=0)
     cov = centred.T @ centred / len(rows)
     shrink = float(ledoit_wolf_shrinkage(centred, assume_centered=True))
