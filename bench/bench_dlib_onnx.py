@@ -23,7 +23,7 @@ from pathlib import Path
 import numpy as np
 
 from bench_pipeline import aligned_crops
-from facebridge.extraction.extract import detect_images, make_detector
+from facebridge.extraction.detect import detect_images, make_detector
 from facebridge.faces import DetectionCache
 from facebridge.images import list_images
 from facebridge.models import load_model, resolve_models_dir

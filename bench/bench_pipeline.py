@@ -46,7 +46,8 @@ from pathlib import Path
 
 import numpy as np
 
-from facebridge.extraction.extract import detect_images, extract, make_detector, model_names
+from facebridge.extraction.detect import detect_images, make_detector
+from facebridge.extraction.extract import extract, model_names
 from facebridge.faces import DetectionCache, align
 from facebridge.images import list_images, load_image
 from facebridge.models import get_spec, load_model, resolve_models_dir

@@ -35,7 +35,8 @@ import numpy as np
 from bench_pipeline import Timing, best_of, cpu_seconds
 from facebridge.embeddings import read_embeddings
 from facebridge.experiments import run_study
-from facebridge.extraction.extract import detect_images, extract, make_detector, model_names
+from facebridge.extraction.detect import detect_images, make_detector
+from facebridge.extraction.extract import extract, model_names
 from facebridge.faces import DetectionCache, align
 from facebridge.images import list_images, load_image
 from facebridge.models import get_spec, load_model, resolve_models_dir

@@ -9,7 +9,8 @@ import pytest
 
 from facebridge.embeddings import read_embeddings
 from facebridge.errors import InvalidInputError, MismatchError
-from facebridge.extraction.extract import decode, embed_folder
+from facebridge.extraction.detect import decode
+from facebridge.extraction.extract import embed_folder
 from facebridge.images import load_image
 from facebridge.images.corruptions import Corruption
 from tests.extraction.test_extract import lfw_copy

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from facebridge.errors import InvalidInputError
-from facebridge.extraction.extract import detect_images
+from facebridge.extraction.detect import detect_images
 from facebridge.faces import DetectionCache, detect_bounded, detection_scale
 from facebridge.faces.bounded import detection_size
 from facebridge.faces.detection import Detection

@@ -78,7 +78,7 @@ def _face_check(model, pairs, accept: bool):
     from rich.console import Console
 
     from facebridge.errors import InvalidInputError, MissingFileError
-    from facebridge.extraction.extract import make_detector
+    from facebridge.extraction.detect import make_detector
     from facebridge.extraction.face_check import check_on_pairs
     from facebridge.models import resolve_models_dir
 

@@ -7,17 +7,16 @@ Store layout (``out`` directory)::
     <model>.parquet                     the model's EmbeddingSet (every image that gave a face crop)
     parts/<model>/part-<run>-<chunk>.parquet   finished chunks; a re-run skips every id already in a part
 
-Two phases. First every pending image is decoded and its face detected once (sequentially; the detection cache
-and ``images.parquet`` are flushed after each chunk). Then each chunk is an independent task that decodes each
-image once, aligns it once per template and embeds it with every model that still lacks it, writing one part per
-model atomically; tasks run on an executor (a process pool by default; a ``dask.distributed`` client's executor
-plugs in the same way). Killing the process at any moment loses
-at most the chunks in flight and never leaves a duplicated or half-written row.
+Two phases. First every pending image is decoded and its face detected once (:mod:`facebridge.extraction.detect`,
+sequentially; the detection cache and ``images.parquet`` are flushed after each chunk). Then each chunk is an
+independent task that decodes each image once, aligns it once per template and embeds it with every model that
+still lacks it, writing one part per model atomically; tasks run on an executor (a process pool by default; a
+``dask.distributed`` client's executor plugs in the same way). Killing the process at any moment loses at most the
+chunks in flight and never leaves a duplicated or half-written row.
 """
 
 from __future__ import annotations
 
-import difflib
 import logging
 import multiprocessing
 import os
@@ -33,57 +32,35 @@ import numpy as np
 from facebridge.embeddings.set import EmbeddingSet
 from facebridge.embeddings.store import (
     EMBEDDED_STATUSES,
-    STATUS_FILE,
     combine_parts,
     done_ids,
-    read_status,
     repair_store,
     store_lock,
     write_part,
-    write_status,
 )
-from facebridge.errors import InvalidInputError, MissingFileError, NotFoundError
+from facebridge.errors import InvalidInputError, MissingFileError
+from facebridge.extraction.detect import Progress, decode, detect_images, make_detector
 from facebridge.extraction.stamps import forget_changed
 from facebridge.extraction.store_settings import check_store_settings
 from facebridge.faces import (
-    DETECT_MAX_SIDE,
     FALLBACK,
-    MIN_IMAGE_SIDE,
     Detection,
     DetectionCache,
     Detector,
-    FallbackChain,
     align,
-    chain_members,
-    choose_face,
-    detect_bounded,
-    detection_scale,
-    fallback_detection,
 )
 from facebridge.faces.min_size import MinFaceSize
-from facebridge.images import IMAGE_SUFFIXES, DecodedImage, image_file, list_images, load_image
+from facebridge.images import IMAGE_SUFFIXES, list_images
 from facebridge.images.corruptions import Corruption
 from facebridge.models import EmbeddingModel, ModelSpec, get_spec, list_specs, load_model, resolve_models_dir
 from facebridge.models.check import check_model
 from facebridge.models.registry import register_spec_file
-from facebridge.models.spec import WeightFile
-from facebridge.models.weights import verify_file
 
 log = logging.getLogger(__name__)
 
-#: Detector weights that live in the models directory, checked by sha256 like the embedding models'.
-YUNET_WEIGHTS = WeightFile(
-    "yunet/face_detection_yunet.onnx", "ebafce4e3c118d6554634be5c27ab333b4c047a9a8c3faf1d7cf93101c22f0f0"
-)
-DETECTORS = ("yunet", "dlib-hog")
 #: What to do with an image where no face is found: embed a fixed centre region (status ``fallback``, as LFW
 #: evaluations do), skip it (status ``no_face``), or stop with an error naming the images.
 NO_FACE = ("centre", "skip", "error")
-#: Status of an image whose shorter side is under ``MIN_IMAGE_SIDE``: never searched for a face nor embedded.
-TOO_SMALL = "too_small"
-
-Progress = Callable[[str, float], None]  # (stage 'detect' or 'embed', images finished)
-
 
 @dataclass(frozen=True)
 class ExtractionSummary:
@@ -102,25 +79,6 @@ class ExtractionSummary:
         return dict(self.__dict__)
 
 
-def make_detector(name: str, models_dir: Path) -> Detector:
-    """A face detector by name: ``yunet`` (OpenCV, weights from the models dir), ``dlib-hog`` (dlib + 68 points),
-    or a fallback chain such as ``dlib-hog+yunet`` (the second asked only where the first finds no face)."""
-    members = chain_members(name)
-    if len(members) == 2:
-        return FallbackChain(make_detector(members[0], models_dir), make_detector(members[1], models_dir))
-    if name == "yunet":
-        from facebridge.faces.yunet import YuNetDetector
-
-        return YuNetDetector(verify_file(YUNET_WEIGHTS, models_dir, "yunet"))
-    if name == "dlib-hog":
-        from facebridge.faces.dlib_hog import DlibHogDetector
-
-        return DlibHogDetector()
-    close = difflib.get_close_matches(name, DETECTORS, n=2)
-    hint = f"; did you mean {' or '.join(close)}?" if close else ""
-    raise NotFoundError(f"unknown detector {name!r}{hint} (known: {', '.join(DETECTORS)}, or two joined by '+')")
-
-
 def model_names(names: str) -> list[str]:
     """Parse ``"all"`` or a comma-separated list of model names or spec files (checked, in the given order).
 
@@ -135,70 +93,6 @@ def model_names(names: str) -> list[str]:
     if twice:
         raise InvalidInputError(f"model {', '.join(twice)} given more than once")
     return [register_spec_file(n).name if n.endswith(".toml") else get_spec(n).name for n in out]
-
-
-# ---- phase 1: decode + detect once per image ------------------------------------------------------------------
-
-
-def decode(root: Path, image_id: str, corrupt: Corruption | None = None) -> DecodedImage:
-    """The image ``image_id`` under ``root``, passed through ``corrupt`` when given (the shifted-domain protocol:
-    the camera's corruption comes before detection, as it would in a deployment)."""
-    decoded = load_image(image_file(root, image_id))
-    if corrupt is None or decoded.rgb is None:
-        return decoded
-    return DecodedImage(corrupt.apply(decoded.rgb, image_id), decoded.status, decoded.note)
-
-
-def detect_images(
-    image_ids: Sequence[str],
-    root: Path,
-    detector: Detector,
-    out: Path,
-    *,
-    chunk_size: int,
-    fallback: bool,
-    detect_max_side: int | None = DETECT_MAX_SIDE,
-    corrupt: Corruption | None = None,
-    progress: Progress | None = None,
-) -> dict[str, tuple[str, str, str, float]]:
-    """Decode and detect every image not yet in ``out/images.parquet``; returns id -> (status, note, detector, score).
-
-    Detection runs on a copy no larger than ``detect_max_side`` (:func:`~facebridge.faces.detect_bounded`); a
-    cached face found at another scale is detected again.
-
-    Status is the image's decode status when it failed (``missing``, ``empty``, ``truncated``, ``not_image``,
-    ``unreadable``, ``too_large``), ``too_small`` (shorter side under ``MIN_IMAGE_SIDE``: not searched, not embedded),
-    else ``ok``, ``fallback`` (no face found: fixed centre region) or ``no_face``.
-    """
-    status_path = out / STATUS_FILE
-    rows = read_status(status_path)
-    cache = DetectionCache.load(out / f"detections-{detector.name}.parquet", detector.name)
-    pending = [i for i in image_ids if i not in rows]
-    if progress:
-        progress("detect", len(image_ids) - len(pending))
-    for start in range(0, len(pending), chunk_size):
-        for image_id in pending[start : start + chunk_size]:
-            decoded = decode(root, image_id, corrupt)
-            if decoded.rgb is None:
-                rows[image_id] = (decoded.status, decoded.note, "", float("nan"))
-                continue
-            if min(decoded.rgb.shape[:2]) < MIN_IMAGE_SIDE:  # no face to find, nor a centre region worth embedding
-                note = f"{decoded.rgb.shape[1]}x{decoded.rgb.shape[0]} px: under the {MIN_IMAGE_SIDE} px minimum side"
-                rows[image_id] = (TOO_SMALL, note, "", float("nan"))
-                continue
-            scale = detection_scale(decoded.rgb.shape, detect_max_side)
-            if image_id not in cache or cache.scale(image_id) != scale:
-                det = choose_face(detect_bounded(detector, decoded.rgb, detect_max_side), decoded.rgb.shape)
-                det = fallback_detection(decoded.rgb.shape) if det is None and fallback else det
-                cache.put(image_id, det, scale)
-            det = cache.get(image_id)
-            status = "no_face" if det is None else FALLBACK if det.detector == FALLBACK else "ok"
-            rows[image_id] = (status, decoded.note, det.detector if det else "", det.score if det else float("nan"))
-        cache.flush()
-        write_status(status_path, rows)
-        if progress:
-            progress("detect", len(pending[start : start + chunk_size]))
-    return rows
 
 
 # ---- phase 2: chunk tasks ---------------------------------------------------------------------------------------
