@@ -6,6 +6,12 @@ scale and a bias), all scored with plain cosine. Beyond the study, labelled as s
 ``affine_whitened`` (affine_cv's map, scored after centring, or centring and whitening, the target space with
 target-only statistics of the fold's pool) and ``kernel_whitened`` (a nonlinear kernel-feature ridge map, scored
 like ``affine_whitened``).
+
+These keys name study methods (a map family, how its fold's fit is made, and the space pairs are scored in), kept
+as the study's results record them; a map family by itself is named by ``facebridge.maps``' registry
+(``maps.METHODS``), where ``affine`` is the cross-validated affine ridge (``affine_cv`` is an old alias of it). The
+study's ``affine_cv`` fits that same family, ``AffineRidgeCV``, with alpha chosen over inner splits of the fold's
+own training folds.
 """
 
 from __future__ import annotations
