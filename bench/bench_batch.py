@@ -25,7 +25,8 @@ from pathlib import Path
 import numpy as np
 
 from bench_pipeline import aligned_crops, best_of
-from facebridge.embeddings.extract import detect_images, make_detector, model_names
+from facebridge.extraction.detect import detect_images, make_detector
+from facebridge.extraction.extract import model_names
 from facebridge.faces import DetectionCache
 from facebridge.images import list_images
 from facebridge.models import get_spec, load_model, resolve_models_dir

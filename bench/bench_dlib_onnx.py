@@ -23,7 +23,7 @@ from pathlib import Path
 import numpy as np
 
 from bench_pipeline import aligned_crops
-from facebridge.embeddings.extract import detect_images, make_detector
+from facebridge.extraction.detect import detect_images, make_detector
 from facebridge.faces import DetectionCache
 from facebridge.images import list_images
 from facebridge.models import load_model, resolve_models_dir
@@ -80,7 +80,7 @@ def compare_engines(args: argparse.Namespace) -> None:
 
 def compare_stores(args: argparse.Namespace) -> None:
     from facebridge.embeddings import read_embeddings
-    from facebridge.experiments.native import METRICS, native_accuracy
+    from facebridge.experiments.verification.native import METRICS, native_accuracy
     from facebridge.protocols import parse_lfw_pairs
 
     sets = [read_embeddings(Path(s) / f"{MODEL}.parquet") for s in args.stores]

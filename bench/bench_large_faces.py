@@ -26,7 +26,7 @@ from pathlib import Path
 
 import numpy as np
 
-from facebridge.embeddings.extract import make_detector
+from facebridge.extraction.detect import make_detector
 from facebridge.faces import choose_face, detect_bounded
 from facebridge.images import load_image
 from facebridge.models import resolve_models_dir
@@ -65,7 +65,7 @@ def measure_huge(path: Path, detector: str, max_side: int | None, models_dir: Pa
         f"""
         import time
         from pathlib import Path
-        from facebridge.embeddings.extract import make_detector
+        from facebridge.extraction.detect import make_detector
         from facebridge.faces import choose_face, detect_bounded
         from facebridge.images import load_image
         det = make_detector({detector!r}, Path({str(models_dir)!r}))

@@ -2,7 +2,7 @@
 model, and dlib-resnet29 through facebridge against the ``face_recognition`` library.
 
 All runs use the same images: the first ``--images`` LFW ids in sorted order. "Ours" is the public extraction API
-(:func:`facebridge.embeddings.extract.extract`) writing a real store in a temporary folder, so it includes
+(:func:`facebridge.extraction.extract.extract`) writing a real store in a temporary folder, so it includes
 everything a user pays for: weight verification, model loading, worker start-up, decoding, alignment, inference and
 the Parquet parts. It is timed in two phases, because detection is computed once per image and shared by all models:
 
@@ -46,7 +46,8 @@ from pathlib import Path
 
 import numpy as np
 
-from facebridge.embeddings.extract import detect_images, extract, make_detector, model_names
+from facebridge.extraction.detect import detect_images, make_detector
+from facebridge.extraction.extract import extract, model_names
 from facebridge.faces import DetectionCache, align
 from facebridge.images import list_images, load_image
 from facebridge.models import get_spec, load_model, resolve_models_dir

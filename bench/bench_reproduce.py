@@ -1,7 +1,7 @@
 """Benchmark: ``facebridge reproduce``'s two phases against what they cannot beat.
 
 Embed phase. The first ``--images`` LFW ids (sorted) go through the public extraction API
-(:func:`facebridge.embeddings.extract.extract`: decode, YuNet, align, every model, Parquet parts) into a fresh store
+(:func:`facebridge.extraction.extract.extract`: decode, YuNet, align, every model, Parquet parts) into a fresh store
 with ``--workers`` processes, as ``reproduce`` runs it. The floor is measured in the same run on the same images:
 YuNet's ``detect`` on images decoded beforehand, and each model's ``embed`` on crops aligned beforehand, each alone,
 loaded and warmed up first, with one runtime thread. Floor wall time on ``--workers`` cores = the floor's total
@@ -34,8 +34,9 @@ import numpy as np
 
 from bench_pipeline import Timing, best_of, cpu_seconds
 from facebridge.embeddings import read_embeddings
-from facebridge.embeddings.extract import detect_images, extract, make_detector, model_names
 from facebridge.experiments import run_study
+from facebridge.extraction.detect import detect_images, make_detector
+from facebridge.extraction.extract import extract, model_names
 from facebridge.faces import DetectionCache, align
 from facebridge.images import list_images, load_image
 from facebridge.models import get_spec, load_model, resolve_models_dir

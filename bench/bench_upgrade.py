@@ -21,7 +21,7 @@ import numpy as np
 
 from facebridge.embeddings import EmbeddingSet, Fingerprint
 from facebridge.experiments.reproduce import UPGRADE, UPGRADE_QUICK, run_upgrade
-from facebridge.experiments.threads import blas_threads
+from facebridge.experiments.shared.threads import blas_threads
 from facebridge.maps import AffineRidgeCV
 from facebridge.protocols import person_of
 from facebridge.protocols.identification import identification_split

@@ -20,7 +20,7 @@ import numpy as np
 
 from bench_upgrade import STUDY_DIMS, lfw_shaped
 from facebridge.embeddings import read_embeddings
-from facebridge.experiments.threads import blas_threads
+from facebridge.experiments.shared.threads import blas_threads
 from facebridge.maps import fit_rows, make_map
 from facebridge.protocols import person_of
 

@@ -2,7 +2,7 @@
 
 Reads the JSON ``facebridge shifted`` wrote (maps fitted on the clean fitting half, scored on the evaluation half,
 clean and corrupted; several files' runs join) and writes the choice with every number it rests on
-(``facebridge.experiments.adaptation_choice``):
+(``facebridge.experiments.upgrade.adaptation_choice``):
 
     python scripts/choose_adaptation.py --shifted reports/shifted-kernel/shifted.json
 """
@@ -15,7 +15,7 @@ import shlex
 import sys
 from pathlib import Path
 
-from facebridge.experiments.adaptation_choice import RECORD_PATH, choose_adaptation
+from facebridge.experiments.upgrade.adaptation_choice import RECORD_PATH, choose_adaptation
 from facebridge.storage import atomic_write
 
 

@@ -1,4 +1,4 @@
-"""Choose the study's constants on LFW View 1, never on View 2 (``facebridge.experiments.selection``).
+"""Choose the study's constants on LFW View 1, never on View 2 (``facebridge.experiments.verification.selection``).
 
 Reads every model's embeddings from a store (the pool and the View 1 pair images), scores each candidate's 56 maps on
 ``pairsDevTrain`` / ``pairsDevTest`` and writes the record the study attaches to its results (package data) and the
@@ -21,8 +21,15 @@ import sys
 from pathlib import Path
 
 from facebridge.embeddings import read_embeddings
-from facebridge.experiments.selection import FULL_GRIDS, RECORD_PATH, Grids, read_view1, rerun_shrink, view1_record
-from facebridge.experiments.threads import blas_threads
+from facebridge.experiments.shared.threads import blas_threads
+from facebridge.experiments.verification.selection import (
+    FULL_GRIDS,
+    RECORD_PATH,
+    Grids,
+    read_view1,
+    rerun_shrink,
+    view1_record,
+)
 from facebridge.models import list_specs
 from facebridge.paths import default_data_dir
 from facebridge.reports.selection import selection_markdown

@@ -23,8 +23,8 @@ from pathlib import Path
 import numpy as np
 
 from facebridge.embeddings import EmbeddingSet, read_embeddings
-from facebridge.experiments.selection import VIEW1_FILES
-from facebridge.experiments.upgrade import upgrade_study
+from facebridge.experiments.upgrade.study import upgrade_study
+from facebridge.experiments.verification.selection import VIEW1_FILES
 from facebridge.maps import make_map
 from facebridge.protocols import parse_lfw_pairs, person_of
 

@@ -9,7 +9,7 @@ import pytest
 
 from facebridge.cli.main import main
 from facebridge.embeddings import write_parquet
-from facebridge.experiments.upgrade import UPGRADE_METHOD
+from facebridge.experiments.upgrade.study import UPGRADE_METHOD
 from facebridge.protocols import PairList
 from tests.experiments.toy_studies import toy_study
 
@@ -120,7 +120,7 @@ def test_bad_input_is_one_line_and_exit_2(store: Path, capsys, args: list[str], 
 
 
 def test_an_interrupted_run_resumes_from_its_checkpoint(store: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    import facebridge.experiments.audit_run as audit_run
+    import facebridge.experiments.privacy.audit_run as audit_run
 
     args = ["audit", "--store", str(store / "store"), "--models", "m0,m1", "--budgets", "5,40", "--seeds", "1",
             "--heatmap-k", "40", "--out", str(store / "resume")]  # fmt: skip

@@ -66,7 +66,7 @@ def test_gif_and_tiff_photos_are_listed_and_decoded_and_other_files_are_counted(
 
 
 def test_embed_says_how_many_files_it_left_out(tmp_path, capsys, monkeypatch) -> None:
-    from facebridge.embeddings import extract
+    from facebridge.extraction import extract
 
     (tmp_path / "P").mkdir()
     Image.new("RGB", (40, 30)).save(tmp_path / "P" / "a.jpg")

@@ -12,12 +12,13 @@ import pytest
 
 from facebridge.cli.main import main
 from facebridge.embeddings import EmbeddingSet, write_parquet
-from facebridge.experiments.identify import identify_set
+from facebridge.experiments.upgrade.identify import identify_set
 from facebridge.protocols import parse_pairs_csv, person_of
 from facebridge.protocols.fold_rules import fold_sharing
 from facebridge.protocols.identification import identification_split
-from facebridge.protocols.identification_metrics import cosine_matrix, identify
+from facebridge.protocols.identification_metrics import identify
 from facebridge.protocols.photo_pairs import photo_pairs
+from facebridge.vectors import cosine_matrix
 from tests.helpers import synthetic_study
 
 #: photos per person: a mix of one-photo people and people with many photos
@@ -149,7 +150,7 @@ def test_identify_in_a_migrated_gallery_reads_only_enrolled_vectors_from_it(tmp_
 
 def test_embed_names_the_photos_it_left_out_and_where_statuses_are(tmp_path: Path) -> None:
     from facebridge.cli.embed_progress import left_out_line
-    from facebridge.embeddings.extract import ExtractionSummary
+    from facebridge.extraction.extract import ExtractionSummary
 
     left = {f"P{i}/{i}.jpg": "no_face" for i in range(7)} | {"a/broken.jpg": "truncated"}
     summary = ExtractionSummary(20, {"ok": 12, "no_face": 7, "truncated": 1}, 0, {"m": 12}, {"m": 12}, 1.0, left)

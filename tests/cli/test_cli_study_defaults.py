@@ -13,11 +13,11 @@ import pytest
 
 from facebridge.cli.main import main
 from facebridge.embeddings import EmbeddingSet, Fingerprint, write_parquet
-from facebridge.experiments.data import study_data
-from facebridge.experiments.methods import AffineWhitened, get_method
-from facebridge.experiments.moments import GroupMoments
-from facebridge.experiments.penalty import run_penalty
-from facebridge.experiments.task import FoldTask
+from facebridge.experiments.shared.data import study_data
+from facebridge.experiments.verification.methods import AffineWhitened, get_method
+from facebridge.experiments.verification.moments import GroupMoments
+from facebridge.experiments.verification.penalty import run_penalty
+from facebridge.experiments.verification.task import FoldTask
 from facebridge.maps import WHITEN_SHRINK, AffineMap, AffineRidgeCV, TargetView, load_map
 from tests.experiments.toy_studies import toy_study
 
@@ -109,7 +109,7 @@ def test_video_default_is_the_studys_template() -> None:
     import inspect
 
     from facebridge.cli.commands import evaluate
-    from facebridge.experiments.study import run_ytf_study
+    from facebridge.experiments.verification.study import run_ytf_study
 
     study_default = inspect.signature(run_ytf_study).parameters["aggregation"].default
     assert study_default == "mean_normalized"

@@ -94,7 +94,7 @@ def numbers(text: str, pattern: str) -> tuple[int, ...]:
 
 def test_readme_walkthrough_runs_end_to_end(tmp_path: Path, monkeypatch, capsys) -> None:
     """Every command of the README's walkthrough, as written, on a synthetic photo folder: no Python by the user."""
-    import facebridge.embeddings.extract as extract
+    import facebridge.extraction.extract as extract
 
     models = Path(os.environ.get("FACEBRIDGE_MODELS") or SHARED / "models")
     require_shared(models / "mobilefacenet-caffe")

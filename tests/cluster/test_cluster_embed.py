@@ -14,9 +14,9 @@ pytest.importorskip("distributed")
 
 from facebridge.cli.main import main
 from facebridge.embeddings import read_embeddings
-from facebridge.embeddings.extract import embed_folder
+from facebridge.extraction.extract import embed_folder
 from tests.cluster.test_cluster_transform import KillOnce
-from tests.embeddings.test_extract import lfw_copy
+from tests.extraction.test_extract import lfw_copy
 
 pytestmark = pytest.mark.models
 MODELS = ["edgeface-xxs", "mobilefacenet-ncnn"]

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from facebridge.experiments import reproduce as reproduce_module
-from facebridge.experiments.audit import AuditSettings
+from facebridge.experiments.privacy.audit import AuditSettings
 from facebridge.experiments.reproduce import ReproduceInputs
 from tests.experiments.toy_studies import toy_study
 

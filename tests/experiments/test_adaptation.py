@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 from facebridge.errors import InvalidInputError
-from facebridge.experiments.adaptation import ADAPTATIONS, AdaptedMigration, Deployment, Reference
+from facebridge.experiments.upgrade.adaptation import ADAPTATIONS, AdaptedMigration, Deployment, Reference
 from facebridge.maps import fit_rows, make_map
 from facebridge.vectors import unit_rows
 

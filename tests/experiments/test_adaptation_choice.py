@@ -7,7 +7,7 @@ import json
 import pytest
 
 from facebridge.experiments import adaptation
-from facebridge.experiments.adaptation_choice import RECORD_PATH, TIE, choose_adaptation
+from facebridge.experiments.upgrade.adaptation_choice import RECORD_PATH, TIE, choose_adaptation
 
 
 def _results(loss: dict[str, dict[str, float]]) -> dict:

@@ -8,10 +8,10 @@ import pytest
 
 from facebridge.embeddings import EmbeddingSet
 from facebridge.errors import InvalidInputError
-from facebridge.experiments import audit
-from facebridge.experiments.audit import AuditData, AuditSettings, audit_pair, k_to_link, split_people
-from facebridge.experiments.audit_defences import defence_points
-from facebridge.experiments.defences import DefenceSpec, protect
+from facebridge.experiments.privacy import audit
+from facebridge.experiments.privacy.audit import AuditData, AuditSettings, audit_pair, k_to_link, split_people
+from facebridge.experiments.privacy.audit_defences import defence_points
+from facebridge.experiments.privacy.defences import DefenceSpec, protect
 from facebridge.protocols import person_of
 from tests.experiments.toy_studies import toy_study
 
@@ -57,7 +57,7 @@ def test_the_attacks_maps_never_read_a_victims_vector(toy, monkeypatch: pytest.M
     monkeypatch.setattr(audit, "split_people", spy_split)
     monkeypatch.setattr(audit, "fit_attack", spy_fit)
     audit_pair(data, SETTINGS)
-    import facebridge.experiments.audit_defences as ad
+    import facebridge.experiments.privacy.audit_defences as ad
 
     monkeypatch.setattr(ad, "split_people", spy_split)
     monkeypatch.setattr(AuditData, "protected", lambda self, *a: register(real_protected(self, *a)))

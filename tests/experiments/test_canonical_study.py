@@ -9,9 +9,9 @@ import numpy as np
 import pytest
 
 from facebridge.embeddings import EmbeddingSet, Fingerprint
-from facebridge.experiments.canonical import CanonSettings, all_stats, fold_stats
-from facebridge.experiments.canonical_run import run_canonical_study
-from facebridge.experiments.data import study_data
+from facebridge.experiments.canonical.run import run_canonical_study
+from facebridge.experiments.canonical.study import CanonSettings, all_stats, fold_stats
+from facebridge.experiments.shared.data import study_data
 from facebridge.maps.canonical import JointStats
 from facebridge.reports.canonical import write_canonical_report
 from tests.helpers import synthetic_study

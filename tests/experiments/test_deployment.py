@@ -5,9 +5,9 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from facebridge.experiments import deployment as deployment_module
-from facebridge.experiments import upgrade as upgrade_module
-from facebridge.experiments.deployment import bootstrap_loss, deployment_study, recommend
+from facebridge.experiments.upgrade import deployment as deployment_module
+from facebridge.experiments.upgrade import study as upgrade_module
+from facebridge.experiments.upgrade.deployment import bootstrap_loss, deployment_study, recommend
 from facebridge.protocols.identification import identification_split
 from facebridge.protocols.pairs import person_of
 from tests.experiments.shifted_toys import toy_faces, toy_models

@@ -10,7 +10,7 @@ import pytest
 from facebridge.embeddings import EmbeddingSet
 from facebridge.errors import InvalidInputError
 from facebridge.experiments import evaluate
-from facebridge.experiments.evaluate import training_rows
+from facebridge.experiments.verification.evaluate import training_rows
 from facebridge.maps import make_map
 from facebridge.protocols import pair_scores, person_of, verify
 from tests.helpers import synthetic_study as synthetic

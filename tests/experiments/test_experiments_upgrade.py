@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from facebridge.embeddings import EmbeddingSet
-from facebridge.experiments.upgrade import (
+from facebridge.experiments.upgrade.study import (
     ALL_SCENARIOS,
     calibration_scores,
     source_fitters,

@@ -6,12 +6,12 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from facebridge.experiments.data import StudyData, study_data
-from facebridge.experiments.methods import DEFAULT_METHODS, get_method
-from facebridge.experiments.moments import GroupMoments, joint_moments, model_offsets
-from facebridge.experiments.penalty import fold_galleries, native_in_views, score_fold, target_views
-from facebridge.experiments.scoring import FoldScores, scores_against, unit_view, view_scores
-from facebridge.experiments.task import FoldTask
+from facebridge.experiments.shared.data import StudyData, study_data
+from facebridge.experiments.shared.scoring import FoldScores, scores_against, unit_view, view_scores
+from facebridge.experiments.verification.methods import DEFAULT_METHODS, get_method
+from facebridge.experiments.verification.moments import GroupMoments, joint_moments, model_offsets
+from facebridge.experiments.verification.penalty import fold_galleries, native_in_views, score_fold, target_views
+from facebridge.experiments.verification.task import FoldTask
 from tests.experiments.toy_studies import toy_study
 
 

@@ -8,7 +8,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from facebridge.errors import InvalidInputError
-from facebridge.experiments.parallel import Ticker, check_workers, map_threads
+from facebridge.experiments.shared.parallel import Ticker, check_workers, map_threads
 
 
 @settings(max_examples=30, deadline=None)

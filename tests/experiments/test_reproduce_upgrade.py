@@ -15,10 +15,10 @@ from facebridge.cli.main import main
 from facebridge.embeddings import EmbeddingSet
 from facebridge.errors import InvalidInputError
 from facebridge.experiments import reproduce as reproduce_module
-from facebridge.experiments import upgrade as upgrade_module
 from facebridge.experiments.reproduce import UPGRADE, UPGRADE_QUICK, reproduce
-from facebridge.experiments.threads import blas_threads
-from facebridge.experiments.upgrade import UPGRADE_METHOD, upgrade_study
+from facebridge.experiments.shared.threads import blas_threads
+from facebridge.experiments.upgrade import study as upgrade_module
+from facebridge.experiments.upgrade.study import UPGRADE_METHOD, upgrade_study
 from facebridge.maps import make_map
 from facebridge.reports import write_study_report
 

@@ -6,8 +6,8 @@ import numpy as np
 import pytest
 from sklearn.metrics import roc_curve as sk_roc_curve
 
-from facebridge.experiments.data import study_data
-from facebridge.experiments.tables import ROC_FARS, native_rows, roc_points
+from facebridge.experiments.shared.data import study_data
+from facebridge.experiments.verification.tables import ROC_FARS, native_rows, roc_points
 from facebridge.protocols import roc_curve
 from tests.experiments.toy_studies import toy_study
 

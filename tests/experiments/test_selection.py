@@ -9,8 +9,8 @@ import numpy as np
 import pytest
 
 from facebridge.errors import InvalidInputError
-from facebridge.experiments import methods
-from facebridge.experiments.selection import (
+from facebridge.experiments.verification import methods
+from facebridge.experiments.verification.selection import (
     RECORD_PATH,
     TIE_MEDIAN,
     Grids,
@@ -69,7 +69,7 @@ def test_select_constants_scores_every_candidate_and_records_its_choice() -> Non
 
 
 def test_read_view1_never_opens_view2(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    from facebridge.experiments import selection
+    from facebridge.experiments.verification import selection
 
     opened = []
     monkeypatch.setattr(selection, "parse_lfw_pairs", lambda path: opened.append(Path(path).name) or _pairs(

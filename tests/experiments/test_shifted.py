@@ -6,8 +6,8 @@ import numpy as np
 import pytest
 
 from facebridge.errors import InvalidInputError
-from facebridge.experiments import adaptation as adaptation_module
-from facebridge.experiments.shifted import shifted_study
+from facebridge.experiments.upgrade import adaptation as adaptation_module
+from facebridge.experiments.upgrade.shifted import shifted_study
 from facebridge.maps import make_map
 from facebridge.maps.adapt import DeploymentAlign, Moments, SNorm
 from facebridge.protocols.shifted import DomainSplit, domain_split

@@ -9,13 +9,13 @@ import numpy as np
 import pytest
 
 from facebridge.embeddings import EmbeddingSet
-from facebridge.experiments import selection
-from facebridge.experiments.data import StudyData, study_data
-from facebridge.experiments.methods import DEFAULT_METHODS, StudyMethod, get_method
-from facebridge.experiments.moments import GroupMoments
-from facebridge.experiments.penalty import run_penalty, score_fold, target_views
-from facebridge.experiments.selection import Variant
-from facebridge.experiments.task import FoldTask
+from facebridge.experiments.shared.data import StudyData, study_data
+from facebridge.experiments.verification import selection
+from facebridge.experiments.verification.methods import DEFAULT_METHODS, StudyMethod, get_method
+from facebridge.experiments.verification.moments import GroupMoments
+from facebridge.experiments.verification.penalty import run_penalty, score_fold, target_views
+from facebridge.experiments.verification.selection import Variant
+from facebridge.experiments.verification.task import FoldTask
 from facebridge.protocols import PairList, person_of
 from tests.experiments.toy_studies import toy_study
 

@@ -8,22 +8,22 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from facebridge.experiments.curves import smallest_within
-from facebridge.experiments.data import study_data
-from facebridge.experiments.kernel_moments import KernelMoments
-from facebridge.experiments.methods import INNER_SPLITS, QUICK_LANDMARKS, WHITEN_SHRINK, get_method
-from facebridge.experiments.moments import GroupMoments, GrowingMoments
-from facebridge.experiments.rank import _rank_predictions
-from facebridge.experiments.sample_size import draw_subsets, run_sample_size
-from facebridge.experiments.scoring import FoldScores, scores_against, unit_view
-from facebridge.experiments.task import FoldTask
+from facebridge.experiments.shared.data import study_data
+from facebridge.experiments.shared.scoring import FoldScores, scores_against, unit_view
+from facebridge.experiments.verification.curves import smallest_within
+from facebridge.experiments.verification.kernel_moments import KernelMoments
+from facebridge.experiments.verification.methods import INNER_SPLITS, QUICK_LANDMARKS, WHITEN_SHRINK, get_method
+from facebridge.experiments.verification.moments import GroupMoments, GrowingMoments
+from facebridge.experiments.verification.rank import _rank_predictions
+from facebridge.experiments.verification.sample_size import draw_subsets, run_sample_size
+from facebridge.experiments.verification.task import FoldTask
 from facebridge.maps import (
     ALPHAS,
     AffineMap,
     AffineRidgeCV,
     CVSplit,
     KernelBasis,
-    NystroemKernelMap,
+    LandmarkKernelMap,
     PCARidgeMap,
     ProcrustesMap,
     ReducedRankMap,
@@ -202,7 +202,7 @@ def test_study_fold_maps_equal_library_fits_on_the_same_pool(moments: GroupMomen
     for key, ref in (("ridge_study", RidgeMap(alpha=1.0)), ("procrustes", ProcrustesMap())):
         np.testing.assert_allclose(get_method(key).fit(task).coef_, ref.fit(x, y).coef_, atol=1e-10)
     kernel = get_method("kernel_whitened", quick=True).fit(task)
-    ref = NystroemKernelMap(n_landmarks=QUICK_LANDMARKS, random_state=kernel.random_state)
+    ref = LandmarkKernelMap(n_landmarks=QUICK_LANDMARKS, random_state=kernel.random_state)
     ref.fit_basis(KernelBasis.of_rows(x, kernel.landmarks_, ref.gamma, True), y)
     assert ref.alpha_ == kernel.alpha_
     # GCV picks ~3e-8 on this toy pool (fewer rows than features): rounding of the two paths is amplified ~1/alpha.
@@ -276,7 +276,7 @@ def test_sample_size_curves_equal_fresh_fits_on_each_subset(moments: GroupMoment
 def test_kernel_transform_is_the_same_in_either_product_order() -> None:
     rng = np.random.default_rng(5)
     X, Y = rng.normal(size=(80, 6)), rng.normal(size=(80, 3))
-    fitted = NystroemKernelMap(n_landmarks=20).fit(X, Y)
+    fitted = LandmarkKernelMap(n_landmarks=20).fit(X, Y)
     phi = kernel_features(X / np.linalg.norm(X, axis=1, keepdims=True), fitted.landmarks_, fitted.gamma, True)
     want = (phi - fitted.feature_mean_) @ fitted.projection_ @ fitted.weights_ + fitted.target_mean_
     np.testing.assert_allclose(fitted.transform(X), want, atol=1e-10)  # 80 rows > 3 outputs: factors folded first
@@ -289,13 +289,13 @@ def test_kernel_folds_draw_landmarks_from_their_pool_and_equal_fits_on_the_pool_
 ) -> None:
     data, m = moments.data, 48
     shared = KernelMoments(moments, "m0", m, 0.25, seed=5)
-    sizes, projections, project = [], [], NystroemKernelMap.project
+    sizes, projections, project = [], [], LandmarkKernelMap.project
 
-    def counted(self: NystroemKernelMap, X: np.ndarray) -> np.ndarray:
+    def counted(self: LandmarkKernelMap, X: np.ndarray) -> np.ndarray:
         projections[-1] += 1
         return project(self, X)
 
-    monkeypatch.setattr(NystroemKernelMap, "project", counted)
+    monkeypatch.setattr(LandmarkKernelMap, "project", counted)
     for k in data.fold_ids:
         projections.append(0)  # every fold and two targets: the shared moments move from fold to fold
         pool = FoldTask(moments, "m0", "m0", k).train_rows()
@@ -304,9 +304,9 @@ def test_kernel_folds_draw_landmarks_from_their_pool_and_equal_fits_on_the_pool_
         for target in ("m1", "m2"):
             task = FoldTask(moments, "m0", target, k)
             x, y = _pool_arrays(task)
-            fitted = shared.fit(task, NystroemKernelMap(n_landmarks=m, random_state=5))
+            fitted = shared.fit(task, LandmarkKernelMap(n_landmarks=m, random_state=5))
             np.testing.assert_array_equal(fitted.landmarks_, data.vectors["m0"][shared.chosen[k]])
-            ref = NystroemKernelMap(n_landmarks=m).fit_basis(KernelBasis.of_rows(x, fitted.landmarks_, 0.25, True), y)
+            ref = LandmarkKernelMap(n_landmarks=m).fit_basis(KernelBasis.of_rows(x, fitted.landmarks_, 0.25, True), y)
             assert fitted.alpha_ == ref.alpha_ and fitted.n_samples_seen_ == len(x)
             rows = np.flatnonzero(~data.allowed(frozenset({k})))
             probe = data.vectors["m0"][rows]  # the fold's own images, as scored

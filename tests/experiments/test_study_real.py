@@ -8,9 +8,9 @@ import numpy as np
 import pytest
 
 from facebridge.embeddings import EmbeddingSet, read_embeddings
-from facebridge.embeddings.extract import embed_folder
 from facebridge.experiments import evaluate
-from facebridge.experiments.study import run_study
+from facebridge.experiments.verification.study import run_study
+from facebridge.extraction.extract import embed_folder
 from facebridge.maps import make_map
 from facebridge.protocols import PairList
 from tests.helpers import LFW_IMAGES, SHARED, require_shared

@@ -10,8 +10,8 @@ import pytest
 
 from facebridge.errors import InvalidInputError, NotFoundError
 from facebridge.experiments import evaluate
-from facebridge.experiments.methods import STUDY_METHODS, get_method
-from facebridge.experiments.study import StudyResults, run_study
+from facebridge.experiments.verification.methods import STUDY_METHODS, get_method
+from facebridge.experiments.verification.study import StudyResults, run_study
 from facebridge.maps import make_map
 from tests.experiments.toy_studies import toy_study
 

@@ -10,7 +10,7 @@ import pytest
 from PIL import Image
 
 from facebridge.embeddings import EmbeddingSet, Fingerprint
-from facebridge.experiments.study import run_study, run_ytf_study
+from facebridge.experiments.verification.study import run_study, run_ytf_study
 from facebridge.protocols import list_ytf_frames, pair_scores, parse_ytf_splits, verify, video_embeddings
 from tests.experiments.toy_studies import toy_study
 

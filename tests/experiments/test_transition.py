@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import numpy as np
 
-from facebridge.experiments.transition import fuse, reenrolled_rows, transition_scores, znorm
-from facebridge.experiments.upgrade import source_fitters, upgrade_experiment
+from facebridge.experiments.upgrade.study import source_fitters, upgrade_experiment
+from facebridge.experiments.upgrade.transition import fuse, reenrolled_rows, transition_scores, znorm
 from facebridge.maps import make_map
 from facebridge.protocols.identification import identification_split
-from facebridge.protocols.identification_metrics import cosine_matrix
+from facebridge.vectors import cosine_matrix
 from tests.helpers import synthetic_study
 
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from facebridge.embeddings.extract import detect_images
 from facebridge.errors import InvalidInputError
+from facebridge.extraction.detect import detect_images
 from facebridge.faces import DetectionCache, detect_bounded, detection_scale
 from facebridge.faces.bounded import detection_size
 from facebridge.faces.detection import Detection

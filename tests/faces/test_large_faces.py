@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from facebridge.embeddings.extract import detect_images
+from facebridge.extraction.detect import detect_images
 from facebridge.faces import DetectionCache, choose_face, detect_bounded
 from tests.faces.conftest import LFW_SAMPLE
 from tests.faces.test_lfw_faces import iou

@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from facebridge.embeddings.extract import TOO_SMALL, detect_images
+from facebridge.extraction.detect import TOO_SMALL, detect_images
 from facebridge.faces import MIN_IMAGE_SIDE, Detection
 from facebridge.faces.yunet import YuNetDetector
 from tests.faces.conftest import YUNET_ONNX, require

@@ -14,8 +14,8 @@ from facebridge.maps import (
     WHITEN_SHRINK,
     AffineMap,
     AffineRidgeCV,
+    LandmarkKernelMap,
     MLPMap,
-    NystroemKernelMap,
     PCARidgeMap,
     ReducedRankMap,
     SufficientStats,
@@ -173,14 +173,14 @@ def test_views_equal_their_formulas() -> None:
 
 def test_kernel_map_equals_kernel_ridge_on_its_features() -> None:
     X, Y, _ = grouped_pairs(n=150, seed=5)
-    m = NystroemKernelMap(n_landmarks=20, gamma=0.7, alphas=(0.3,), random_state=3).fit(X, Y)
+    m = LandmarkKernelMap(n_landmarks=20, gamma=0.7, alphas=(0.3,), random_state=3).fit(X, Y)
     ux, uy = (a / np.linalg.norm(a, axis=1, keepdims=True) for a in (X, Y))
     land = m.landmarks_
     assert all(any(np.allclose(row, u) for u in ux) for row in land)  # landmarks are training rows
     phi = np.hstack([ux, np.exp(-0.7 * ((ux[:, None, :] - land[None]) ** 2).sum(axis=2))])
     ref = AffineMap(alpha=0.3, normalize=False).fit(phi, uy)
     np.testing.assert_allclose(m.transform(X[:9]), ref.transform(phi[:9]), atol=1e-9)
-    again = NystroemKernelMap(n_landmarks=20, gamma=0.7, alphas=(0.3,), random_state=3).fit(X, Y)
+    again = LandmarkKernelMap(n_landmarks=20, gamma=0.7, alphas=(0.3,), random_state=3).fit(X, Y)
     assert np.array_equal(again.transform(X[:5]), m.transform(X[:5]))
 
 
@@ -199,8 +199,8 @@ def test_mlp_is_deterministic_and_beats_the_affine_map_on_a_nonlinear_target() -
 def fitted_families() -> list[tuple[object, np.ndarray]]:
     X, Y, _ = grouped_pairs(n=200, seed=7)
     return [
-        (NystroemKernelMap(n_landmarks=30).fit(X, Y), X),
-        (NystroemKernelMap(n_landmarks=30, normalize=False).fit(X, Y), X),
+        (LandmarkKernelMap(n_landmarks=30).fit(X, Y), X),
+        (LandmarkKernelMap(n_landmarks=30, normalize=False).fit(X, Y), X),
         (MLPMap(hidden=16, max_iter=30).fit(X, Y), X),
         (TargetView("plain").fit(Y), Y),
         (TargetView("centred").fit(Y), Y),

@@ -220,3 +220,14 @@ def test_files_written_under_the_old_affine_names_load_as_the_same_map(tmp_path,
     if old_name == "affine":  # a version 1 file (no family) named the fixed-alpha map affine too
         v1 = load_map(write_v1(tmp_path / "v1.fbmap", est))
         assert type(v1.estimator) is map_class("affine_fixed")
+
+
+def test_a_file_naming_the_kernel_maps_old_class_loads(tmp_path) -> None:
+    """LandmarkKernelMap was NystroemKernelMap (ridge on [x, k(x, landmarks)], never a Nystroem approximation):
+    files written under the old class name load as the same map."""
+    est, X = fitted("kernel", n_landmarks=10)
+    path = save_map(est, tmp_path / "old.fbmap", source=SRC, target=TGT)
+    rewrite(path, lambda h: h.update(family="NystroemKernelMap"))
+    loaded = load_map(path)
+    assert type(loaded.estimator) is map_class("kernel") and loaded.estimator.get_params() == est.get_params()
+    np.testing.assert_array_equal(loaded.estimator.transform(X), est.transform(X))

@@ -102,11 +102,11 @@ def test_softmax_map_with_a_huge_penalty_stays_at_its_start_and_caps_its_people(
 
 
 def test_kernel_fit_many_equals_one_fit_per_target() -> None:
-    from facebridge.maps import NystroemKernelMap
+    from facebridge.maps import LandmarkKernelMap
 
     X, Y, people = people_rows()
-    many = NystroemKernelMap(n_landmarks=10).fit_many(X, [Y, Y[:, :2]], groups=people)
+    many = LandmarkKernelMap(n_landmarks=10).fit_many(X, [Y, Y[:, :2]], groups=people)
     for fitted, y in zip(many, [Y, Y[:, :2]], strict=True):
-        one = NystroemKernelMap(n_landmarks=10).fit(X, y)
+        one = LandmarkKernelMap(n_landmarks=10).fit(X, y)
         assert fitted.alpha_ == one.alpha_
         np.testing.assert_allclose(fitted.transform(X), one.transform(X), atol=1e-10)

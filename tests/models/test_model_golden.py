@@ -37,7 +37,7 @@ def projection(dim: int) -> np.ndarray:
 
 def fingerprints(name: str) -> tuple[np.ndarray, np.ndarray]:
     """((3, 32) unit fingerprints, (3,) embedding norms) of :data:`IMAGES` through facebridge's own pipeline."""
-    from facebridge.embeddings.extract import make_detector
+    from facebridge.extraction.detect import make_detector
     from facebridge.images import load_image
 
     spec = get_spec(name)

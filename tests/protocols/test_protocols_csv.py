@@ -95,7 +95,7 @@ def test_greedy_balance_hand_example() -> None:
         loads = np.bincount(folds)
         assert sorted(loads.tolist()) == [6, 7]
         assert folds[people == "a"][0] != folds[people == "b"][0]
-    with pytest.raises(InvalidInputError, match="n_folds must be >= 1"):
+    with pytest.raises(InvalidInputError, match="n_folds must be an integer >= 1"):
         people_disjoint_folds(people, people, 0)
 
 

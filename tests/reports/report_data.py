@@ -219,7 +219,7 @@ DEFENCES = [
 
 def synthetic_audit(*, defences: bool = True) -> dict:
     """Privacy audit results of the three models (``experiments.audit_run.run_audit``'s shape, two seeds)."""
-    from facebridge.experiments.audit import k_to_link, summarize
+    from facebridge.experiments.privacy.audit import k_to_link, summarize
 
     pairs = []
     for (leaked, reference), rates in AUDIT_RANK1.items():

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from facebridge.errors import InvalidInputError
-from facebridge.experiments.audit import k_to_link, summarize
+from facebridge.experiments.privacy.audit import k_to_link, summarize
 from facebridge.reports.privacy import write_audit_report
 
 BUDGETS = [0, 10, 100, 1000]

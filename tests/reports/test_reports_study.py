@@ -16,7 +16,7 @@ import pytest
 from PIL import Image
 
 from facebridge.errors import DataFormatError, InvalidInputError, MissingFileError
-from facebridge.experiments.study import run_study
+from facebridge.experiments.verification.study import run_study
 from facebridge.reports import document as doc
 from facebridge.reports import figures
 from facebridge.reports.document import figures_of, render_markdown

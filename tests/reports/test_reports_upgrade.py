@@ -8,7 +8,7 @@ import itertools
 import numpy as np
 import pytest
 
-from facebridge.experiments.upgrade import upgrade_study
+from facebridge.experiments.upgrade.study import upgrade_study
 from facebridge.maps import make_map
 from facebridge.reports.document import Bullets, Figure, Table, render_markdown
 from facebridge.reports.html import html_table

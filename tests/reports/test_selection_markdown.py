@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from facebridge.experiments.selection import Grids, select_constants
+from facebridge.experiments.verification.selection import Grids, select_constants
 from facebridge.reports.selection import selection_markdown
 from tests.experiments.toy_studies import toy_study
 

@@ -1,5 +1,5 @@
 """``facebridge audit``: how many leaked pairs it takes to link face templates across systems (see
-``facebridge.experiments.audit``), written as a standalone report."""
+``facebridge.experiments.privacy.audit``), written as a standalone report."""
 
 from __future__ import annotations
 
@@ -111,8 +111,8 @@ def audit(
 
     Finished pairs are kept in OUT/checkpoint, so an interrupted run resumes where it stopped."""
     from facebridge.cli.progress import stage_progress
-    from facebridge.experiments.audit import AuditSettings
-    from facebridge.experiments.audit_run import plan_budgets, run_audit
+    from facebridge.experiments.privacy.audit import AuditSettings
+    from facebridge.experiments.privacy.audit_run import plan_budgets, run_audit
     from facebridge.paths import default_data_dir
     from facebridge.protocols import parse_lfw_pairs
     from facebridge.reports.privacy import write_audit_report

@@ -183,9 +183,9 @@ def canon_study(
 ) -> None:
     """The canonical-space study: candidates chosen on LFW View 1, every penalty, join and mixed gallery on View 2."""
     from facebridge.embeddings import read_embeddings
-    from facebridge.experiments.canonical import CanonSettings
-    from facebridge.experiments.canonical_run import run_canonical_study
-    from facebridge.experiments.selection import read_view1
+    from facebridge.experiments.canonical.run import run_canonical_study
+    from facebridge.experiments.canonical.study import CanonSettings
+    from facebridge.experiments.verification.selection import read_view1
     from facebridge.paths import default_data_dir
     from facebridge.protocols import parse_lfw_pairs
     from facebridge.reports.canonical import write_canonical_report

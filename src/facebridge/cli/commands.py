@@ -263,8 +263,8 @@ def native(
     json_out: Annotated[Path | None, out_option("--json", help="Also write every figure to this JSON file.")] = None,
 ) -> None:
     """Native LFW View 2 accuracy of every model in the stores, as a Markdown table beside the references."""
-    from facebridge.embeddings.extract import model_names
-    from facebridge.experiments.native import native_accuracy
+    from facebridge.experiments.verification.native import native_accuracy
+    from facebridge.extraction.extract import model_names
     from facebridge.reports.native import native_table
     from facebridge.storage import atomic_write
 

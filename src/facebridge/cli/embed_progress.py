@@ -11,8 +11,9 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
 from facebridge.cli.progress import ProgressLines, plain_lines
-from facebridge.embeddings.extract import TOO_SMALL, ExtractionSummary
 from facebridge.embeddings.store import STATUS_FILE
+from facebridge.extraction.detect import TOO_SMALL
+from facebridge.extraction.extract import ExtractionSummary
 from facebridge.faces import MIN_IMAGE_SIDE
 
 STAGES = ("detect", "embed")

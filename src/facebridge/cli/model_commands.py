@@ -12,7 +12,7 @@ from facebridge.cli.main import app
 from facebridge.cli.outputs import check_outputs, out_option
 
 if TYPE_CHECKING:
-    from facebridge.embeddings.face_check import FaceCheck, ImagePair
+    from facebridge.extraction.face_check import FaceCheck, ImagePair
     from facebridge.models import EmbeddingModel
 
 models_app = typer.Typer(
@@ -95,9 +95,9 @@ def _face_check(model: EmbeddingModel, pairs: tuple[list[ImagePair], str] | None
     a failed check is an InvalidInputError unless ``accept`` (then a warning)."""
     from rich.console import Console
 
-    from facebridge.embeddings.extract import make_detector
-    from facebridge.embeddings.face_check import check_on_pairs
     from facebridge.errors import InvalidInputError, MissingFileError
+    from facebridge.extraction.detect import make_detector
+    from facebridge.extraction.face_check import check_on_pairs
     from facebridge.models import resolve_models_dir
 
     err = Console(stderr=True)
@@ -153,7 +153,7 @@ def add(
 ) -> None:
     """Add an ONNX face-recognition model: probe its graph, check it on random crops and on real face pairs (genuine
     must outscore impostor), write its spec."""
-    from facebridge.embeddings.face_check import default_pairs
+    from facebridge.extraction.face_check import default_pairs
     from facebridge.models.add import add_onnx_model
 
     check_outputs(folders={"--folder": folder})

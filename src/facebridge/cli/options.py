@@ -8,8 +8,8 @@ from typing import Any
 
 import typer
 
+from facebridge.checks import MAX_SEED
 from facebridge.errors import InvalidInputError
-from facebridge.maps._checks import MAX_SEED
 
 
 def seed_option(help: str) -> Any:

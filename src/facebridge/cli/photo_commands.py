@@ -73,7 +73,7 @@ def identify(
 ) -> None:
     """Enrol one photo per person (seeded), search with the others: rank-1, rank-5 and DIR@FPIR, with counts."""
     from facebridge.embeddings import read_embeddings
-    from facebridge.experiments.identify import identify_set
+    from facebridge.experiments.upgrade.identify import identify_set
     from facebridge.storage import atomic_write
 
     if json_out is not None:

@@ -84,7 +84,7 @@ def embed(
     Of several faces in an image the largest, most central one is used; see --no-face for images with none.
     """
     from facebridge.cli.embed_progress import EmbedProgress, left_out_line, summary_line
-    from facebridge.embeddings.extract import embed_folder, model_names
+    from facebridge.extraction.extract import embed_folder, model_names
     from facebridge.images.listing import IMAGE_SUFFIXES, other_files
     from facebridge.paths import default_data_dir
     from facebridge.storage import atomic_write
@@ -174,9 +174,9 @@ def reproduce(
     import time
 
     from facebridge.cli.progress import stage_progress
-    from facebridge.embeddings.extract import model_names
     from facebridge.experiments.reproduce import ReproduceInputs
     from facebridge.experiments.reproduce import reproduce as run_reproduce
+    from facebridge.extraction.extract import model_names
     from facebridge.paths import default_data_dir
     from facebridge.reports import write_study_report
     from facebridge.reports.privacy import write_audit_report

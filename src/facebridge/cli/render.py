@@ -6,8 +6,8 @@ from rich.console import Console
 from rich.table import Table
 
 from facebridge.experiments import EvaluationResult
-from facebridge.experiments.advice import fit_size_warnings
-from facebridge.experiments.native import NativeRow
+from facebridge.experiments.shared.advice import fit_size_warnings
+from facebridge.experiments.verification.native import NativeRow
 
 #: The penalty's sign, as the study and its report use it: accuracy lost by mapping, > 0 for a loss.
 PENALTY_DEFINITION = "native accuracy - mapped accuracy, in points (> 0: the map loses accuracy)"

@@ -58,7 +58,7 @@ def shifted(
     out: Annotated[Path, out_option(help="Folder for shifted.json and shifted.md.")],
     method: Annotated[str, typer.Option(help="Map method (facebridge.maps registry name).")] = "affine",
     adapt: Annotated[
-        str, typer.Option(help="Adaptations to compare, comma-separated (see experiments.adaptation).")
+        str, typer.Option(help="Adaptations to compare, comma-separated (see experiments.upgrade.adaptation).")
     ] = "none,centre,coral-before,coral-after,coral,snorm",
     folds: Annotated[int, typer.Option(min=2, help="People-disjoint identification folds of the evaluation half.")] = 5,
     seed: Annotated[int, seed_option("Seed of the evaluation pairs and identification split.")] = 0,
@@ -69,7 +69,7 @@ def shifted(
 
     from facebridge.embeddings import read_embeddings
     from facebridge.errors import InvalidInputError
-    from facebridge.experiments.shifted import shifted_study
+    from facebridge.experiments.upgrade.shifted import shifted_study
     from facebridge.maps import make_map, map_class
     from facebridge.protocols.id_lists import read_id_list
     from facebridge.protocols.shifted import DomainSplit

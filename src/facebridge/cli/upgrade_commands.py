@@ -15,7 +15,7 @@ from facebridge.cli.options import name_list, seed_option
 from facebridge.cli.outputs import check_outputs, out_option, output_path
 
 if TYPE_CHECKING:
-    from facebridge.experiments.evaluate import EvaluationResult
+    from facebridge.experiments.verification.evaluate import EvaluationResult
     from facebridge.protocols import PairList
 
 console = Console()
@@ -188,7 +188,7 @@ def upgrade(
         "affine,kernel"
     ),
     adapt: Annotated[
-        str, typer.Option(help="Adaptations compared on your photos (experiments.adaptation.ADAPTATIONS).")
+        str, typer.Option(help="Adaptations compared on your photos (experiments.upgrade.adaptation.ADAPTATIONS).")
     ] = "none,coral-after",
     reference: Annotated[
         Path | None, typer.Option(help="A store of another collection (e.g. LFW) added to every fold's map fit.")
@@ -209,7 +209,7 @@ def upgrade(
     from facebridge.cli.progress import stage_progress
     from facebridge.embeddings import read_embeddings
     from facebridge.errors import InvalidInputError
-    from facebridge.experiments.upgrade import UPGRADE_METHOD, far_warnings, upgrade_study
+    from facebridge.experiments.upgrade.study import UPGRADE_METHOD, far_warnings, upgrade_study
     from facebridge.maps import make_map, map_class
     from facebridge.reports.study_report import results_json
     from facebridge.reports.upgrade import write_upgrade_report

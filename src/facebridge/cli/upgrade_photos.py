@@ -27,12 +27,12 @@ def answer_on_photos(
     console: Console,
 ) -> None:
     """Embed ``images`` into ``out/store`` (people = subfolders; photos without a face are skipped) or read
-    ``store``, run :func:`~facebridge.experiments.deployment.deployment_study` for ``names`` = OLD, NEW, and write
-    ``recommendation.json``, ``.md`` and ``.html`` in ``out``."""
+    ``store``, run :func:`~facebridge.experiments.upgrade.deployment.deployment_study` for ``names`` = OLD, NEW, and
+    write ``recommendation.json``, ``.md`` and ``.html`` in ``out``."""
     from facebridge.embeddings import read_embeddings
-    from facebridge.embeddings.extract import embed_folder
-    from facebridge.experiments.adaptation import ADAPTATIONS
-    from facebridge.experiments.deployment import deployment_study
+    from facebridge.experiments.upgrade.adaptation import ADAPTATIONS
+    from facebridge.experiments.upgrade.deployment import deployment_study
+    from facebridge.extraction.extract import embed_folder
     from facebridge.reports.deployment import recommendation_line, write_deployment_report
     from facebridge.reports.strict_json import results_json
     from facebridge.storage import atomic_write

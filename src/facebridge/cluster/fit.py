@@ -28,9 +28,10 @@ import numpy as np
 from dask import delayed
 
 from facebridge.cluster.run import compute, parquet_input
-from facebridge.embeddings import Fingerprint
 from facebridge.embeddings.io import parquet_chunks, read_parquet_chunk
+from facebridge.embeddings.join import shared_rows
 from facebridge.errors import InvalidInputError, MismatchError
+from facebridge.fingerprint import Fingerprint
 from facebridge.maps import STATS_METHODS, AffineRidgeCV, LinearMap, MapEstimator, SufficientStats
 from facebridge.maps.stats import DEFAULT_CHUNK_ROWS
 from facebridge.protocols import person_of
@@ -87,19 +88,12 @@ def _check_unique(ids: np.ndarray, side: str) -> None:
         raise InvalidInputError(f"the {side} set has duplicate ids, e.g. {str(uniq[np.argmax(counts > 1)])!r}")
 
 
-def _matched(src_ids: np.ndarray, tgt_ids: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Source and target rows of the ids both contain, in source order."""
-    rows = {k: i for i, k in enumerate(tgt_ids)}
-    src_rows = np.array([i for i, k in enumerate(src_ids) if k in rows], dtype=np.int64)
-    return src_rows, np.fromiter((rows[k] for k in src_ids[src_rows]), np.int64, count=len(src_rows))
-
-
 def _count_people(src: Sequence[Piece], tgt: Sequence[Piece]) -> Counter[str]:
     """Shared ids per person in one bucket; duplicate ids (which all land in the same bucket) are refused."""
     (src_ids, _), (tgt_ids, _) = _concat(src), _concat(tgt)
     _check_unique(src_ids, "source")
     _check_unique(tgt_ids, "target")
-    rows, _ = _matched(src_ids, tgt_ids)
+    rows, _ = shared_rows(src_ids, tgt_ids)
     return Counter(person_of(i) for i in src_ids[rows])
 
 
@@ -108,7 +102,7 @@ def _bucket_stats(
 ) -> list[SufficientStats]:
     """:func:`_stats` of one bucket's pairs, joined by id."""
     (src_ids, x), (tgt_ids, y) = _concat(src), _concat(tgt)
-    s, t = _matched(src_ids, tgt_ids)
+    s, t = shared_rows(src_ids, tgt_ids)
     return _stats(src_ids[s], x[s], y[t], fold_of, n_folds, options)  # type: ignore[index]
 
 

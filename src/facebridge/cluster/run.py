@@ -5,9 +5,9 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from facebridge.embeddings import Fingerprint
 from facebridge.embeddings.io import parquet_space
 from facebridge.errors import InvalidInputError
+from facebridge.fingerprint import Fingerprint
 
 
 def parquet_input(path: Path) -> tuple[Fingerprint, int]:

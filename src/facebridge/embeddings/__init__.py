@@ -2,7 +2,8 @@
 
 from facebridge.embeddings.io import iter_parquet_batches, read_embeddings, write_parquet
 from facebridge.embeddings.join import join_sets
-from facebridge.embeddings.set import EmbeddingSet, Fingerprint
+from facebridge.embeddings.set import EmbeddingSet
+from facebridge.fingerprint import Fingerprint
 
 __all__ = [
     "EmbeddingSet",

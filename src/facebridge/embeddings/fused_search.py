@@ -4,8 +4,8 @@ with each probe embedded by both models, their scores fused.
 Each side's cosine scores are z-normalised with the mean and spread of its scores for a seeded sample of probes
 against the whole gallery (a probe matches at most its own person's templates, so these are almost all impostor
 scores: a deployment's own calibration, no labels needed), and the two z-scores are averaged. The upgrade study
-measures the same fusion with weights learnt on its training folds (``facebridge.experiments.transition``); here,
-without labels, the weights are equal.
+measures the same fusion with weights learnt on its training folds (``facebridge.experiments.upgrade.transition``);
+here, without labels, the weights are equal.
 """
 
 from __future__ import annotations
@@ -15,6 +15,7 @@ import numpy as np
 from facebridge.embeddings.search import Hits, check_same_space, unit_float32
 from facebridge.embeddings.set import EmbeddingSet
 from facebridge.errors import MismatchError
+from facebridge.vectors import cosine_matrix
 
 #: Probes whose scores against the whole gallery calibrate a side.
 SAMPLE_PROBES = 1000
@@ -31,7 +32,7 @@ def _aligned(reference: EmbeddingSet, other: EmbeddingSet, what: str) -> Embeddi
 def side_norm(gallery: np.ndarray, probes: np.ndarray, seed: int = 0) -> tuple[float, float]:
     """(mean, spread) of the cosine scores of up to ``SAMPLE_PROBES`` probes (seeded draw) against the gallery."""
     rows = np.random.default_rng(seed).permutation(len(probes))[:SAMPLE_PROBES]
-    scores = unit_float32(probes[np.sort(rows)]) @ unit_float32(gallery).T
+    scores = cosine_matrix(probes[np.sort(rows)], gallery)
     return float(scores.mean()), max(float(scores.std()), 1e-12)
 
 

@@ -17,8 +17,9 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from facebridge.embeddings.set import EmbeddingSet, Fingerprint
+from facebridge.embeddings.set import EmbeddingSet
 from facebridge.errors import DataFormatError, FacebridgeError, MissingFileError
+from facebridge.fingerprint import Fingerprint
 from facebridge.storage import atomic_write_table
 
 FORMAT_VERSION = 1

@@ -8,6 +8,14 @@ from facebridge.embeddings.set import EmbeddingSet
 from facebridge.errors import MismatchError
 
 
+def shared_rows(source_ids: np.ndarray, target_ids: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Rows of ``source_ids`` and of ``target_ids`` holding the ids both contain, in source order: the one id join
+    of two sets (in memory, or a cluster's partitions)."""
+    target_rows = {k: i for i, k in enumerate(target_ids)}
+    src_rows = np.array([i for i, k in enumerate(source_ids) if k in target_rows], dtype=np.int64)
+    return src_rows, np.fromiter((target_rows[k] for k in source_ids[src_rows]), np.int64, count=len(src_rows))
+
+
 def join_sets(
     source: EmbeddingSet, target: EmbeddingSet, *, min_shared: int = 2
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -21,8 +29,7 @@ def join_sets(
 
     Raises MismatchError when fewer than ``min_shared`` ids are shared (typically a wrong file or id scheme).
     """
-    target_rows = {k: i for i, k in enumerate(target.ids)}
-    src_rows = np.array([i for i, k in enumerate(source.ids) if k in target_rows], dtype=np.int64)
+    src_rows, tgt_rows = shared_rows(source.ids, target.ids)
     if len(src_rows) < min_shared:
         example_s = source.ids[0] if source.n else "-"
         example_t = target.ids[0] if target.n else "-"
@@ -30,6 +37,4 @@ def join_sets(
             f"source ({source.fingerprint.model}) and target ({target.fingerprint.model}) share {len(src_rows)} "
             f"ids, need at least {min_shared}; ids look like {example_s!r} vs {example_t!r}"
         )
-    ids = source.ids[src_rows]
-    tgt_rows = np.fromiter((target_rows[k] for k in ids), dtype=np.int64, count=len(ids))
-    return ids, source.vectors[src_rows], target.vectors[tgt_rows]
+    return source.ids[src_rows], source.vectors[src_rows], target.vectors[tgt_rows]

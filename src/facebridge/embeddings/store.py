@@ -19,8 +19,9 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from facebridge.embeddings.io import META_KEY, file_header, to_table
-from facebridge.embeddings.set import EmbeddingSet, Fingerprint
+from facebridge.embeddings.set import EmbeddingSet
 from facebridge.errors import DataFormatError, MismatchError
+from facebridge.fingerprint import Fingerprint
 from facebridge.storage import atomic_write_table, exclusive_lock
 
 log = logging.getLogger(__name__)

@@ -15,14 +15,14 @@ from pathlib import Path
 from typing import Any
 
 from facebridge.embeddings import EmbeddingSet, read_embeddings
-from facebridge.embeddings.extract import ExtractionSummary, embed_folder
 from facebridge.errors import FacebridgeError, InvalidInputError, MissingFileError
-from facebridge.experiments.audit import AuditSettings
-from facebridge.experiments.audit_defences import DEFENCE_BUDGETS
-from facebridge.experiments.audit_run import run_audit
-from facebridge.experiments.study import StudyResults, run_study, run_ytf_study
-from facebridge.experiments.threads import blas_threads
-from facebridge.experiments.upgrade import UPGRADE_BASELINE, UPGRADE_METHOD, upgrade_study
+from facebridge.experiments.privacy.audit import AuditSettings
+from facebridge.experiments.privacy.audit_defences import DEFENCE_BUDGETS
+from facebridge.experiments.privacy.audit_run import run_audit
+from facebridge.experiments.shared.threads import blas_threads
+from facebridge.experiments.upgrade.study import UPGRADE_BASELINE, UPGRADE_METHOD, upgrade_study
+from facebridge.experiments.verification.study import StudyResults, run_study, run_ytf_study
+from facebridge.extraction.extract import ExtractionSummary, embed_folder
 from facebridge.maps import make_map
 from facebridge.models import get_spec, list_specs, resolve_models_dir, weights_status
 from facebridge.protocols import list_ytf_frames, parse_lfw_pairs, parse_ytf_splits

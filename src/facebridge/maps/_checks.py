@@ -1,10 +1,7 @@
-"""Checks shared by the maps: arrays and parameters in, one-line InvalidInputError out."""
+"""Checks of the maps' arrays: input matrices and fitted arrays in, one-line errors out (scalar parameters are
+checked by :mod:`facebridge.checks`)."""
 
 from __future__ import annotations
-
-import math
-import numbers
-from typing import TypeGuard
 
 import numpy as np
 from scipy import sparse
@@ -54,74 +51,6 @@ def as_target(y: object, owner: str, *, finite: bool = True) -> np.ndarray:
         if y.ndim == 1:
             y = y.reshape(-1, 1)
     return as_matrix(y, "y", finite=finite)
-
-
-def check_flag(value: object, name: str, owner: str) -> bool:
-    if not isinstance(value, bool | np.bool_):
-        raise InvalidInputError(f"{owner}: parameter {name} must be True or False, got {value!r}")
-    return bool(value)
-
-
-#: Largest seed: what NumPy's legacy generators and scikit-learn's ``random_state`` accept (0 <= seed < 2**32).
-MAX_SEED = 2**32 - 1
-
-
-def check_int(value: object, name: str, owner: str, low: int, high: int | None = None) -> int:
-    """An integer parameter in ``[low, high]`` (no upper bound when ``high`` is None); else one-line
-    InvalidInputError. Upper bounds keep a typo (``hidden=100000000``) from allocating gigabytes."""
-    if isinstance(value, bool | np.bool_) or not isinstance(value, numbers.Integral):
-        raise InvalidInputError(f"{owner}: parameter {name} must be an integer, got {value!r}")
-    number = int(value)
-    if number < low or (high is not None and number > high):
-        bounds = f">= {low}" if high is None else f"in [{low}, {high}]"
-        raise InvalidInputError(f"{owner}: parameter {name} must be an integer {bounds}, got {value}")
-    return number
-
-
-def check_seed(value: object, name: str, owner: str) -> int:
-    """A seed: an integer in ``[0, MAX_SEED]``."""
-    return check_int(value, name, owner, 0, MAX_SEED)
-
-
-def is_finite_real(value: object) -> TypeGuard[numbers.Real]:
-    """Whether ``value`` is a real number (not a bool) that is finite as a float: ``np.isfinite`` cannot take a
-    Python int beyond 64 bits, and one beyond float range (``10**400``) is not a usable number either."""
-    if isinstance(value, bool | np.bool_) or not isinstance(value, numbers.Real):
-        return False
-    try:
-        return math.isfinite(float(value))
-    except OverflowError:
-        return False
-
-
-def check_alpha(value: object, owner: str) -> float:
-    """The ridge penalty: a finite real number >= 0."""
-    if not is_finite_real(value) or value < 0:
-        raise InvalidInputError(f"{owner}: parameter alpha must be a finite number >= 0, got {value!r}")
-    return float(value)
-
-
-def check_rank(value: object, limit: int, owner: str, what: str) -> int:
-    """A rank in ``[1, limit]``; ``None`` means ``limit`` (no reduction). ``what`` says where the limit comes from."""
-    if value is None:
-        return limit
-    if isinstance(value, bool | np.bool_) or not isinstance(value, numbers.Integral):
-        raise InvalidInputError(f"{owner}: parameter rank must be an integer or None, got {value!r}")
-    rank = int(value)
-    if not 1 <= rank <= limit:
-        raise InvalidInputError(f"{owner}: parameter rank must be in [1, {limit}] ({what}), got {value}")
-    return rank
-
-
-def check_alphas(value: object, owner: str) -> tuple[float, ...]:
-    """A non-empty grid of ridge penalties, each a finite number > 0."""
-    try:
-        alphas = tuple(float(a) for a in value)  # type: ignore[attr-defined]
-    except (TypeError, ValueError, OverflowError):
-        raise InvalidInputError(f"{owner}: parameter alphas must be a sequence of numbers > 0, got {value!r}") from None
-    if not alphas or not all(np.isfinite(a) and a > 0 for a in alphas):
-        raise InvalidInputError(f"{owner}: parameter alphas must be finite numbers > 0, got {value!r}")
-    return alphas
 
 
 #: Largest magnitude a fitted array may hold: maps between unit-norm embeddings have weights of order 1, so

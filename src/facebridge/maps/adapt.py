@@ -28,10 +28,10 @@ import hashlib
 from typing import Any, Self
 
 import numpy as np
-from sklearn.covariance import ledoit_wolf_shrinkage
 
+from facebridge.checks import check_flag
 from facebridge.errors import InvalidInputError, NotFittedError
-from facebridge.maps._checks import as_matrix, check_flag
+from facebridge.maps._checks import as_matrix
 from facebridge.vectors import l2_normalize_rows, unit_rows
 
 ALIGN_MODES = ("centre", "coral")
@@ -39,7 +39,9 @@ ALIGN_MODES = ("centre", "coral")
 
 def shrunk_covariance(rows: np.ndarray) -> tuple[np.ndarray, float]:
     """The covariance of ``rows`` (n, d) shrunk by the Ledoit-Wolf rule towards ``trace / d`` times the identity,
-    and the shrinkage used."""
+    and the shrinkage used. (scikit-learn, imported here: ``facebridge.maps`` loads without it.)"""
+    from sklearn.covariance import ledoit_wolf_shrinkage
+
     centred = rows - rows.mean(axis=0)
     cov = centred.T @ centred / len(rows)
     shrink = float(ledoit_wolf_shrinkage(centred, assume_centered=True))

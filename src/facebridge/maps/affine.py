@@ -7,7 +7,7 @@ from typing import Any
 
 import numpy as np
 
-from facebridge.maps._checks import check_alpha
+from facebridge.checks import check_alpha
 from facebridge.maps._solve import intercept_for, ridge_coef
 from facebridge.maps.base import LinearMap
 from facebridge.maps.stats import SufficientStats

@@ -14,9 +14,10 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from facebridge.embeddings import Fingerprint, iter_parquet_batches, read_embeddings
+from facebridge.embeddings import iter_parquet_batches, read_embeddings
 from facebridge.embeddings.io import embedding_schema, parquet_space
 from facebridge.errors import DataFormatError
+from facebridge.fingerprint import Fingerprint
 from facebridge.maps.io import load_map
 from facebridge.maps.map_file import MapFile
 from facebridge.storage import atomic_write, exclusive_lock

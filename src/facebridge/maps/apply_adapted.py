@@ -1,6 +1,6 @@
 """``migrate --adapt-*``: a gallery mapped, with the deployment's own template statistics, without pairs.
 
-Each move is learnt between two sets of one model's native templates (:mod:`facebridge.experiments.adaptation`),
+Each move is learnt between two sets of one model's native templates (:mod:`facebridge.experiments.upgrade.adaptation`),
 so a deployment that looks like the map's training data changes nothing:
 
 - before the map (``--adapt-source G`` with ``--adapt-reference R``): the deployment's old-model templates ``G``

@@ -12,8 +12,9 @@ from typing import Any, ClassVar, Self
 
 import numpy as np
 
+from facebridge.checks import check_flag
 from facebridge.errors import InvalidInputError, MismatchError
-from facebridge.maps._checks import as_matrix, as_target, check_flag
+from facebridge.maps._checks import as_matrix, as_target
 from facebridge.maps._estimator import MapEstimator
 from facebridge.maps._onnx import Graph
 from facebridge.maps.stats import SufficientStats

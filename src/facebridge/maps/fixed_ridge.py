@@ -7,15 +7,14 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from facebridge.checks import check_real
 from facebridge.errors import InvalidInputError
-from facebridge.maps._checks import is_finite_real
 from facebridge.maps.stats import SufficientStats
 
 
 def _checked_alpha(alpha: float) -> float:
-    if not is_finite_real(alpha) or alpha <= 0:
-        raise InvalidInputError(f"FixedRidge: alpha must be a finite number > 0, got {alpha!r}")
-    return float(alpha)
+    """The penalty: > 0, since the primal system ``Xc^T Xc + alpha I`` must be positive definite."""
+    return check_real(alpha, "alpha", "FixedRidge", strict=True)
 
 
 @dataclass(frozen=True, eq=False)

@@ -26,8 +26,8 @@ import safetensors.numpy
 from safetensors import SafetensorError
 
 import facebridge
-from facebridge.embeddings import Fingerprint
 from facebridge.errors import DataFormatError, FacebridgeError, MismatchError, MissingFileError, NotFittedError
+from facebridge.fingerprint import Fingerprint
 from facebridge.maps._checks import check_bounded
 from facebridge.maps.map_file import (
     HEADER_DIGEST,

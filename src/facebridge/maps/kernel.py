@@ -1,10 +1,12 @@
 """Beyond linear: ridge on the source vector plus Gaussian-kernel features against landmark rows.
 
 ``phi(x) = [x, exp(-gamma |x - l_1|^2), ..., exp(-gamma |x - l_m|^2)]`` with landmarks ``l_j`` drawn (seeded) from
-the training rows, then an affine ridge map ``phi(x) -> y`` with its penalty chosen by GCV. It is a Nystroem-style
-approximation of kernel ridge regression: the linear part keeps the affine map, the kernel part adds smooth
-nonlinear corrections. The features and their eigendecomposition (``KernelBasis``) depend on the source rows only,
-so fits of several targets on the same rows share them (``fit_basis``).
+the training rows, then an affine ridge map ``phi(x) -> y`` with its penalty chosen by GCV: ridge on
+``[x, k(x, landmarks)]``, not a Nystroem approximation (the kernel columns are used as they are, never whitened by
+the landmarks' own kernel matrix). The linear part keeps the affine map, the kernel part adds smooth nonlinear
+corrections. (The class was called ``NystroemKernelMap`` before; map files that name it still load.) The features
+and their eigendecomposition (``KernelBasis``) depend on the source rows only, so fits of several targets on the
+same rows share them (``fit_basis``).
 """
 
 from __future__ import annotations
@@ -15,16 +17,9 @@ from typing import Any, Self
 
 import numpy as np
 
+from facebridge.checks import check_alphas, check_flag, check_int, check_real, check_seed
 from facebridge.errors import InvalidInputError, MismatchError
-from facebridge.maps._checks import (
-    as_matrix,
-    as_target,
-    check_alphas,
-    check_flag,
-    check_int,
-    check_seed,
-    is_finite_real,
-)
+from facebridge.maps._checks import as_matrix, as_target
 from facebridge.maps._estimator import MapEstimator
 from facebridge.maps._onnx import Graph
 from facebridge.maps.base import check_source_varies
@@ -71,14 +66,14 @@ class KernelBasis:
     def of_stats(cls, stats: SufficientStats, landmarks: np.ndarray, gamma: float, unit: bool) -> KernelBasis:
         """The basis from the summed statistics of the rows' features (``stats.x`` is ``phi``, as ``of_rows`` on
         those rows up to rounding): one eigenproblem however many rows, and no pass over them; fit targets with
-        ``NystroemKernelMap.fit_basis_stats``."""
+        ``LandmarkKernelMap.fit_basis_stats``."""
         if stats.dx != landmarks.shape[1] + len(landmarks):
             raise MismatchError(f"stats have {stats.dx} features, {len(landmarks)} landmarks need dx + m")
-        check_source_varies(stats, "NystroemKernelMap")
+        check_source_varies(stats, "LandmarkKernelMap")
         return cls(landmarks, gamma, unit, Spectrum.of_stats(stats))
 
 
-class NystroemKernelMap(MapEstimator):
+class LandmarkKernelMap(MapEstimator):
     """``y ≈ phi(x) @ W + b`` (see the module), ridge penalty ``alpha_`` of ``alphas`` chosen by GCV.
 
     Parameters
@@ -117,9 +112,7 @@ class NystroemKernelMap(MapEstimator):
     def _checked(self) -> tuple[int, float, tuple[float, ...], int, bool]:
         owner = type(self).__name__
         m = check_int(self.n_landmarks, "n_landmarks", owner, 1)  # capped at the training rows in fit
-        gamma = self.gamma
-        if not is_finite_real(gamma) or gamma <= 0:
-            raise InvalidInputError(f"{owner}: parameter gamma must be a finite number > 0, got {gamma!r}")
+        gamma = check_real(self.gamma, "gamma", owner, strict=True)
         seed = check_seed(self.random_state, "random_state", owner)
         alphas = check_alphas(self.alphas, owner)
         return m, float(gamma), alphas, seed, check_flag(self.normalize, "normalize", owner)
@@ -147,7 +140,7 @@ class NystroemKernelMap(MapEstimator):
         Y = as_target(y, type(self).__name__)  # a missing y is refused before the basis is built
         return self.fit_basis(self.basis(X), Y)
 
-    def fit_many(self, X: object, targets: Sequence[object], groups: object = None) -> list[NystroemKernelMap]:
+    def fit_many(self, X: object, targets: Sequence[object], groups: object = None) -> list[LandmarkKernelMap]:
         """One fitted copy per target of ``targets`` ((n, dy_t) each, rows matching ``X``), as ``fit(X, target)``
         fits it, the landmarks and the features' decomposition built once (``groups`` is not used: GCV needs no
         split)."""

@@ -12,8 +12,8 @@ from typing import Any
 
 import numpy as np
 
-from facebridge.embeddings import Fingerprint
 from facebridge.errors import DataFormatError
+from facebridge.fingerprint import Fingerprint
 
 #: The safetensors metadata key that holds facebridge's JSON header (map and canonical-space files alike).
 META_KEY = "facebridge"

@@ -14,8 +14,9 @@ from typing import Any, Self
 import numpy as np
 from scipy import optimize
 
+from facebridge.checks import check_alpha, check_flag, check_int, check_seed
 from facebridge.errors import ConvergenceWarning, InvalidInputError
-from facebridge.maps._checks import as_matrix, as_target, check_alpha, check_flag, check_int, check_seed
+from facebridge.maps._checks import as_matrix, as_target
 from facebridge.maps._estimator import MapEstimator
 from facebridge.maps._onnx import Graph
 from facebridge.maps._solve import eigen_solve, intercept_for

@@ -6,7 +6,7 @@ from typing import Any
 
 import numpy as np
 
-from facebridge.maps._checks import check_alpha, check_rank
+from facebridge.checks import check_alpha, check_rank
 from facebridge.maps.base import LinearMap
 from facebridge.maps.rank_path import RankPath
 from facebridge.maps.stats import SufficientStats

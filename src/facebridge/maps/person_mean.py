@@ -14,8 +14,9 @@ from typing import Self
 
 import numpy as np
 
+from facebridge.checks import check_flag
 from facebridge.errors import InvalidInputError
-from facebridge.maps._checks import as_matrix, as_target, check_flag
+from facebridge.maps._checks import as_matrix, as_target
 from facebridge.maps.ridge_cv import AffineRidgeCV
 from facebridge.vectors import l2_normalize_rows
 

@@ -61,6 +61,17 @@ class RankPath:
         """The largest rank below which ``family`` reduces anything (min(dx, dy) for rrr, dx for pca_ridge)."""
         return min(self.full.shape) if family == "rrr" else self.full.shape[0]
 
+    def project(self, X: np.ndarray, family: str | None = None) -> tuple[np.ndarray, np.ndarray]:
+        """Rows ``X`` (m, dx) mapped by ``family`` at every rank, as factors ``(A, R)``: ``A = (X - mean_x) @ L``
+        (m, k), ``R`` (k, dy), so the rank-r prediction is ``A[:, :r] @ R[:r] + mean_y`` for r < ``limit(family)``.
+        ``family`` None: the full-rank map, ``(X - mean_x, full)``."""
+        if family is None:
+            return X - self.mean_x, self.full
+        if family not in RANK_FAMILIES:
+            raise InvalidInputError(f"unknown rank family {family!r}; use one of {', '.join(RANK_FAMILIES)}")
+        left, right = self.factors[family]
+        return (X - self.mean_x) @ left, right
+
     def coef(self, family: str, rank: int) -> tuple[np.ndarray, np.ndarray]:
         """``coef`` (dx, dy) and ``intercept`` (dy,) of ``family`` at ``rank``."""
         if family not in RANK_FAMILIES:

@@ -15,7 +15,7 @@ from facebridge.errors import NotFoundError
 from facebridge.maps._estimator import MapEstimator
 from facebridge.maps.affine import AffineMap
 from facebridge.maps.base import LinearMap
-from facebridge.maps.kernel import NystroemKernelMap
+from facebridge.maps.kernel import LandmarkKernelMap
 from facebridge.maps.lstsq import LstsqMap
 from facebridge.maps.mlp import MLPMap
 from facebridge.maps.pca_ridge import PCARidgeMap
@@ -34,7 +34,7 @@ _FAMILIES: tuple[type[MapEstimator], ...] = (
     ReducedRankMap,
     PCARidgeMap,
     AffineRidgeCV,
-    NystroemKernelMap,
+    LandmarkKernelMap,
     MLPMap,
     PersonMeanRidgeCV,
     SoftmaxMap,
@@ -45,6 +45,8 @@ METHODS: tuple[str, ...] = tuple(_CLASSES)
 ALIASES: dict[str, str] = {"affine_cv": AffineRidgeCV.method}
 #: Names a map file written before ``affine`` meant the cross-validated map may carry, by its family (class name).
 _LEGACY_METHODS: dict[str, type[MapEstimator]] = {"affine": AffineMap, "affine_cv": AffineRidgeCV}
+#: Class names map files written by earlier releases record as their family.
+_LEGACY_FAMILIES: dict[str, type[MapEstimator]] = {"NystroemKernelMap": LandmarkKernelMap}
 #: The families fitted by ``fit_stats`` from pooled statistics alone (those whose fit takes the person of each row
 #: need per-group statistics or the rows, kernel and mlp the rows themselves).
 STATS_METHODS: tuple[str, ...] = tuple(
@@ -73,7 +75,7 @@ def saved_class(method: object, family: object = None) -> type[MapEstimator]:
     named = legacy if legacy is not None else map_class(str(method))  # an unknown name: NotFoundError naming it
     if family is None:
         return named
-    cls = next((c for c in _FAMILIES if c.__name__ == family), None)
+    cls = next((c for c in _FAMILIES if c.__name__ == family), _LEGACY_FAMILIES.get(str(family)))
     if cls is None:
         raise NotFoundError(f"unknown map family {family!r} (known: {', '.join(c.__name__ for c in _FAMILIES)})")
     if method not in (cls.method, *(m for m, c in _LEGACY_METHODS.items() if c is cls)):

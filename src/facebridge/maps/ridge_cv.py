@@ -8,18 +8,19 @@ merged by addition, so a streamed or distributed fit only needs the per-group su
 
 from __future__ import annotations
 
-import numbers
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Self
 
 import numpy as np
 
+from facebridge.checks import check_alphas, check_int
 from facebridge.errors import InvalidInputError
-from facebridge.maps._checks import as_matrix, as_target, check_alphas
+from facebridge.maps._checks import as_matrix, as_target
 from facebridge.maps._solve import eigen_solve, intercept_for
 from facebridge.maps.base import LinearMap
 from facebridge.maps.stats import SufficientStats
+from facebridge.protocols.fold_rules import deal_groups
 from facebridge.vectors import l2_normalize_rows
 
 #: Penalty grid for L2-normalised embeddings: 1e-8 .. 1e3 in half decades (the centred scatter of thousands of unit
@@ -37,6 +38,12 @@ class CVSplit:
     train: SufficientStats
     val: SufficientStats
     quad: np.ndarray | None = None
+
+    @staticmethod
+    def source_quad(train: SufficientStats, val: SufficientStats) -> np.ndarray:
+        """The ``quad`` of a split of ``train`` and ``val``: it reads the source rows only, so a caller fitting
+        several targets on the same split computes it once."""
+        return shifted_source_quad(val, train.mean_x, train.source_eigh()[1])
 
 
 def shifted_source_quad(val: SufficientStats, mean_x: np.ndarray, v: np.ndarray) -> np.ndarray:
@@ -86,14 +93,7 @@ def best_alpha(alphas: Sequence[float], errors: np.ndarray) -> float:
 def group_folds(sizes: Sequence[int] | np.ndarray, n_splits: int) -> np.ndarray:
     """(len(sizes),) validation split of each group: the largest groups first, each to the lightest split so far
     (scikit-learn's ``GroupKFold`` without shuffling, so the splits are the same)."""
-    order = np.argsort(np.asarray(sizes), kind="stable")[::-1]
-    load = np.zeros(n_splits)
-    fold = np.zeros(len(sizes), dtype=int)
-    for g in order:
-        lightest = int(np.argmin(load))
-        load[lightest] += sizes[g]
-        fold[g] = lightest
-    return fold
+    return deal_groups(np.asarray(sizes), n_splits, np.arange(len(sizes))[::-1])
 
 
 def _sum(stats: Sequence[SufficientStats]) -> SufficientStats:
@@ -133,10 +133,7 @@ class AffineRidgeCV(LinearMap):
     def _check_params(self, dx: int, dy: int) -> dict[str, Any]:
         owner = type(self).__name__
         alphas = check_alphas(self.alphas, owner)
-        k = self.n_splits
-        if isinstance(k, bool) or not isinstance(k, numbers.Integral) or k < 2:
-            raise InvalidInputError(f"{owner}: parameter n_splits must be an integer >= 2, got {k!r}")
-        return {"alphas": alphas, "n_splits": int(k)}
+        return {"alphas": alphas, "n_splits": check_int(self.n_splits, "n_splits", owner, 2)}
 
     def fit(self, X: object, y: object, groups: object = None) -> Self:
         """Fit on rows ``X`` (n, dx), ``y`` (n, dy); ``groups`` (n,) labels the person of each row (None: ``KFold``

@@ -12,14 +12,14 @@ which bounds the fit's cost (rows x people x target dims per iteration). Without
 
 from __future__ import annotations
 
-import numbers
 from typing import Any, Self
 
 import numpy as np
 from scipy import optimize
 
+from facebridge.checks import check_alpha, check_flag, check_int, check_real
 from facebridge.errors import InvalidInputError
-from facebridge.maps._checks import as_matrix, as_target, check_alpha, check_flag
+from facebridge.maps._checks import as_matrix, as_target
 from facebridge.maps.base import LinearMap
 from facebridge.maps.person_mean import PersonMeanRidgeCV, person_means
 from facebridge.vectors import l2_normalize_rows
@@ -100,14 +100,10 @@ class SoftmaxMap(LinearMap):
 
     def _check_params(self, dx: int, dy: int) -> dict[str, Any]:
         owner = type(self).__name__
-        scale = self.scale
-        if isinstance(scale, bool) or not isinstance(scale, numbers.Real) or not np.isfinite(scale) or scale <= 0:
-            raise InvalidInputError(f"{owner}: parameter scale must be a finite number > 0, got {scale!r}")
+        scale = check_real(self.scale, "scale", owner, strict=True)
         for name, low in (("max_people", 2), ("max_iter", 1), ("random_state", 0)):
-            value = getattr(self, name)
-            if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < low:
-                raise InvalidInputError(f"{owner}: parameter {name} must be an integer >= {low}, got {value!r}")
-        return {"scale": float(scale), "alpha": check_alpha(self.alpha, owner)}
+            check_int(getattr(self, name), name, owner, low)
+        return {"scale": scale, "alpha": check_alpha(self.alpha, owner)}
 
     def fit_stats(self, stats: object) -> Self:
         raise InvalidInputError(f"{type(self).__name__} is fitted from rows (it needs each row), not from statistics")

@@ -23,8 +23,9 @@ from typing import Any, Self
 
 import numpy as np
 
+from facebridge.checks import check_flag, check_int, check_seed
 from facebridge.errors import InvalidInputError
-from facebridge.maps._checks import as_matrix, check_flag, check_int, check_seed
+from facebridge.maps._checks import as_matrix
 from facebridge.maps.base import LinearMap
 from facebridge.maps.stats import SufficientStats
 from facebridge.vectors import l2_normalize_rows

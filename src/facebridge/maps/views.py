@@ -1,4 +1,5 @@
-"""A fitted view of a target space: how two of its vectors are compared by cosine.
+"""A fitted view of a target space (a scoring space; not LFW's View 1 / View 2 protocols): how two of its vectors
+are compared by cosine.
 
 ``plain`` is the cosine itself; ``centred`` subtracts the target's mean first; ``whitened`` also multiplies by the
 inverse square root of the target's (shrunk) covariance. The view is learnt from target vectors only (no pairs), so
@@ -9,13 +10,13 @@ from ~1 to ~20 by model) and a map's outputs are brought to that scale before it
 
 from __future__ import annotations
 
-import numbers
 from typing import Any, Self
 
 import numpy as np
 
+from facebridge.checks import check_flag, check_real
 from facebridge.errors import InvalidInputError
-from facebridge.maps._checks import as_matrix, check_flag
+from facebridge.maps._checks import as_matrix
 from facebridge.maps._estimator import MapEstimator
 from facebridge.maps._onnx import Graph
 from facebridge.maps.stats import SufficientStats, psd_eigh
@@ -60,10 +61,8 @@ class TargetView(MapEstimator):
         return self.kind
 
     def _check(self) -> tuple[str, float, bool]:
-        shrink = self.shrink
-        if isinstance(shrink, bool) or not isinstance(shrink, numbers.Real) or not np.isfinite(shrink) or shrink < 0:
-            raise InvalidInputError(f"TargetView: parameter shrink must be a finite number >= 0, got {shrink!r}")
-        return self._kind(), float(shrink), check_flag(self.normalize, "normalize", "TargetView")
+        shrink = check_real(self.shrink, "shrink", "TargetView")
+        return self._kind(), shrink, check_flag(self.normalize, "normalize", "TargetView")
 
     def _check_saved_params(self) -> None:
         self._check()

@@ -84,7 +84,7 @@ def add_onnx_model(
     folder : where to write (default :func:`facebridge.models.registry.user_specs_dir`).
     force : replace an existing spec of that name.
     face_check : called with the loaded model before the spec is written (raising refuses it), e.g. a check on real
-        face pairs (``facebridge.embeddings.face_check``, what ``facebridge models add`` runs): random crops cannot
+        face pairs (``facebridge.extraction.face_check``, what ``facebridge models add`` runs): random crops cannot
         tell a wrong ``mean``, ``std`` or ``colour``.
 
     The layout, input size, batch and tensor names come from the graph; the sha256 from the file. Before writing,

@@ -9,8 +9,8 @@ from typing import Any
 
 import numpy as np
 
-from facebridge.embeddings import Fingerprint
 from facebridge.errors import FacebridgeError, MismatchError, ModelRuntimeError
+from facebridge.fingerprint import Fingerprint
 from facebridge.models.preprocess import preprocess
 from facebridge.models.spec import ModelSpec
 

@@ -34,8 +34,8 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import Any
 
-from facebridge.embeddings import Fingerprint
 from facebridge.errors import DataFormatError, MissingFileError
+from facebridge.fingerprint import Fingerprint
 from facebridge.models.runtimes import RUNTIMES, unknown_option
 from facebridge.models.weights import resolve_models_dir, verify_weights
 

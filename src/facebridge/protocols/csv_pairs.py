@@ -18,10 +18,10 @@ import numpy as np
 from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components
 
+from facebridge.checks import check_int, check_seed
 from facebridge.errors import DataFormatError, InvalidInputError
-from facebridge.maps._checks import check_seed
 from facebridge.protocols._lines import line_error, parse_int, read_lines
-from facebridge.protocols.fold_rules import fold_sharing, pair_folds, people_to_folds, training_pool_sizes
+from facebridge.protocols.fold_rules import deal_groups, fold_sharing, pair_folds, people_to_folds, training_pool_sizes
 from facebridge.protocols.pairs import PairList, person_of
 
 log = logging.getLogger(__name__)
@@ -48,8 +48,7 @@ def people_disjoint_folds(person_a: np.ndarray, person_b: np.ndarray, n_folds: i
     (n,) int64 folds in ``0..n_folds-1``, every fold non-empty. Raises InvalidInputError when the people form
     fewer than ``n_folds`` groups.
     """
-    if n_folds < 1:
-        raise InvalidInputError(f"n_folds must be >= 1, got {n_folds}")
+    n_folds = check_int(n_folds, "n_folds", "people_disjoint_folds", 1)
     n = len(person_a)
     people, inverse = np.unique(np.concatenate([person_a, person_b]).astype(str), return_inverse=True)
     graph = coo_matrix((np.ones(n), (inverse[:n], inverse[n:])), shape=(len(people), len(people)))
@@ -61,15 +60,7 @@ def people_disjoint_folds(person_a: np.ndarray, person_b: np.ndarray, n_folds: i
         )
     group_of_pair = group_of_person[inverse[:n]]
     sizes = np.bincount(group_of_pair, minlength=n_groups)
-    order = np.random.default_rng(seed).permutation(n_groups)
-    order = order[np.argsort(-sizes[order], kind="stable")]
-    load = np.zeros(n_folds, dtype=np.int64)
-    fold_of_group = np.empty(n_groups, dtype=np.int64)
-    for group in order:
-        k = int(np.argmin(load))
-        fold_of_group[group] = k
-        load[k] += sizes[group]
-    return fold_of_group[group_of_pair]
+    return deal_groups(sizes, n_folds, np.random.default_rng(seed).permutation(n_groups))[group_of_pair]
 
 
 def _person(path: Path, lineno: int, image_id: str) -> str:

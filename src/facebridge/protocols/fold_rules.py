@@ -13,7 +13,24 @@ from __future__ import annotations
 
 import numpy as np
 
+from facebridge.checks import check_int
 from facebridge.errors import InvalidInputError
+
+
+def deal_groups(sizes: np.ndarray, n_folds: int, tie_order: np.ndarray) -> np.ndarray:
+    """(len(sizes),) fold of each group, balancing the folds' total size: the groups are taken largest first (equal
+    sizes in ``tie_order``, a permutation of the groups) and each goes to the fold with the smallest total so far
+    (the lowest fold on ties). One dealer for the people-disjoint folds of pair lists and the inner splits of the
+    cross-validated ridge."""
+    sizes = np.asarray(sizes)
+    order = tie_order[np.argsort(-sizes[tie_order], kind="stable")]
+    load = np.zeros(n_folds, dtype=np.int64)
+    fold_of_group = np.empty(len(sizes), dtype=np.int64)
+    for group in order:
+        k = int(np.argmin(load))
+        fold_of_group[group] = k
+        load[k] += sizes[group]
+    return fold_of_group
 
 
 def people_to_folds(person_a: np.ndarray, person_b: np.ndarray, n_folds: int, seed: int = 0) -> np.ndarray:
@@ -22,21 +39,12 @@ def people_to_folds(person_a: np.ndarray, person_b: np.ndarray, n_folds: int, se
     People are shuffled with ``seed`` and dealt largest first (by the pairs they lead) to the fold with the fewest
     pairs so far. Raises InvalidInputError when fewer people lead pairs than there are folds.
     """
-    if n_folds < 1:
-        raise InvalidInputError(f"n_folds must be >= 1, got {n_folds}")
+    n_folds = check_int(n_folds, "n_folds", "people_to_folds", 1)
     people, lead = np.unique(np.asarray(person_a).astype(str), return_inverse=True)
     if len(people) < n_folds:
         raise InvalidInputError(f"the pairs' first images show {len(people)} people, too few for {n_folds} folds")
     sizes = np.bincount(lead, minlength=len(people))
-    order = np.random.default_rng(seed).permutation(len(people))
-    order = order[np.argsort(-sizes[order], kind="stable")]
-    load = np.zeros(n_folds, dtype=np.int64)
-    fold_of_person = np.empty(len(people), dtype=np.int64)
-    for person in order:
-        k = int(np.argmin(load))
-        fold_of_person[person] = k
-        load[k] += sizes[person]
-    return fold_of_person[lead]
+    return deal_groups(sizes, n_folds, np.random.default_rng(seed).permutation(len(people)))[lead]
 
 
 def pair_folds(n_pairs: int, n_folds: int, seed: int = 0) -> np.ndarray:
@@ -56,6 +64,13 @@ def fold_sharing(person_a: np.ndarray, person_b: np.ndarray, folds: np.ndarray) 
         folds_of.setdefault(person, set()).add(k)
     shared = {p for p, ks in folds_of.items() if len(ks) > 1}
     return len(shared), sum(1 for x, y in zip(a, b, strict=True) if x in shared or y in shared)
+
+
+#: The training pools a map fitted for a test fold may use, by name: what each holds (``evaluate --pool``).
+POOLS: dict[str, str] = {
+    "people": "every image of the people outside the test fold",
+    "pairs": "only the images used by the other folds' pairs",
+}
 
 
 def training_pool_sizes(

@@ -23,8 +23,8 @@ from pathlib import Path
 
 import numpy as np
 
+from facebridge.checks import check_int, check_seed
 from facebridge.errors import DataFormatError, InvalidInputError
-from facebridge.maps._checks import check_seed
 from facebridge.protocols.pairs import person_of
 from facebridge.storage import atomic_write
 
@@ -100,8 +100,7 @@ def identification_split(
     ids: np.ndarray | list[str], *, n_folds: int = 5, seed: int = 0, open_fraction: float = 0.25
 ) -> IdentificationSplit:
     """Split labelled image ids (person = first path component) by the rule in the module docstring."""
-    if not isinstance(n_folds, int) or n_folds < 1:
-        raise InvalidInputError(f"n_folds must be an integer >= 1, got {n_folds!r}")
+    n_folds = check_int(n_folds, "n_folds", "identification_split", 1)
     if not 0 <= open_fraction < 1:
         raise InvalidInputError(f"open_fraction must be in [0, 1), got {open_fraction!r}")
     seed = check_seed(seed, "seed", "identification_split")

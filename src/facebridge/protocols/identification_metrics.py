@@ -18,16 +18,10 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from facebridge.embeddings.search import unit_float32
 from facebridge.errors import InvalidInputError
 
 FPIRS = (1e-1, 1e-2)
 RANKS = (1, 5, 10)
-
-
-def cosine_matrix(probes: np.ndarray, gallery: np.ndarray) -> np.ndarray:
-    """(n_probe, n_gallery) cosine similarities of probe rows against gallery rows."""
-    return unit_float32(probes) @ unit_float32(gallery).T
 
 
 def _mate_scores(scores: np.ndarray, mate: np.ndarray) -> np.ndarray:

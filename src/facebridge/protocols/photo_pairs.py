@@ -17,6 +17,7 @@ from pathlib import Path
 
 import numpy as np
 
+from facebridge.checks import check_int
 from facebridge.errors import InvalidInputError
 from facebridge.protocols.csv_pairs import people_disjoint_folds
 from facebridge.protocols.pairs import PairList
@@ -59,8 +60,7 @@ def photo_pairs(
     ``n_folds``, ``seed`` and ``impostors_per_genuine``. Raises InvalidInputError when fewer than ``n_folds``
     people, or no person with two photos, are found.
     """
-    if not isinstance(impostors_per_genuine, int) or impostors_per_genuine < 1:
-        raise InvalidInputError(f"impostors_per_genuine must be an integer >= 1, got {impostors_per_genuine!r}")
+    impostors_per_genuine = check_int(impostors_per_genuine, "impostors_per_genuine", "photo_pairs", 1)
     by_person: dict[str, list[str]] = defaultdict(list)
     loose = 0
     for image in sorted(set(map(str, ids))):

@@ -16,6 +16,7 @@ from facebridge.embeddings import EmbeddingSet
 from facebridge.errors import DataFormatError, InvalidInputError, MissingFileError, NotFoundError
 from facebridge.protocols._lines import line_error, parse_int, read_lines
 from facebridge.protocols.pairs import PairList
+from facebridge.vectors import l2_normalize_rows
 
 FRAMES_DIR = "aligned_images_DB"
 VIDEO_AGGREGATIONS = ("mean", "mean_normalized")
@@ -110,7 +111,7 @@ def video_embeddings(frames: EmbeddingSet, how: str = "mean") -> EmbeddingSet:
         norms = np.linalg.norm(vectors, axis=1, keepdims=True)
         if (norms == 0).any():
             raise InvalidInputError(f"frame {frames.ids[np.argmin(norms[:, 0])]!r} has a zero vector")
-        vectors = vectors / norms
+        vectors = l2_normalize_rows(vectors)
     order = np.argsort(inverse, kind="stable")
     counts = np.bincount(inverse, minlength=len(videos))
     starts = np.concatenate([[0], np.cumsum(counts)[:-1]])

@@ -1,6 +1,6 @@
 """The "Canonical space" report: every candidate's route and both-mode penalties against the direct maps, the
 leave-one-model-out join, the mixed gallery and the file sizes, each set against the issue's goals, rendered from
-:func:`facebridge.experiments.canonical_run.run_canonical_study`'s results."""
+:func:`facebridge.experiments.canonical.run.run_canonical_study`'s results."""
 
 from __future__ import annotations
 

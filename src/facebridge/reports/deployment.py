@@ -1,6 +1,6 @@
 """The operator's answer as a report (Markdown and HTML): expected rank-1 loss per method and adaptation with its
 interval, the calibrated threshold for their FAR, warnings, and the recommendation
-(:func:`facebridge.experiments.deployment.deployment_study`)."""
+(:func:`facebridge.experiments.upgrade.deployment.deployment_study`)."""
 
 from __future__ import annotations
 

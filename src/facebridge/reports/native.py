@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from facebridge.experiments.native import NativeRow
+from facebridge.experiments.verification.native import NativeRow
 from facebridge.models import get_spec
 
 

@@ -1,7 +1,7 @@
 """The privacy audit's report: its verdict (the budget k at which linking passes the bar), linking curves (rank-1
 vs k), a heatmap at fixed k, the defences that ran, and the threat model last (figures: ``privacy_figures``).
 
-Rendered from the results dict of ``facebridge.experiments.audit_run.run_audit`` alone, into a standalone folder
+Rendered from the results dict of ``facebridge.experiments.privacy.audit_run.run_audit`` alone, into a standalone folder
 (report.md, a self-contained report.html, results.json, figures); :func:`privacy_section` gives the same blocks for
 a larger document.
 """

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from functools import partial
 
+from facebridge.protocols.fold_rules import POOLS
 from facebridge.reports import figures, tables
 from facebridge.reports.claims import plural, study_claims, why_not
 from facebridge.reports.document import Block, Bullets, Contents, Figure, Figures, Heading, Paragraph
@@ -28,10 +29,6 @@ from facebridge.reports.summary import (
 from facebridge.reports.upgrade import upgrade_section
 from facebridge.reports.verdict import study_verdict
 
-POOLS = {
-    "people": "every image of the people outside the test fold",
-    "pairs": "only the images used by the other folds' pairs",
-}
 PENALTY_TEXT = (
     "Cross accuracy: source probes mapped into the target space and compared with the target's own gallery "
     f"embeddings, in %, mean over folds. Penalty vs plain (the headline) = {PLAIN_BASELINE} minus the cross "

@@ -1,5 +1,5 @@
-"""The selection record (``facebridge.experiments.selection``) as Markdown: one table per constant, every number
-read from the record."""
+"""The selection record (``facebridge.experiments.verification.selection``) as Markdown: one table per constant, every
+number read from the record."""
 
 from __future__ import annotations
 

@@ -1,6 +1,6 @@
 """The "Model upgrade" report section: 1:N identification with a migrated gallery (self vs cross test) and the
 FAR drift of the operator's threshold before and after calibration, rendered from an upgrade study's results
-(:func:`facebridge.experiments.upgrade.upgrade_study`, with ``meta`` when ``reproduce`` ran it)."""
+(:func:`facebridge.experiments.upgrade.study.upgrade_study`, with ``meta`` when ``reproduce`` ran it)."""
 
 from __future__ import annotations
 

@@ -23,8 +23,8 @@ import safetensors.numpy
 from safetensors import SafetensorError
 
 import facebridge
-from facebridge.embeddings import Fingerprint
 from facebridge.errors import DataFormatError, FacebridgeError, MismatchError, MissingFileError, NotFoundError
+from facebridge.fingerprint import Fingerprint
 from facebridge.maps._checks import check_bounded
 from facebridge.maps.canonical.space import CanonicalSpace
 from facebridge.maps.map_file import META_KEY, Provenance, read_header, tensors_digest

@@ -8,8 +8,9 @@ from typing import Any, Self
 
 import numpy as np
 
+from facebridge.checks import check_alpha, check_flag
 from facebridge.errors import InvalidInputError, NotFittedError, NotFoundError
-from facebridge.maps._checks import as_matrix, check_alpha, check_flag
+from facebridge.maps._checks import as_matrix
 from facebridge.maps._estimator import MapEstimator
 from facebridge.maps.affine import AffineMap
 from facebridge.maps.canonical import solve

@@ -1,0 +1,1 @@
+"""The canonical-space study: one space shared by every model against a direct map per pair."""

@@ -1,0 +1,1 @@
+"""What the studies share: their aligned inputs, scoring, worker threads, BLAS limits, checkpoints, warnings."""
