@@ -4,6 +4,7 @@ rows), target-space views, and their files."""
 from facebridge.maps._estimator import MapEstimator
 from facebridge.maps.affine import AffineMap
 from facebridge.maps.base import LinearMap
+from facebridge.maps.ensemble import EnsembleMap
 from facebridge.maps.fixed_ridge import FixedRidge
 from facebridge.maps.io import MAP_SUFFIX, MapFile, load_map, save_map
 from facebridge.maps.kernel import KERNEL_DEFAULTS, KernelBasis, NystroemKernelMap
@@ -33,6 +34,7 @@ __all__ = [
     "AffineMap",
     "AffineRidgeCV",
     "CVSplit",
+    "EnsembleMap",
     "FixedRidge",
     "KernelBasis",
     "LinearMap",
