@@ -8,7 +8,7 @@ import pytest
 
 from facebridge.embeddings import EmbeddingSet
 from facebridge.errors import InvalidInputError
-from facebridge.experiments.extra_pairs import fitting_rows
+from facebridge.experiments.extra_pairs import fitting_rows, method_label
 from facebridge.experiments.upgrade import upgrade_study
 from facebridge.maps import AffineMap
 from facebridge.protocols.pairs import person_of
@@ -62,3 +62,13 @@ def test_fitting_rows_append_the_held_mirrors_of_the_given_ids_only() -> None:
         fitting_rows(ids, a, [b], [ea])
     with pytest.raises(InvalidInputError, match="no extra set for b"):
         upgrade_study({"a": a, "b": b}, [("a", "b")], AffineMap, method="x", n_folds=2, extra={"a": ea})
+
+
+def test_method_labels() -> None:
+    assert method_label("kernel+flip") == ("kernel", {}, True)
+    assert method_label("ensemble:members=kernel/affine_cv:weighting=cv") == (
+        "ensemble", {"members": ("kernel", "affine_cv"), "weighting": "cv"}, False
+    )
+    assert method_label("kernel:gamma=0.5+flip") == ("kernel", {"gamma": 0.5}, True)
+    with pytest.raises(InvalidInputError, match="NAME:KEY=VALUE"):
+        method_label("kernel:gamma")

@@ -3,11 +3,13 @@ mirror image embedded by both models (``embed --corrupt flip``, one store per va
 
 A map scored on some images must never have seen any version of them: the extra rows that join a fit are those of
 its own fitting images only (:func:`fitting_rows`), each as its image's person (so a group-wise CV inside the fit
-keeps an image and its mirror on one side).
+keeps an image and its mirror on one side). A fitting method with them is labelled ``METHOD+flip``
+(:func:`method_label`).
 """
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping, Sequence
 
 import numpy as np
@@ -43,3 +45,24 @@ def fitting_rows(
     X = np.vstack([a.vectors_of(ids), extra[0].vectors_of(more)])
     ys = [np.vstack([t.vectors_of(ids), e.vectors_of(more)]) for t, e in zip(targets, extra[1:], strict=True)]
     return X, ys, [person_of(i) for i in (*ids, *more)]
+
+
+def method_label(label: str) -> tuple[str, dict, bool]:
+    """``NAME[:KEY=VALUE...][+flip]`` (e.g. ``ensemble:members=kernel/affine_cv:weighting=cv+flip``) as (map method,
+    its parameters, whether the mirrored images join the fit): VALUE read as JSON where it parses, ``/`` separating
+    a list's items. The labels of the method-selection scripts and benchmarks."""
+    body, flip = (label.removesuffix("+flip"), True) if label.endswith("+flip") else (label, False)
+    name, *items = body.split(":")
+    params: dict = {}
+    for item in items:
+        key, sep, raw = item.partition("=")
+        if not (key and sep):
+            raise InvalidInputError(f"method {label!r}: expected NAME:KEY=VALUE, got {item!r}")
+        if "/" in raw:
+            params[key] = tuple(raw.split("/"))
+            continue
+        try:
+            params[key] = json.loads(raw)
+        except ValueError:
+            params[key] = raw
+    return name, params, flip
