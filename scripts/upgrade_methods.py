@@ -78,7 +78,8 @@ def main() -> None:
     ap.add_argument("--record", type=Path, default=None, help="also write the compact selection record here")
     ap.add_argument("--flip-store", type=Path, default=None, help="store of the mirrored images (for +flip methods)")
     ap.add_argument("--caveat", default="", help="what the record's reader must know about this run")
-    ap.add_argument("--reuse", action="store_true", help="keep results of methods already in --out (same protocol)")
+    ap.add_argument("--reuse", type=Path, nargs="*", default=[],
+                    help="earlier --out files whose methods' results are kept (same protocol)")  # fmt: skip
     args = ap.parse_args()
     if args.pairs == "all":
         names = args.models.split(",")
@@ -102,13 +103,14 @@ def main() -> None:
         flips = {m: load(args.flip_store, m) for m in models}
     results: dict = {"people": args.people, "pairs": [list(p) for p in pairs], "folds": args.folds,
                      "seed": args.seed, "methods": {}}  # fmt: skip
-    if args.reuse and args.out.is_file():
-        done = json.loads(args.out.read_text(encoding="utf-8"))
-        if all(done.get(k) == results[k] for k in ("people", "pairs", "folds", "seed")):
-            results["methods"] = {m: v for m, v in done["methods"].items() if m in labels}
+    for path in args.reuse:
+        done = json.loads(path.read_text(encoding="utf-8"))
+        if any(done.get(k) != results[k] for k in ("people", "pairs", "folds", "seed")):
+            sys.exit(f"{path} was run with other people, pairs, folds or seed")
+        results["methods"] |= {m: v for m, v in done["methods"].items() if m in labels}
     for method in labels:
         if method in results["methods"]:
-            print(f"{method}: reused from {args.out}")
+            print(f"{method}: reused")
             continue
         name, params, flip = method_label(method)
         start = time.perf_counter()
