@@ -4,8 +4,8 @@ Each member (a registered family with its default parameters, ``normalize`` and 
 on the same rows; ``transform(x) = sum_m w_m f_m(x)``. ``weighting="mean"``: ``w_m = 1 / M``. ``weighting="cv"``:
 the weights of lowest squared error of the members' out-of-fold predictions (stacking), non-negative and summing
 to one, from an inner K-fold split of the training rows only (by person where groups are given), then every member
-refitted on all rows. Members that err differently (the kernel map's nonlinear corrections, the person-mean ridge's
-less noisy targets) can cancel part of each other's error.
+refitted on all rows. Members that err differently (the kernel map's nonlinear corrections against the affine ridge's
+smoother fit, or the person-mean ridge's less noisy targets) can cancel part of each other's error.
 """
 
 from __future__ import annotations
@@ -42,7 +42,7 @@ class EnsembleMap(MapEstimator):
 
     Parameters
     ----------
-    members : registered method names, two or more, e.g. ``("kernel", "affine_mean")``.
+    members : registered method names, two or more (default: the kernel map and the affine ridge, alpha by CV).
     weighting : ``"mean"`` (equal weights) or ``"cv"`` (stacking weights from inner cross-validation).
     n_splits : inner splits for ``"cv"`` (>= 2), by person where ``fit`` gets groups.
     random_state : seed of the members that draw (kernel landmarks, MLP initialisation).
@@ -59,7 +59,7 @@ class EnsembleMap(MapEstimator):
     def __init__(
         self,
         *,
-        members: Sequence[str] = ("kernel", "affine_mean"),
+        members: Sequence[str] = ("kernel", "affine_cv"),
         weighting: str = "mean",
         n_splits: int = 3,
         random_state: int = 0,
