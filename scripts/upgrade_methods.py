@@ -6,9 +6,14 @@ per method, the median and worst rank-1 loss of the migrated gallery against re-
 how many real upgrades (B's own rank-1 above A's) the migrated gallery leaves below the old system, the median
 open-set DIR@FPIR 1e-2 loss, and the same for the transition's scenarios; writes every run's results as JSON.
 
+A method is ``NAME[:KEY=VALUE...][+flip]``: a registered map method, its parameters (``/`` separates a list's items,
+e.g. ``ensemble:members=kernel/affine_cv:weighting=cv``), and ``+flip`` to add each fitting image's mirror image as
+one more corresponding pair (from ``--flip-store``, a store of the same ids embedded with ``embed --corrupt flip``;
+evaluation images' mirrors never join a fit).
+
     python scripts/upgrade_methods.py --store ../main/store/lfw-yunet --data ../shared/data/lfw \
-        --pairs edgeface-xs:dlib-resnet29,dlib-resnet29:edgeface-xs --methods affine_cv,affine_mean,softmax \
-        --people view1 --out cache/upgrade-view1.json
+        --pairs edgeface-xs:dlib-resnet29,dlib-resnet29:edgeface-xs --methods affine_cv,kernel,kernel+flip \
+        --flip-store store/lfw-flip-view1 --people view1 --out cache/upgrade-view1.json
 """
 
 from __future__ import annotations
@@ -23,8 +28,10 @@ from pathlib import Path
 import numpy as np
 
 from facebridge.embeddings import EmbeddingSet, read_embeddings
+from facebridge.experiments.upgrade.extra_pairs import method_label
 from facebridge.experiments.upgrade.study import upgrade_study
 from facebridge.experiments.verification.selection import VIEW1_FILES
+from facebridge.extraction.store_settings import SETTINGS_FILE
 from facebridge.maps import make_map
 from facebridge.protocols import parse_lfw_pairs, person_of
 
@@ -69,6 +76,10 @@ def main() -> None:
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--out", type=Path, required=True)
     ap.add_argument("--record", type=Path, default=None, help="also write the compact selection record here")
+    ap.add_argument("--flip-store", type=Path, default=None, help="store of the mirrored images (for +flip methods)")
+    ap.add_argument("--caveat", default="", help="what the record's reader must know about this run")
+    ap.add_argument("--reuse", type=Path, nargs="*", default=[],
+                    help="earlier --out files whose methods' results are kept (same protocol)")  # fmt: skip
     args = ap.parse_args()
     if args.pairs == "all":
         names = args.models.split(",")
@@ -80,11 +91,31 @@ def main() -> None:
     if args.people == "view1":
         people = {person_of(i) for f in VIEW1_FILES for i in parse_lfw_pairs(args.data / f).ids()}
         sets = {m: es.subset([i for i in es.ids if person_of(i) in people]) for m, es in sets.items()}
-    results: dict = {"people": args.people, "pairs": [list(p) for p in pairs], "methods": {}}
-    for method in args.methods.split(","):
+    labels = args.methods.split(",")
+    flips = None
+    if any(method_label(m)[2] for m in labels):
+        if args.flip_store is None:
+            sys.exit("a +flip method needs --flip-store")
+        settings = json.loads((args.flip_store / SETTINGS_FILE).read_text(encoding="utf-8"))
+        corruption = settings.get("corruption") or ""
+        if not corruption.startswith("flip@"):
+            sys.exit(f"{args.flip_store} is not a store of mirrored images (corruption {corruption!r})")
+        flips = {m: load(args.flip_store, m) for m in models}
+    results: dict = {"people": args.people, "pairs": [list(p) for p in pairs], "folds": args.folds,
+                     "seed": args.seed, "methods": {}}  # fmt: skip
+    for path in args.reuse:
+        done = json.loads(path.read_text(encoding="utf-8"))
+        if any(done.get(k) != results[k] for k in ("people", "pairs", "folds", "seed")):
+            sys.exit(f"{path} was run with other people, pairs, folds or seed")
+        results["methods"] |= {m: v for m, v in done["methods"].items() if m in labels}
+    for method in labels:
+        if method in results["methods"]:
+            print(f"{method}: reused")
+            continue
+        name, params, flip = method_label(method)
         start = time.perf_counter()
-        study = upgrade_study(sets, pairs, lambda method=method: make_map(method), method=method,
-                              n_folds=args.folds, seed=args.seed)  # fmt: skip
+        study = upgrade_study(sets, pairs, lambda name=name, params=params: make_map(name, **params), method=method,
+                              n_folds=args.folds, seed=args.seed, extra=flips if flip else None)  # fmt: skip
         results["methods"][method] = {"summary": summary(study["pairs"]), "duration_s": time.perf_counter() - start,
                                       "split": study["split"], "runs": study["pairs"]}  # fmt: skip
         s = results["methods"][method]["summary"]
@@ -98,15 +129,17 @@ def main() -> None:
             print(f"    {r['source']} -> {r['target']}: {v}")
         args.out.parent.mkdir(parents=True, exist_ok=True)
         args.out.write_text(json.dumps(results, indent=1, default=str), encoding="utf-8")
+    results["methods"] = {m: results["methods"][m] for m in labels}  # in the order asked for, reused or not
     if args.record is not None:
-        args.record.write_text(json.dumps(record(results, sys.argv), indent=1), encoding="utf-8")
+        args.record.write_text(json.dumps(record(results, sys.argv, args.caveat), indent=1), encoding="utf-8")
 
 
-def record(results: dict, argv: list[str]) -> dict:
+def record(results: dict, argv: list[str], caveat: str = "") -> dict:
     """The selection in brief: each method's summary and rank-1 per pair, and the method of lowest median rank-1
     loss of the migrated gallery."""
     methods = {
         m: {"summary": v["summary"], "n_images": v["split"]["n_images"], "duration_s": round(v["duration_s"], 1),
+            **({"n_extra": v["split"]["n_extra"]} if "n_extra" in v["split"] else {}),
             "rank1": {f"{r['source']} -> {r['target']}": {k: round(100 * r["summary"][k]["rank1"], 2)
                                                           for k in ("self", "old", *SCENARIOS)} for r in v["runs"]}}
         for m, v in results["methods"].items()
@@ -118,7 +151,7 @@ def record(results: dict, argv: list[str]) -> dict:
         "chosen": min(methods, key=lambda m: methods[m]["summary"]["migrated_gallery"]["median_loss"]),
         "pairs": results["pairs"],
         "methods": methods,
-    }
+    } | ({"caveat": caveat} if caveat else {})
 
 
 if __name__ == "__main__":

@@ -19,9 +19,9 @@ pytestmark = pytest.mark.models
 MODEL = ["edgeface-xxs"]
 
 
-def test_decode_applies_the_corruption_to_the_decoded_pixels(tmp_path) -> None:
+@pytest.mark.parametrize("c", [Corruption("downscale", 3), Corruption("flip", 0)])
+def test_decode_applies_the_corruption_to_the_decoded_pixels(tmp_path, c: Corruption) -> None:
     ids = lfw_copy(tmp_path, per_person=1)
-    c = Corruption("downscale", 3)
     np.testing.assert_array_equal(decode(tmp_path, ids[0], c).rgb, c.apply(load_image(tmp_path / ids[0]).rgb, ids[0]))
     np.testing.assert_array_equal(decode(tmp_path, ids[0]).rgb, load_image(tmp_path / ids[0]).rgb)
 

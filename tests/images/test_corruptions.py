@@ -67,3 +67,21 @@ def test_parse_and_key_name_the_version() -> None:
             parse_corruption(bad)
     with pytest.raises(InvalidInputError):
         Corruption("blur", 1).apply(np.zeros((4, 4), dtype=np.uint8))
+
+
+def test_flip_is_the_exact_mirror_deterministic_and_levelless() -> None:
+    img = _face()
+    c = parse_corruption("Flip")
+    assert (c.name, c.level) == ("flip", 0) and c.key == f"flip@{VERSION}"
+    a, b = c.apply(img, "P/P_0001.jpg"), Corruption("flip", 0, seed=7).apply(img.copy(), "Q/Q_0002.jpg")
+    assert _digest(a) == _digest(b)  # same bytes for the same input, whatever the seed or id
+    assert a.shape == img.shape and a.dtype == np.uint8 and a.flags.c_contiguous
+    np.testing.assert_array_equal(a[:, 0], img[:, -1])  # column j is column W - 1 - j
+    np.testing.assert_array_equal(a[:, 5], img[:, img.shape[1] - 6])
+    np.testing.assert_array_equal(c.apply(a), img)  # twice is the original
+    assert "flip" not in CORRUPTIONS  # not a camera corruption: the shifted protocol's levels do not apply
+    for bad in ("flip:1", "flip:x"):
+        with pytest.raises(InvalidInputError):
+            parse_corruption(bad)
+    with pytest.raises(InvalidInputError, match="no level"):
+        Corruption("flip", 2)

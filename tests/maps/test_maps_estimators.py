@@ -283,7 +283,7 @@ def test_bad_params_are_named_at_fit(method: str, params: dict, name: str) -> No
 
 def test_registry() -> None:
     assert METHODS == ("lstsq", "ridge", "affine_fixed", "procrustes", "rrr", "pca_ridge", "affine", "kernel", "mlp",
-                       "affine_mean", "softmax")  # fmt: skip
+                       "affine_mean", "softmax", "ensemble")  # fmt: skip
     assert isinstance(make_map("affine_cv"), AffineRidgeCV)  # the old name of affine
     assert isinstance(make_map("PCA-Ridge", rank=2), PCARidgeMap)
     m = make_map("rrr", rank=3, alpha=0.5)

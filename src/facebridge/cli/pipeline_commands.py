@@ -64,7 +64,8 @@ def embed(
     corrupt: Annotated[
         str | None,
         typer.Option(help="Pass every image through a camera corruption first, NAME:LEVEL (downscale, jpeg, "
-                     "grayscale, blur, exposure, noise; levels 1-3): the shifted-domain protocol's variants."),
+                     "grayscale, blur, exposure, noise; levels 1-3): the shifted-domain protocol's variants; or "
+                     "'flip' (the mirror image: more corresponding pairs for fitting maps)."),
     ] = None,
     corrupt_seed: Annotated[int, typer.Option(help="Seed of the random corruptions (noise).")] = 0,
     workers: Annotated[int, typer.Option(min=1, help="Processes for embedding (default: CPU count).")] = (

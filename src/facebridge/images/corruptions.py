@@ -1,4 +1,4 @@
-"""A named, versioned, deterministic set of camera corruptions, for the shifted-domain protocol.
+"""A named, versioned, deterministic set of camera corruptions (the shifted-domain protocol) and image variants.
 
 Each corruption is a pure function of an RGB uint8 image (H, W, 3), a level (1 = mild ... 3 = strong) and a seed
 (used only where the corruption is random), returning an image of the same shape and dtype. The same image, level
@@ -12,6 +12,11 @@ maths or a level's parameter changes, so that a store or report names exactly wh
 - ``blur``: Gaussian blur of radius 1, 2 or 3.5 px (focus, motion).
 - ``exposure``: under-exposure: linear gain 0.55, 0.35 or 0.2 on the sRGB values.
 - ``noise``: Gaussian sensor noise of standard deviation 6, 12 or 24 grey levels (seeded).
+
+Variants (:data:`VARIANTS`) have no level (level 0, written without ``:LEVEL``): not a camera's damage but another
+photo of the same face, embedded to give maps more corresponding pairs.
+
+- ``flip``: the horizontal mirror image (left and right swapped; the face's person is unchanged).
 """
 
 from __future__ import annotations
@@ -82,6 +87,11 @@ def noise(rgb: np.ndarray, level: int, seed: int = 0) -> np.ndarray:
     return np.clip(np.rint(rgb.astype(np.float32) + drawn), 0, 255).astype(np.uint8)
 
 
+def flip(rgb: np.ndarray, level: int = 0, seed: int = 0) -> np.ndarray:
+    """The horizontal mirror image: column ``j`` becomes column ``W - 1 - j`` (exact, no resampling)."""
+    return np.ascontiguousarray(rgb[:, ::-1])
+
+
 CORRUPTIONS: dict[str, Callable[[np.ndarray, int, int], np.ndarray]] = {
     "downscale": downscale,
     "jpeg": jpeg,
@@ -90,6 +100,8 @@ CORRUPTIONS: dict[str, Callable[[np.ndarray, int, int], np.ndarray]] = {
     "exposure": exposure,
     "noise": noise,
 }
+#: Level-less variants (level 0): more photos of the same faces, not corruptions.
+VARIANTS: dict[str, Callable[[np.ndarray, int, int], np.ndarray]] = {"flip": flip}
 
 
 def image_seed(seed: int, image_id: str) -> int:
@@ -99,31 +111,44 @@ def image_seed(seed: int, image_id: str) -> int:
 
 @dataclass(frozen=True)
 class Corruption:
-    """One protocol variant: a corruption of :data:`CORRUPTIONS` at a level, with the seed of its random ones."""
+    """One protocol variant: a corruption of :data:`CORRUPTIONS` at a level, with the seed of its random ones, or a
+    level-less variant of :data:`VARIANTS` (level 0)."""
 
     name: str
     level: int
     seed: int = 0
 
     def __post_init__(self) -> None:
+        if self.name in VARIANTS:
+            if self.level != 0:
+                raise InvalidInputError(f"variant {self.name!r} has no level (write {self.name}), got {self.level!r}")
+            return
         if self.name not in CORRUPTIONS:
-            raise InvalidInputError(f"unknown corruption {self.name!r}; known: {', '.join(CORRUPTIONS)}")
+            known = ", ".join((*CORRUPTIONS, *VARIANTS))
+            raise InvalidInputError(f"unknown corruption {self.name!r}; known: {known}")
         if self.level not in LEVELS:
             raise InvalidInputError(f"corruption level must be one of {LEVELS}, got {self.level!r}")
 
     @property
     def key(self) -> str:
-        """``name:level`` with the set's version and the seed, e.g. ``jpeg:2@fb-corrupt-1/seed0``."""
+        """``name:level`` with the set's version and the seed, e.g. ``jpeg:2@fb-corrupt-1/seed0``; a variant's
+        ``name@version`` (``flip@fb-corrupt-1``: it draws nothing)."""
+        if self.name in VARIANTS:
+            return f"{self.name}@{VERSION}"
         return f"{self.name}:{self.level}@{VERSION}/seed{self.seed}"
 
     def apply(self, rgb: np.ndarray, image_id: str = "") -> np.ndarray:
         """The corrupted copy of ``rgb``; random corruptions draw from :func:`image_seed` of ``image_id``."""
-        return CORRUPTIONS[self.name](check_rgb(rgb), self.level, image_seed(self.seed, image_id))
+        transform = VARIANTS.get(self.name) or CORRUPTIONS[self.name]
+        return transform(check_rgb(rgb), self.level, image_seed(self.seed, image_id))
 
 
 def parse_corruption(text: str, seed: int = 0) -> Corruption:
-    """``NAME:LEVEL`` (e.g. ``jpeg:2``) as a :class:`Corruption`; InvalidInputError names the known ones."""
+    """``NAME:LEVEL`` (e.g. ``jpeg:2``), or a variant's bare ``NAME`` (``flip``), as a :class:`Corruption`;
+    InvalidInputError names the known ones."""
     name, sep, level = text.strip().partition(":")
+    if not sep and name.strip().lower() in VARIANTS:
+        return Corruption(name.strip().lower(), 0, seed)
     if not sep or not level.strip().isdigit():
         raise InvalidInputError(f"corruption must be NAME:LEVEL (e.g. jpeg:2), got {text!r}")
     return Corruption(name.strip().lower(), int(level), seed)

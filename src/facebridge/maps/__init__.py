@@ -5,6 +5,7 @@ from facebridge.maps._estimator import MapEstimator
 from facebridge.maps.adapt import DeploymentAlign, Moments, SNorm
 from facebridge.maps.affine import AffineMap
 from facebridge.maps.base import LinearMap
+from facebridge.maps.ensemble import EnsembleMap
 from facebridge.maps.fixed_ridge import FixedRidge
 from facebridge.maps.io import MAP_SUFFIX, MapFile, load_map, save_map
 from facebridge.maps.kernel import KERNEL_DEFAULTS, KernelBasis, LandmarkKernelMap, kernel_columns
@@ -39,6 +40,7 @@ __all__ = [
     "AffineRidgeCV",
     "CVSplit",
     "DeploymentAlign",
+    "EnsembleMap",
     "FixedRidge",
     "KernelBasis",
     "LandmarkKernelMap",

@@ -15,6 +15,7 @@ from facebridge.errors import NotFoundError
 from facebridge.maps._estimator import MapEstimator
 from facebridge.maps.affine import AffineMap
 from facebridge.maps.base import LinearMap
+from facebridge.maps.ensemble import EnsembleMap
 from facebridge.maps.kernel import LandmarkKernelMap
 from facebridge.maps.lstsq import LstsqMap
 from facebridge.maps.mlp import MLPMap
@@ -38,6 +39,7 @@ _FAMILIES: tuple[type[MapEstimator], ...] = (
     MLPMap,
     PersonMeanRidgeCV,
     SoftmaxMap,
+    EnsembleMap,
 )
 _CLASSES: dict[str, type[MapEstimator]] = {cls.method: cls for cls in _FAMILIES}
 METHODS: tuple[str, ...] = tuple(_CLASSES)

@@ -14,7 +14,10 @@ cross scores of the *training* folds only, each scored with a map fitted without
 scores are out-of-sample for their map, as the test fold's are), and never off fold ``k``. Maps are fitted on rows
 with each image's person as its group (``fit_rows``: a family that chooses alpha by cross-validation does so over
 people), each set of left-out folds once, for every target of a source at once (:func:`source_fitters`: a family
-with ``fit_many`` shares the source's work across targets).
+with ``fit_many`` shares the source's work across targets). Optional extra corresponding pairs (``extra``: the
+mirrored images, ``embed --corrupt flip``, under the same ids in their own stores) join a fit for its fitting
+images only (:mod:`~facebridge.experiments.upgrade.extra_pairs`): no evaluation image's mirror enters a map scored
+on it.
 Scores of a fold for 1:1 thresholds: genuine = each mated probe against its enrolled image; impostor = every other
 (probe, gallery) comparison, non-mated probes included.
 """
@@ -33,12 +36,12 @@ import numpy as np
 from facebridge.embeddings import EmbeddingSet
 from facebridge.experiments.shared.advice import unresolved_rate_warnings
 from facebridge.experiments.shared.checkpoint import cached, pair_key
+from facebridge.experiments.upgrade.extra_pairs import common_extra_ids, fitting_rows
 from facebridge.experiments.upgrade.transition import TRANSITION_SCENARIOS, transition_scores
 from facebridge.experiments.verification.methods import chosen_params
 from facebridge.maps import MapEstimator, fit_targets
 from facebridge.protocols.identification import IdentificationSplit, identification_split
 from facebridge.protocols.identification_metrics import FPIRS, identify, threshold_at
-from facebridge.protocols.pairs import person_of
 from facebridge.vectors import cosine_matrix
 
 SCENARIOS = ("self", "migrated_gallery", "mapped_probes", "old")
@@ -98,18 +101,25 @@ def pair_scores(mated: np.ndarray, nonmated: np.ndarray, mate: np.ndarray) -> tu
 
 
 def source_fitters(
-    a: EmbeddingSet, targets: Mapping[str, EmbeddingSet], split: IdentificationSplit, make: Callable[[], MapEstimator]
+    a: EmbeddingSet,
+    targets: Mapping[str, EmbeddingSet],
+    split: IdentificationSplit,
+    make: Callable[[], MapEstimator],
+    extra: tuple[EmbeddingSet, Mapping[str, EmbeddingSet]] | None = None,
 ) -> dict[str, Fitter]:
     """Per target name, the maps ``a`` -> target fitted on the images of every fold but the left-out ones (each
     image's person as its group); each set of left-out folds is fitted once, for all targets together
-    (``fit_targets``), and memoised: fold ``k``'s calibration and fold ``j``'s share the map that leaves out both."""
+    (``fit_targets``), and memoised: fold ``k``'s calibration and fold ``j``'s share the map that leaves out both.
+    ``extra``: ``a``'s extra set and each target's by name, whose rows of the fitting images join each fit
+    (:func:`~facebridge.experiments.upgrade.extra_pairs.fitting_rows`)."""
     names = list(targets)
+    more = None if extra is None else [extra[0], *(extra[1][t] for t in names)]
 
     @functools.cache
     def fit_all(exclude: frozenset[int]) -> dict[str, MapEstimator]:
         ids = split.ids[~np.isin(split.fold, sorted(exclude))]
-        ys = [targets[t].vectors_of(ids) for t in names]
-        fitted = fit_targets(make, a.vectors_of(ids), ys, groups=[person_of(i) for i in ids])
+        X, ys, groups = fitting_rows(ids, a, [targets[t] for t in names], more)
+        fitted = fit_targets(make, X, ys, groups=groups)
         return dict(zip(names, fitted, strict=True))
 
     def fitter(name: str, exclude: frozenset[int]) -> MapEstimator:
@@ -241,22 +251,31 @@ def upgrade_study(
     open_fraction: float = 0.25,
     progress: Progress | None = None,
     checkpoint: Path | None = None,
+    extra: Mapping[str, EmbeddingSet] | None = None,
 ) -> dict:
     """:func:`upgrade_experiment` for each (source, target) model pair of ``sets``, on one split of the ids every
     set shares; returns ``{"split": {...}, "pairs": [...]}``. ``progress("upgrade", done, total)`` after each pair;
-    ``checkpoint``: a folder where finished pairs are kept (:func:`~facebridge.experiments.shared.checkpoint.cached`),
-    so that an interrupted run resumes."""
+    ``checkpoint``: a folder where finished pairs are kept
+    (:func:`~facebridge.experiments.shared.checkpoint.cached`), so that an interrupted run resumes. ``extra``: per
+    model of ``pairs``, a set of extra corresponding rows under the split's ids (the mirrored images): each map adds
+    those of its fitting images
+    (:func:`~facebridge.experiments.upgrade.extra_pairs.fitting_rows`); the evaluation is unchanged."""
     common = sorted(set.intersection(*(set(es.ids) for es in sets.values())))
     split = identification_split(
         np.array(common, dtype=object), n_folds=n_folds, seed=seed, open_fraction=open_fraction
     )
     ids_digest = hashlib.sha256("\n".join(common).encode()).hexdigest()
-    settings = (method, repr(fit()), n_folds, seed, open_fraction, ids_digest)
+    settings: tuple = (method, repr(fit()), n_folds, seed, open_fraction, ids_digest)
+    extra_ids = None if extra is None else common_extra_ids(common, extra, sorted({m for p in pairs for m in p}))
+    if extra_ids is not None:  # results fitted with extra rows are kept apart from those fitted without
+        settings += ("extra", hashlib.sha256("\n".join(extra_ids).encode()).hexdigest())
     runs, fitters, source = [], {}, None
     for i, (a, b) in enumerate(pairs):
         if a != source:  # the maps of one source to all its targets are fitted together, then dropped
             source = a
-            fitters = source_fitters(sets[a], {t: sets[t] for s, t in pairs if s == a}, split, fit)
+            targets = [t for s, t in pairs if s == a]
+            more = None if extra is None else (extra[a], {t: extra[t] for t in targets})
+            fitters = source_fitters(sets[a], {t: sets[t] for t in targets}, split, fit, more)
 
         def run(a: str = a, b: str = b, fitter: Fitter = fitters[b]) -> dict:
             return upgrade_experiment(sets[a], sets[b], split, fitter, method=method)
@@ -272,6 +291,7 @@ def upgrade_study(
             "seed": seed,
             "open_fraction": open_fraction,
             "per_fold": counts,
-        },
+        }
+        | ({} if extra_ids is None else {"n_extra": len(extra_ids)}),
         "pairs": runs,
     }
