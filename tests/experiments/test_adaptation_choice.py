@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from facebridge.experiments import adaptation
+from facebridge.experiments.upgrade import adaptation
 from facebridge.experiments.upgrade.adaptation_choice import RECORD_PATH, TIE, choose_adaptation
 
 
