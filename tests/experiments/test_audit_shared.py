@@ -16,6 +16,7 @@ from facebridge.experiments.audit import (
     audit_pairs,
     split_people,
 )
+from facebridge.experiments.audit_run import audit_all_pairs
 from facebridge.maps import AffineMap, SufficientStats, fit_rows, make_map
 from facebridge.maps.unpaired import UnpairedAligner
 from facebridge.protocols import person_of, roc_curve, tar_at_fars
@@ -110,3 +111,11 @@ def test_tar_at_fars_reads_the_rocs_numbers(seed: int) -> None:
     fars = (1e-4, 1e-3, 1 / n_imp, 2 / n_imp, 1e-2, 0.1, 0.5, 1.0)
     roc = roc_curve(np.concatenate([genuine, impostor]), np.arange(n_gen + n_imp) < n_gen)
     assert tar_at_fars(genuine, impostor, fars) == [roc.tar_at_far(f) for f in fars]
+
+
+def test_run_audit_groups_pairs_by_leaked_model_and_its_numbers_do_not_depend_on_threads(toy, tmp_path) -> None:
+    pairs = [("m0", "m1"), ("m1", "m0"), ("m0", "m2"), ("m2", "m3")]
+    one = audit_all_pairs(toy, pairs, KERNEL)
+    assert one == [audit_pair(AuditData.join(toy[a], toy[b]), KERNEL) for a, b in pairs]
+    assert audit_all_pairs(toy, pairs, KERNEL, checkpoint=tmp_path, workers=2) == one
+    assert audit_all_pairs(toy, pairs[::-1], KERNEL, checkpoint=tmp_path) == one[::-1]  # read back, in order
