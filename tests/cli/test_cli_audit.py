@@ -130,7 +130,7 @@ def test_an_interrupted_run_resumes_from_its_checkpoint(store: Path, monkeypatch
     def fail(*args: object, **kwargs: object) -> None:
         raise AssertionError("a finished pair was recomputed")
 
-    monkeypatch.setattr(audit_run, "audit_pair", fail)
+    monkeypatch.setattr(audit_run, "audit_pairs", fail)
     assert main(args) == 0
     again = json.loads((store / "resume" / "results.json").read_text())
     assert again["pairs"] == first["pairs"]

@@ -40,29 +40,43 @@ def test_the_attacks_maps_never_read_a_victims_vector(toy, monkeypatch: pytest.M
     real_protected = AuditData.protected
     victims: list[set[str]] = []
     fits: list[tuple[int, int]] = []
-    real_split, real_fit = audit.split_people, audit.fit_attack
+    real_split, real_fit, real_grow = audit.split_people, audit.fit_attack, audit.grow_attack
 
     def spy_split(ids: np.ndarray, seed: int, fraction: float) -> audit.AuditSplit:
         split = real_split(ids, seed, fraction)
         victims.append({person_of(ids[r]) for r in split.leaked})
         return split
 
-    def spy_fit(estimator, x: np.ndarray, y: np.ndarray, groups=None):
-        people = {owner[np.asarray(r, dtype=np.float64).tobytes()] for r in (*x, *y)}
+    def read(x: np.ndarray, targets) -> set[str]:
+        people = {owner[np.asarray(r, dtype=np.float64).tobytes()] for r in (*x, *(r for y in targets for r in y))}
         assert people and not people & victims[-1], "a map read a victim's template"
+        return people
+
+    def spy_fit(make, x: np.ndarray, targets, groups=None):
+        people = read(x, targets)
         assert groups is None or set(groups) == people  # the groups name the people whose rows were read
-        fits.append((len(x), len(y)))
-        return real_fit(estimator, x, y, groups)
+        fits.extend((len(x), len(y)) for y in targets)
+        return real_fit(make, x, targets, groups)
+
+    def spy_grow(grown, x: np.ndarray, targets) -> None:
+        read(x, targets)
+        fits.extend((len(x), len(y)) for y in targets)
+        real_grow(grown, x, targets)
 
     monkeypatch.setattr(audit, "split_people", spy_split)
     monkeypatch.setattr(audit, "fit_attack", spy_fit)
+    monkeypatch.setattr(audit, "grow_attack", spy_grow)
     audit_pair(data, SETTINGS)
+    grown_from = len(fits)
+    fixed = {"map_method": "affine_fixed", "map_params": {"alpha": 1e-3}}
+    audit_pair(data, AuditSettings(**{**SETTINGS.__dict__, **fixed}))
+    assert (5, 5) in fits[grown_from:] and (35, 35) in fits[grown_from:]  # the nested budgets add their new pairs
     import facebridge.experiments.privacy.audit_defences as ad
 
     monkeypatch.setattr(ad, "split_people", spy_split)
     monkeypatch.setattr(AuditData, "protected", lambda self, *a: register(real_protected(self, *a)))
     defence_points(data, pairs, SETTINGS, [DefenceSpec("none"), DefenceSpec("noise", 0.5)], budgets=(5,))
-    assert len(victims) == 2 + 2 * 2 and all(len(v) >= 2 for v in victims)
+    assert len(victims) == 2 + 2 + 2 * 2 and all(len(v) >= 2 for v in victims)
     assert (5, 5) in fits and (40, 40) in fits and any(a != b or a > 40 for a, b in fits)  # the unpaired fits ran too
 
 

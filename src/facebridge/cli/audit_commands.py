@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import dataclasses
+import os
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
@@ -11,7 +12,7 @@ import typer
 from rich.console import Console
 
 from facebridge.cli.main import app
-from facebridge.cli.options import name_list
+from facebridge.cli.options import check_workers, name_list
 from facebridge.cli.outputs import check_outputs, out_option
 from facebridge.errors import InvalidInputError
 
@@ -106,6 +107,9 @@ def audit(
                      show_default=False),
     ] = None,
     data: Annotated[Path | None, typer.Option(help="Data folder with lfw/pairs.txt (for --defences).")] = None,
+    workers: Annotated[
+        int, typer.Option(min=1, help="Threads; the pairs of one leaked model run on one (default: CPU count).")
+    ] = os.cpu_count() or 1,
 ) -> None:
     """Link leaked templates of system A to identities in model B's gallery, for each budget of paired images.
 
@@ -118,6 +122,7 @@ def audit(
     from facebridge.reports.privacy import write_audit_report
 
     check_outputs(folders={"--out": out})
+    check_workers(workers)
     settings = AuditSettings(
         budgets=_int_list(budgets, "budgets"), seeds=tuple(range(seeds)), evaluated_fraction=evaluated_fraction
     )
@@ -143,6 +148,7 @@ def audit(
             heatmap_k=heatmap_k,
             progress=progress,
             checkpoint=out / "checkpoint",
+            workers=workers,
         )
     for line in results["meta"]["warnings"]:
         console.print(line, highlight=False)

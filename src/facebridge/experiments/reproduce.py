@@ -167,6 +167,7 @@ def reproduce(
             defence_budgets=[k for k in DEFENCE_BUDGETS if k in settings.budgets],
             progress=progress,
             checkpoint=inputs.audit_checkpoint,
+            workers=inputs.study_threads,
         )
         results = results.with_privacy(audit)
         stages["privacy"] = round(audit["meta"]["duration_s"], 2)

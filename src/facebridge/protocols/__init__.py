@@ -6,7 +6,7 @@ from facebridge.protocols.kfold import KFoldAccuracy, best_threshold, kfold_accu
 from facebridge.protocols.lfw import lfw_image_id, parse_lfw_pairs
 from facebridge.protocols.metrics import VerificationResult, verify
 from facebridge.protocols.pairs import PairList, person_of
-from facebridge.protocols.roc import Roc, roc_curve
+from facebridge.protocols.roc import Roc, roc_curve, tar_at_fars
 from facebridge.protocols.scoring import pair_scores, score_pairs
 from facebridge.protocols.ytf import list_ytf_frames, parse_ytf_splits, video_embeddings
 
@@ -27,6 +27,7 @@ __all__ = [
     "person_of",
     "roc_curve",
     "score_pairs",
+    "tar_at_fars",
     "verify",
     "video_embeddings",
 ]

@@ -6,6 +6,7 @@ per distinct score (ties move together, so no threshold ever splits equal scores
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -85,3 +86,33 @@ def roc_curve(scores: np.ndarray, same: np.ndarray) -> Roc:
         n_genuine=n_genuine,
         n_impostor=n_impostor,
     )
+
+
+def tar_at_fars(genuine: np.ndarray, impostor: np.ndarray, fars: Sequence[float]) -> list[float]:
+    """``roc_curve(scores, same).tar_at_far(far)`` for each of ``fars``, from the genuine and impostor scores, by
+    selection instead of a sort of all scores (O(n) per FAR): the same numbers.
+
+    With ``c`` the most false accepts FAR ``far`` allows (``c / n_impostor <= far``) and ``v`` the ``c + 1``-th
+    highest impostor score, the thresholds allowed are those above ``v`` (ties move together), and the best of them
+    accepts exactly the genuine scores above ``v``.
+    """
+    g, _ = check_scores(np.ravel(genuine), np.ones(np.size(genuine), dtype=bool))
+    imp, _ = check_scores(np.ravel(impostor), np.zeros(np.size(impostor), dtype=bool))
+    n_genuine, n_impostor = len(g), len(imp)
+    if n_genuine == 0 or n_impostor == 0:
+        raise InvalidInputError(f"a ROC needs genuine and impostor pairs, got {n_genuine} and {n_impostor}")
+    out = []
+    for far in fars:
+        if not 0 < far <= 1:
+            raise InvalidInputError(f"far must be in (0, 1], got {far}")
+        c = min(int(far * n_impostor), n_impostor)  # then corrected to the ROC's own float comparison
+        while c < n_impostor and (c + 1) / n_impostor <= far:
+            c += 1
+        while c > 0 and c / n_impostor > far:
+            c -= 1
+        if c == n_impostor:
+            out.append(1.0)
+            continue
+        v = np.partition(imp, n_impostor - 1 - c)[n_impostor - 1 - c]
+        out.append(float(int((g > v).sum()) / n_genuine))
+    return out

@@ -12,8 +12,9 @@ B templates of the other half). No map ever reads a victim's vector; ``AuditTask
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
-from typing import Any
+from dataclasses import dataclass, field, replace
+from functools import partial
+from typing import Any, cast
 
 import numpy as np
 
@@ -22,8 +23,16 @@ from facebridge.embeddings import EmbeddingSet, join_sets
 from facebridge.errors import InvalidInputError
 from facebridge.experiments.privacy.defences import DefenceSpec, protect
 from facebridge.experiments.upgrade.study import UPGRADE_METHOD
-from facebridge.maps import MapEstimator, UnpairedAligner, fit_rows, make_map
-from facebridge.protocols import person_of, roc_curve
+from facebridge.maps import (
+    STATS_METHODS,
+    LinearMap,
+    MapEstimator,
+    SufficientStats,
+    UnpairedAligner,
+    fit_targets,
+    make_map,
+)
+from facebridge.protocols import person_of, tar_at_fars
 from facebridge.vectors import cosine_matrix, l2_normalize_rows
 
 BUDGETS = (0, 10, 30, 100, 300, 1000, 3000)
@@ -74,6 +83,13 @@ class AuditData:
         ids, x, y = join_sets(leaked, reference, min_shared=2)
         x, y = l2_normalize_rows(x, np.float64), l2_normalize_rows(y, np.float64)
         return cls(leaked.fingerprint.model, reference.fingerprint.model, ids, x, y)
+
+    def with_reference(self, other: AuditData) -> AuditData:
+        """``other``'s reference side beside this data's leaked side (one array shared by the pairs of a leaked
+        model); both must hold the same images of the same leaked model."""
+        if other.leaked_model != self.leaked_model or not np.array_equal(other.ids, self.ids):
+            raise InvalidInputError("pairs audited together need the same leaked model and the same images")
+        return AuditData(self.leaked_model, other.reference_model, self.ids, self.x, other.y)
 
     def protected(self, spec: DefenceSpec, key: int, reference_rows: np.ndarray) -> AuditData:
         """The same data with system A's templates protected by ``spec`` (PCA fitted on ``reference_rows``)."""
@@ -139,10 +155,20 @@ class AuditTask:
         return self.split.attacker[:half], self.split.attacker[half:]
 
 
-def fit_attack(estimator: MapEstimator, x: np.ndarray, y: np.ndarray, groups: object = None) -> MapEstimator:
-    """The attacker's fit (one place, so tests can watch every row a map reads); ``groups``: the person of each
-    row, for the families whose fit takes them."""
-    return fit_rows(estimator, x, y, groups)
+def fit_attack(
+    make: Callable[[], MapEstimator], x: np.ndarray, targets: Sequence[np.ndarray], groups: object = None
+) -> list[MapEstimator]:
+    """The attacker's fits of rows ``x`` to each of ``targets`` (one place, so tests can watch every row a map
+    reads): ``maps.fit_targets``, which shares the source's work (the kernel's basis, the unpaired alignment's
+    source side) among the targets; ``groups``: the person of each row, for the families whose fit takes them."""
+    return fit_targets(make, x, targets, groups)
+
+
+def grow_attack(grown: Sequence[SufficientStats], x: np.ndarray, targets: Sequence[np.ndarray]) -> None:
+    """Add rows ``x`` and each target's rows to that target's statistics (the nested budgets of the families fitted
+    from statistics alone; one place, so tests can watch every row a map reads)."""
+    for stats, y in zip(grown, targets, strict=True):
+        stats.update(x, y)
 
 
 def linking(mapped: np.ndarray, gallery: np.ndarray) -> dict[str, float]:
@@ -151,23 +177,61 @@ def linking(mapped: np.ndarray, gallery: np.ndarray) -> dict[str, float]:
     sims = cosine_matrix(mapped, gallery, np.float64)
     n = len(sims)
     out = {"rank1": float(np.mean(np.argmax(sims, axis=1) == np.arange(n)))}
-    roc = roc_curve(sims.ravel(), np.eye(n, dtype=bool).ravel())
-    out.update({f"tar@{far:g}": roc.tar_at_far(far) for far in FARS})
+    same = np.eye(n, dtype=bool)
+    tars = tar_at_fars(sims[same], sims[~same], FARS)  # the ROC's numbers without sorting n^2 scores
+    out.update({f"tar@{far:g}": tar for far, tar in zip(FARS, tars, strict=True)})
     return out
 
 
 def attack(task: AuditTask, k: int, settings: AuditSettings, seed: int) -> dict[str, float]:
     """The attack with budget ``k``: fit the map on attacker rows only, link the victims' leaked templates."""
-    data = task.data
-    if k == 0:
-        rows_a, rows_b = task.unpaired_rows()
-        estimator: MapEstimator = UnpairedAligner(**{"seed": seed, **settings.unpaired_params})
-        fitted = fit_attack(estimator, data.x[rows_a], data.y[rows_b])
-    else:
-        rows = task.paired_rows(k)
-        people = [person_of(i) for i in data.ids[rows]]
-        fitted = fit_attack(make_map(settings.map_method, **settings.map_params), data.x[rows], data.y[rows], people)
-    return linking(fitted.transform(data.x[task.split.leaked]), data.y[task.split.gallery])
+    return attack_budgets([task.data], task.split, replace(settings, budgets=(k,)), seed)[0][0]
+
+
+def attack_budgets(
+    datas: Sequence[AuditData], split: AuditSplit, settings: AuditSettings, seed: int
+) -> list[list[dict[str, float]]]:
+    """Linking at each budget of ``settings`` (in its order), per reference model: ``datas`` share the leaked
+    model, the ids and so the split, one per reference model.
+
+    The work the budgets and the targets share is done once: every fit reads the leaked side once for all targets
+    (``fit_attack``); a family fitted from statistics alone (``maps.STATS_METHODS``, e.g. ``affine_fixed``) grows one
+    set of statistics per target along the budgets, which are nested prefixes of one seeded order, paying for each
+    budget's new pairs only. The kernel map's landmarks are its own training rows (all of them up to
+    ``n_landmarks``, a seeded draw above), so its features differ from budget to budget and each budget is fitted
+    afresh, once for all targets.
+    """
+    task, x = AuditTask(datas[0], split), datas[0].x
+    budgets = sorted(set(settings.budgets))
+    grown = None
+    if settings.map_method in STATS_METHODS:
+        normalize = _normalizes(settings)  # y y^T tracked for the families whose fit reads it
+        grown = [SufficientStats.zeros(x.shape[1], d.y.shape[1], normalize=normalize, track_yy=True) for d in datas]
+    results: dict[int, list[dict[str, float]]] = {}
+    added = 0
+    for k in budgets:
+        if k == 0:
+            rows_a, rows_b = task.unpaired_rows()
+            aligner = partial(UnpairedAligner, **{"seed": seed, **settings.unpaired_params})
+            fitted = fit_attack(aligner, x[rows_a], [d.y[rows_b] for d in datas])
+        elif grown is not None:
+            rows = task.paired_rows(k)
+            grow_attack(grown, x[rows[added:]], [d.y[rows[added:]] for d in datas])
+            added = k
+            fitted = [cast(LinearMap, make_map(settings.map_method, **settings.map_params)).fit_stats(g) for g in grown]
+        else:
+            rows = task.paired_rows(k)
+            people = [person_of(i) for i in datas[0].ids[rows]]
+            make = partial(make_map, settings.map_method, **settings.map_params)
+            fitted = fit_attack(make, x[rows], [d.y[rows] for d in datas], people)
+        leaked = x[split.leaked]
+        results[k] = [linking(f.transform(leaked), d.y[split.gallery]) for f, d in zip(fitted, datas, strict=True)]
+    return [[results[k][t] for k in settings.budgets] for t in range(len(datas))]
+
+
+def _normalizes(settings: AuditSettings) -> bool:
+    """Whether the attacker's map normalises its rows (its statistics must be accumulated the same way)."""
+    return bool(make_map(settings.map_method, **settings.map_params).get_params().get("normalize", False))
 
 
 def audit_pair(
@@ -176,31 +240,46 @@ def audit_pair(
     progress: Callable[[int, int], None] | None = None,
 ) -> dict[str, Any]:
     """Every budget and seed for one ordered model pair, with chance and same-system ceilings, as plain data."""
+    return audit_pairs([data], settings, progress)[0]
+
+
+def audit_pairs(
+    datas: Sequence[AuditData],
+    settings: AuditSettings,
+    progress: Callable[[int, int], None] | None = None,
+) -> list[dict[str, Any]]:
+    """``audit_pair`` of each of ``datas``: pairs of one leaked model with the same ids (so the same splits), whose
+    fits share the leaked side's work (``attack_budgets``); the same numbers as one by one."""
     settings.check()
-    points, ceilings, n_victims, n_attacker = [], [], [], []
-    total, done = len(settings.seeds) * len(settings.budgets), 0
-    for seed in settings.seeds:
-        task = AuditTask(data, split_people(data.ids, seed, settings.evaluated_fraction))
-        leaked, gallery = task.split.leaked, task.split.gallery
-        n_victims.append(len(leaked))
-        n_attacker.append(len(task.split.attacker))
-        ceilings.append(linking(data.y[leaked], data.y[gallery])["rank1"])
-        for k in settings.budgets:
-            points.append({"k": k, "seed": seed, **attack(task, k, settings, seed)})
-            done += 1
-            if progress:
-                progress(done, total)
-    return {
-        "leaked": data.leaked_model,
-        "reference": data.reference_model,
-        "n_victims": int(np.mean(n_victims)),
-        "n_attacker_images": int(np.mean(n_attacker)),
-        "chance_rank1": float(np.mean([1.0 / n for n in n_victims])),
-        "ceiling_rank1": float(np.mean(ceilings)),
-        "points": points,
-        "summary": summarize(points),
-        "k_link": k_to_link(points),
-    }
+    first = datas[0]
+    if any(d.leaked_model != first.leaked_model or not np.array_equal(d.ids, first.ids) for d in datas):
+        raise InvalidInputError("pairs audited together need the same leaked model and the same images")
+    points: list[list[dict[str, Any]]] = [[] for _ in datas]
+    ceilings: list[list[float]] = [[] for _ in datas]
+    n_victims, n_attacker = [], []
+    for i, seed in enumerate(settings.seeds):
+        split = split_people(first.ids, seed, settings.evaluated_fraction)
+        n_victims.append(len(split.leaked))
+        n_attacker.append(len(split.attacker))
+        for t, (data, linked) in enumerate(zip(datas, attack_budgets(datas, split, settings, seed), strict=True)):
+            ceilings[t].append(linking(data.y[split.leaked], data.y[split.gallery])["rank1"])
+            points[t] += [{"k": k, "seed": seed, **r} for k, r in zip(settings.budgets, linked, strict=True)]
+        if progress:
+            progress(i + 1, len(settings.seeds))
+    return [
+        {
+            "leaked": data.leaked_model,
+            "reference": data.reference_model,
+            "n_victims": int(np.mean(n_victims)),
+            "n_attacker_images": int(np.mean(n_attacker)),
+            "chance_rank1": float(np.mean([1.0 / n for n in n_victims])),
+            "ceiling_rank1": float(np.mean(ceilings[t])),
+            "points": points[t],
+            "summary": summarize(points[t]),
+            "k_link": k_to_link(points[t]),
+        }
+        for t, data in enumerate(datas)
+    ]
 
 
 def summarize(points: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:

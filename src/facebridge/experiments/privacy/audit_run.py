@@ -13,6 +13,8 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
 import facebridge
 from facebridge.embeddings import EmbeddingSet, join_sets
 from facebridge.errors import InvalidInputError
@@ -21,13 +23,14 @@ from facebridge.experiments.privacy.audit import (
     LINK_BAR,
     AuditData,
     AuditSettings,
-    audit_pair,
+    audit_pairs,
     fewest_attacker_images,
 )
 from facebridge.experiments.privacy.audit_defences import DEFAULT_DEFENCES, DEFENCE_BUDGETS, defence_points
 from facebridge.experiments.privacy.defences import DefenceSpec
 from facebridge.experiments.shared.advice import unresolved_rate_warnings
-from facebridge.experiments.shared.checkpoint import cached, pair_key
+from facebridge.experiments.shared.checkpoint import cached, pair_key, read_cached, write_cached
+from facebridge.experiments.shared.parallel import check_workers, map_threads
 from facebridge.experiments.shared.threads import blas_threads
 from facebridge.protocols import PairList
 
@@ -86,6 +89,47 @@ def far_warnings(results: Mapping[str, Any]) -> list[str]:
     return unresolved_rate_warnings(FARS, n * (n - 1), f"{n}/{n * (n - 1)} genuine/impostor pairs per seed")
 
 
+def _pair_name(sets: Mapping[str, EmbeddingSet], a: str, b: str, settings: AuditSettings) -> str:
+    return f"pair-{a}-{b}-{pair_key('pair', sets[a], sets[b], settings)}"
+
+
+def audit_all_pairs(
+    sets: Mapping[str, EmbeddingSet],
+    pairs: Sequence[tuple[str, str]],
+    settings: AuditSettings,
+    progress: Progress | None = None,
+    checkpoint: Path | None = None,
+    workers: int | None = 1,
+) -> list[dict[str, Any]]:
+    """``audit_pair`` of each pair, in ``pairs``' order. The pairs of one leaked model whose joins hold the same
+    images are audited together (``audit_pairs``: the leaked side's work shared), one such group per unit of work on
+    ``workers`` threads; each finished pair is kept under ``checkpoint`` and read back from there."""
+    done = {p: read_cached(checkpoint, _pair_name(sets, *p, settings)) for p in dict.fromkeys(pairs)}
+    todo = [p for p, r in done.items() if r is None]
+    units: list[tuple[np.ndarray, list[tuple[str, str]]]] = []  # (ids, pairs of one leaked model with those ids)
+    for pair in todo:
+        ids = join_sets(sets[pair[0]], sets[pair[1]], min_shared=2)[0]
+        unit = next((u for u in units if u[1][0][0] == pair[0] and np.array_equal(u[0], ids)), None)
+        if unit is None:
+            units.append((ids, [pair]))
+        else:
+            unit[1].append(pair)
+    finished = len(done) - len(todo)
+
+    def run(unit: tuple[np.ndarray, list[tuple[str, str]]]) -> list[dict[str, Any]]:
+        first = AuditData.join(sets[unit[1][0][0]], sets[unit[1][0][1]])
+        datas = [first] + [first.with_reference(AuditData.join(sets[a], sets[b])) for a, b in unit[1][1:]]
+        return audit_pairs(datas, settings)
+
+    for unit, part in zip(units, map_threads(run, units, check_workers(workers)), strict=True):
+        for pair, result in zip(unit[1], part, strict=True):
+            done[pair] = write_cached(checkpoint, _pair_name(sets, *pair, settings), result)
+        finished += len(unit[1])
+        if progress:
+            progress("audit", finished, len(done))
+    return [done[p] for p in pairs]
+
+
 def run_audit(
     sets: Mapping[str, EmbeddingSet],
     pairs: Sequence[tuple[str, str]],
@@ -98,10 +142,12 @@ def run_audit(
     heatmap_k: int = 100,
     progress: Progress | None = None,
     checkpoint: Path | None = None,
+    workers: int | None = 1,
 ) -> dict[str, Any]:
     """Audit each ``(leaked, reference)`` model pair of ``sets`` (name -> set); with a verification ``protocol``,
-    also measure each defence on ``defence_pairs``. BLAS runs on one thread (many small solves). ``checkpoint``: a
-    folder where finished pairs are kept, so that an interrupted run resumes."""
+    also measure each defence on ``defence_pairs``. BLAS runs on one thread (many small solves); the pairs of each
+    leaked model run together, on ``workers`` threads (None: every CPU; the numbers do not depend on it).
+    ``checkpoint``: a folder where finished pairs are kept, so that an interrupted run resumes."""
     settings.check()
     if not pairs:
         raise InvalidInputError("no model pair to audit")
@@ -115,14 +161,7 @@ def run_audit(
     started = time.perf_counter()
     results: dict[str, Any] = {"pairs": [], "defences": []}
     with blas_threads(1):
-        for i, (a, b) in enumerate(pairs):
-            report = None if progress is None else lambda d, t, i=i: progress("audit", i + d / t, len(pairs))
-            name = f"pair-{a}-{b}-{pair_key('pair', sets[a], sets[b], settings)}"
-
-            def compute_pair(a: str = a, b: str = b, report: Any = report) -> dict[str, Any]:
-                return audit_pair(AuditData.join(sets[a], sets[b]), settings, report)
-
-            results["pairs"].append(cached(checkpoint, name, compute_pair))
+        results["pairs"] = audit_all_pairs(sets, pairs, settings, progress, checkpoint, workers)
         for i, (a, b) in enumerate(defence_pairs):
             assert protocol is not None  # refused above when there are defence pairs
             report = None if progress is None else lambda d, t, i=i: progress("defences", i + d / t, len(defence_pairs))

@@ -28,14 +28,21 @@ def pair_key(kind: str, a: EmbeddingSet, b: EmbeddingSet, settings: Any) -> str:
     return hashlib.sha256(text.encode()).hexdigest()[:16]
 
 
+def read_cached(checkpoint: Path | None, name: str) -> Any:
+    """The value kept as ``checkpoint/name.json``, or None when there is none (or no checkpoint)."""
+    path = None if checkpoint is None else checkpoint / f"{name}.json"
+    return json.loads(path.read_text(encoding="utf-8")) if path is not None and path.is_file() else None
+
+
+def write_cached(checkpoint: Path | None, name: str, value: Any) -> Any:
+    """Keep ``value`` as ``checkpoint/name.json`` (None: nowhere) and return it as read back would give it."""
+    if checkpoint is not None:
+        atomic_write(checkpoint / f"{name}.json", lambda tmp: tmp.write_text(json.dumps(value), encoding="utf-8"))
+    return value
+
+
 def cached(checkpoint: Path | None, name: str, compute: Callable[[], Any]) -> Any:
     """``compute()``, saved as ``checkpoint/name.json`` and read back from there when it exists (None: no
     checkpoint, always computed)."""
-    if checkpoint is None:
-        return compute()
-    path = checkpoint / f"{name}.json"
-    if path.is_file():
-        return json.loads(path.read_text(encoding="utf-8"))
-    value = compute()
-    atomic_write(path, lambda tmp: tmp.write_text(json.dumps(value), encoding="utf-8"))
-    return value
+    value = read_cached(checkpoint, name)
+    return write_cached(checkpoint, name, compute()) if value is None else value
