@@ -148,7 +148,9 @@ class GroupMoments:
         self._offset, width = model_offsets(data)
         groups = [np.flatnonzero(data.group == g) for g in range(len(data.groups))]
         self._moments = list(map_threads(lambda rows: joint_moments(data, self._offset, rows, width), groups, threads))
-        self._total = np.sum(self._moments, axis=0)
+        self._total = self._moments[0].copy()
+        for m in self._moments[1:]:  # in place: np.sum(list, axis=0) would stack a copy of every group's moment first
+            self._total += m
         self._memo: dict[bool, dict[Hashable, object]] = {False: {}, True: {}}
 
     def _sum(self, keep: list[bool], rows: slice | int, cols: slice) -> np.ndarray:

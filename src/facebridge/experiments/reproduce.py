@@ -203,11 +203,11 @@ def reproduce(
 
 def _record_times(meta: dict[str, Any], clock: StageClock) -> None:
     """The run's one record of time: ``stages_s`` (each stage's wall time, summed over the invocations of a resumed
-    run), ``duration_s`` (their total), ``invocations`` and ``invocation_s`` (this invocation's wall time so far)."""
+    run), ``duration_s`` (their total), ``invocations`` and ``invocation_s`` (this invocation's share of the total)."""
     meta["stages_s"] = clock.totals()
     meta["duration_s"] = round(sum(meta["stages_s"].values()), 2)
     meta["invocations"] = clock.invocations
-    meta["invocation_s"] = round(clock.wall_s(), 2)
+    meta["invocation_s"] = round(sum(clock.this_invocation().values()), 2)
 
 
 def run_upgrade(

@@ -51,7 +51,7 @@ class StageClock:
         tick_s: float = TICK_S,
     ) -> None:
         self._record, self._key, self._now, self._tick_s = record, json.loads(json.dumps(dict(key or {}))), now, tick_s
-        self._started = self._saved = now()
+        self._saved = now()
         self._earlier: list[dict[str, float]] = []
         if record is not None and record.is_file():
             try:
@@ -100,10 +100,6 @@ class StageClock:
     def invocations(self) -> int:
         """How many invocations worked on this run, this one included."""
         return len(self._earlier) + 1
-
-    def wall_s(self) -> float:
-        """This invocation's wall time so far."""
-        return self._now() - self._started
 
     def this_invocation(self) -> dict[str, float]:
         """This invocation's seconds per stage (the running stage's so far)."""

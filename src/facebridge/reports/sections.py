@@ -46,14 +46,14 @@ def _labels(methods: dict[str, Record], keys: list[str]) -> dict[str, str]:
 
 def _duration(meta: Record) -> str:
     """The run's duration: the stage table's total where the run recorded its stages, and, for a run resumed over
-    several invocations, the last invocation's own wall time beside it."""
+    several invocations, the last invocation's share of it."""
     if "stages_s" not in meta:
         return f"Duration: {meta['duration_s']:.0f} s."
     text = f"Duration: {meta['duration_s']:.0f} s, the total of the stage times below"
     if meta.get("invocations", 1) > 1:
         text += (
-            f", over {meta['invocations']} invocations (resumed from checkpoints); the last invocation's wall time "
-            f"{meta['invocation_s']:.0f} s"
+            f", over {meta['invocations']} invocations (resumed from checkpoints), {meta['invocation_s']:.0f} s of "
+            "them in the last"
         )
     return text + "."
 
