@@ -18,7 +18,8 @@ out): each stage's wall time as the run records it (``meta.stages_s``), wall and
 Wall time on a machine shared with other jobs counts those jobs; the load average is printed, and CPU time beside.
 
 Run: ``.venv/bin/python bench/bench_reproduce.py [--images 500 --workers 2 --store store/lfw-yunet --quick
---json bench/results/reproduce.json]``
+--json FILE]``; docs/performance.md renders ``--skip-study --json bench/results/reproduce-embed.json`` and
+``--skip-embed --json bench/results/reproduce-study.json`` (``bench/render_performance.py``).
 """
 
 from __future__ import annotations
@@ -185,9 +186,9 @@ def study_phase(args: argparse.Namespace, names: list[str]) -> dict[str, Any] | 
           f"images, {results.meta['threads']} threads): {timings}")  # fmt: skip
     print(
         f"study phase: wall {wall:.1f} s, CPU {cpu:.1f} s; study stages {study_s:.1f} s (goal < {goal:.0f} s: "
-        f"{'met' if study_s < goal else 'NOT met'}); peak RSS {peak_gb:.2f} GB"
+        f"{'met' if study_s < goal else 'NOT met'}); peak RSS {peak_gb:.2f} GiB"
         f"{'' if own_peak else ' (of the whole process: the peak could not be reset)'} "
-        f"(goal < {MEMORY_GOAL_GB} GB: {'met' if peak_gb < MEMORY_GOAL_GB else 'NOT met'})"
+        f"(goal < {MEMORY_GOAL_GB} GiB: {'met' if peak_gb < MEMORY_GOAL_GB else 'NOT met'})"
     )
     return {
         "quick": args.quick,
