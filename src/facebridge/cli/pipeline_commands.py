@@ -193,7 +193,7 @@ def reproduce(
     with cluster_executor(scheduler) as (executor, n_workers), stage_progress(console) as progress:
         inputs = ReproduceInputs(
             default_data_dir(data), store, models_dir, ytf, None, n_workers or workers, checkpoint,
-            upgrade_checkpoint, executor,
+            upgrade_checkpoint, executor, target / "stages.json",
         )  # fmt: skip
         results = run_reproduce(
             inputs, models=names, quick=quick, seed=seed, privacy=privacy, upgrade=upgrade, progress=progress
@@ -202,4 +202,11 @@ def reproduce(
     if results.privacy is not None:
         written |= {f"privacy/{k}": v for k, v in write_audit_report(results.privacy, target / "privacy").items()}
     console.print(f"report: {target / 'report.html'} and {target / 'report.md'} ({len(written)} files)")
-    console.print(f"reproduce took {time.perf_counter() - started:.0f} s")
+    console.print(duration_line(results.meta, time.perf_counter() - started), highlight=False)
+
+
+def duration_line(meta: dict, wall_s: float) -> str:
+    """The command's last line: the stage times' total (the report's figure) and this invocation's wall time."""
+    resumed = meta["invocations"] > 1
+    over = f" over {meta['invocations']} invocations (resumed)" if resumed else ""
+    return f"reproduce: stage times {meta['duration_s']:.0f} s in all{over}; this invocation's wall time {wall_s:.0f} s"

@@ -19,6 +19,7 @@ from facebridge.errors import FacebridgeError, InvalidInputError, MissingFileErr
 from facebridge.experiments.privacy.audit import AuditSettings
 from facebridge.experiments.privacy.audit_defences import DEFENCE_BUDGETS
 from facebridge.experiments.privacy.audit_run import run_audit
+from facebridge.experiments.shared.stage_clock import StageClock
 from facebridge.experiments.shared.threads import blas_threads
 from facebridge.experiments.upgrade.study import UPGRADE_BASELINE, UPGRADE_METHOD, upgrade_study
 from facebridge.experiments.verification.study import StudyResults, run_study, run_ytf_study
@@ -37,7 +38,8 @@ Progress = Callable[[str, float, float], None]
 class ReproduceInputs:
     """Where the study reads from and writes embeddings to; ``executor`` (e.g. a Dask client's) runs the embedding
     tasks instead of ``workers`` local processes; the study runs on ``workers`` threads (on the local CPUs when
-    ``executor`` is given)."""
+    ``executor`` is given); ``stage_record``: the JSON file keeping the run's stage times across invocations
+    (:class:`~facebridge.experiments.shared.stage_clock.StageClock`)."""
 
     data: Path
     store: Path
@@ -48,6 +50,7 @@ class ReproduceInputs:
     audit_checkpoint: Path | None = None
     upgrade_checkpoint: Path | None = None
     executor: Executor | None = None
+    stage_record: Path | None = None
 
     @property
     def study_threads(self) -> int | None:
@@ -144,42 +147,68 @@ def reproduce(
     """Embed LFW (and YTF frames when ``inputs.ytf_root`` is given) with the models found, then run the study and,
     with ``privacy``, the privacy audit of every ordered pair (``PRIVACY``, or ``PRIVACY_QUICK`` when quick), and,
     with ``upgrade``, the model-upgrade study on all LFW images (``UPGRADE``, or ``UPGRADE_QUICK``), seeded by
-    ``seed``."""
-    names, notes = available_models(models, inputs.models_dir)
-    lfw = inputs.data / "lfw"
-    pairs = parse_lfw_pairs(lfw / "pairs.txt")
-    summary = _embed(inputs.store, names, lfw / "images", inputs, progress, {})
-    sets = {n: read_embeddings(inputs.store / f"{n}.parquet") for n in names}
-    results = run_study(sets, pairs, quick=quick, seed=seed, progress=progress, workers=inputs.study_threads)
+    ``seed``. Each stage's wall time is recorded once, in ``meta`` (see ``_record_times``)."""
+    clock = StageClock(
+        inputs.stage_record,
+        {"models": models and list(models), "quick": quick, "seed": seed, "privacy": privacy, "upgrade": upgrade,
+         "store": str(inputs.store), "ytf": None if inputs.ytf_root is None else str(inputs.ytf_root)},
+    )  # fmt: skip
+
+    def timed(stage: str, done: float, total: float) -> None:
+        clock.tick()
+        if progress is not None:
+            progress(stage, done, total)
+
+    with clock.stage("load"):
+        names, notes = available_models(models, inputs.models_dir)
+        lfw = inputs.data / "lfw"
+        pairs = parse_lfw_pairs(lfw / "pairs.txt")
+    with clock.stage("embed"):
+        summary = _embed(inputs.store, names, lfw / "images", inputs, timed, {})
+    with clock.stage("load"):
+        sets = {n: read_embeddings(inputs.store / f"{n}.parquet") for n in names}
+    with clock.stage("study"):
+        results = run_study(sets, pairs, quick=quick, seed=seed, progress=timed, workers=inputs.study_threads)
+    clock.split("study", results.meta["timings_s"])
     results.meta["notes"].extend(notes)
     results.meta["extraction"] = summary.to_dict()
-    # wall time per stage, for the report's setup table: each stage's own duration
-    stages = {"embed": summary.seconds, **results.meta["timings_s"]}
     if privacy:
         settings = PRIVACY_QUICK if quick else PRIVACY
         ordered = [(a, b) for a in names for b in names if a != b]
-        audit = run_audit(
-            sets,
-            ordered,
-            settings,
-            protocol=pairs,
-            defence_pairs=ordered[:1],
-            defence_budgets=[k for k in DEFENCE_BUDGETS if k in settings.budgets],
-            progress=progress,
-            checkpoint=inputs.audit_checkpoint,
-            workers=inputs.study_threads,
-        )
+        with clock.stage("privacy"):
+            audit = run_audit(
+                sets,
+                ordered,
+                settings,
+                protocol=pairs,
+                defence_pairs=ordered[:1],
+                defence_budgets=[k for k in DEFENCE_BUDGETS if k in settings.budgets],
+                progress=timed,
+                checkpoint=inputs.audit_checkpoint,
+                workers=inputs.study_threads,
+            )
+        audit["meta"]["duration_s"] = clock.totals()["privacy"]  # the stage's, over every invocation of the run
         results = results.with_privacy(audit)
-        stages["privacy"] = round(audit["meta"]["duration_s"], 2)
     if upgrade:
-        upgrade_settings = UPGRADE_QUICK if quick else UPGRADE
-        upgraded = run_upgrade(sets, names, upgrade_settings, seed, progress, inputs.upgrade_checkpoint)
-        results = results.with_upgrade(upgraded)
-        stages["upgrade"] = upgraded["meta"]["duration_s"]
-    results.meta["stages_s"] = stages
+        with clock.stage("upgrade"):
+            up = run_upgrade(sets, names, UPGRADE_QUICK if quick else UPGRADE, seed, timed, inputs.upgrade_checkpoint)
+        up["meta"]["duration_s"] = clock.totals()["upgrade"]
+        results = results.with_upgrade(up)
     if inputs.ytf_root is not None:
-        results = results.with_ytf(_ytf(inputs.ytf_root, inputs, names, quick, seed, progress))
+        with clock.stage("ytf"):
+            results = results.with_ytf(_ytf(inputs.ytf_root, inputs, names, quick, seed, timed))
+    _record_times(results.meta, clock)
+    clock.finish()
     return results
+
+
+def _record_times(meta: dict[str, Any], clock: StageClock) -> None:
+    """The run's one record of time: ``stages_s`` (each stage's wall time, summed over the invocations of a resumed
+    run), ``duration_s`` (their total), ``invocations`` and ``invocation_s`` (this invocation's share of the total)."""
+    meta["stages_s"] = clock.totals()
+    meta["duration_s"] = round(sum(meta["stages_s"].values()), 2)
+    meta["invocations"] = clock.invocations
+    meta["invocation_s"] = round(sum(clock.this_invocation().values()), 2)
 
 
 def run_upgrade(

@@ -43,6 +43,20 @@ def _labels(methods: dict[str, Record], keys: list[str]) -> dict[str, str]:
     return {k: method_label(methods, k) for k in keys}
 
 
+def _duration(meta: Record) -> str:
+    """The run's duration: the stage table's total where the run recorded its stages, and, for a run resumed over
+    several invocations, the last invocation's share of it."""
+    if "stages_s" not in meta:
+        return f"Duration: {meta['duration_s']:.0f} s."
+    text = f"Duration: {meta['duration_s']:.0f} s, the total of the stage times below"
+    if meta.get("invocations", 1) > 1:
+        text += (
+            f", over {meta['invocations']} invocations (resumed from checkpoints), {meta['invocation_s']:.0f} s of "
+            "them in the last"
+        )
+    return text + "."
+
+
 def _setup(meta: Record) -> list[Block]:
     pool = meta["pool"]
     size = f", {meta['n_pool_images']} images in all" if "n_pool_images" in meta else ""
@@ -54,7 +68,7 @@ def _setup(meta: Record) -> list[Block]:
         f"Training pool: {pool} ({POOLS.get(pool, 'see notes')}){size}.",
         "Leakage rule: the map scored on fold k is fitted only on images of people who do not appear in fold k "
         "(the folds are people-disjoint).",
-        f"Seed: {meta['seed']}. Duration: {meta['duration_s']:.0f} s. facebridge {meta['facebridge_version']}.",
+        f"Seed: {meta['seed']}. {_duration(meta)} facebridge {meta['facebridge_version']}.",
     ]
     if meta["quick"]:
         items.append("Quick run: reduced grids and draws; the numbers are indicative only.")
