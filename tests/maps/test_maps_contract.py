@@ -15,6 +15,9 @@ from facebridge.maps import METHODS, MLPMap, make_map
 from facebridge.maps.mlp import mlp_loss
 
 _SMALL = {"kernel": {"n_landmarks": 16}, "mlp": {"hidden": 8, "max_iter": 30}}
+# The ensemble's kernel member takes every row as a landmark (members take no params of their own): that kernel's
+# float32 rounding alone reaches 9e-5 on these 60 rows, so the ensemble is held to the kernel's own float32 error.
+_FLOAT32_TOL = {"ensemble": {"rtol": 1e-3, "atol": 2e-4}}
 
 
 def pairs(n: int = 60, dx: int = 5, dy: int = 3, seed: int = 0) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -42,7 +45,8 @@ def test_float32_rows_give_float32_output_from_a_float64_fit(method: str) -> Non
     out = est.transform(x32)
     assert out.dtype == np.float32 and out.shape == (len(X), Y.shape[1])
     assert est.predict(x32).dtype == np.float32
-    np.testing.assert_allclose(out, est.transform(x32.astype(np.float64)), rtol=1e-4, atol=1e-5)
+    tol = _FLOAT32_TOL.get(method, {"rtol": 1e-4, "atol": 1e-5})
+    np.testing.assert_allclose(out, est.transform(x32.astype(np.float64)), **tol)
     assert est.transform(X).dtype == np.float64
 
 

@@ -18,7 +18,7 @@ from scipy import optimize
 
 from facebridge.checks import check_flag, check_int, check_seed
 from facebridge.errors import DataFormatError, InvalidInputError
-from facebridge.maps._checks import as_matrix
+from facebridge.maps._checks import as_matrix, as_target
 from facebridge.maps._estimator import MapEstimator
 from facebridge.maps.ridge_cv import group_folds
 from facebridge.vectors import l2_normalize_rows
@@ -108,10 +108,8 @@ class EnsembleMap(MapEstimator):
         row, passed to the members that take it and used for the inner split of ``"cv"``."""
         from facebridge.maps.registry import fit_rows
 
-        if y is None:
-            raise InvalidInputError(f"{type(self).__name__} requires y to be passed, but the target y is None")
         _, weighting, k, _, normalize = self._checked()
-        X, Y = as_matrix(X, "X"), as_matrix(y, "y")
+        X, Y = as_matrix(X, "X"), as_target(y, type(self).__name__)
         if len(X) != len(Y):
             raise InvalidInputError(f"X has {len(X)} rows but y has {len(Y)}")
         labels = None if groups is None else np.asarray(groups)
