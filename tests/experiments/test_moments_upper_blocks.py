@@ -7,7 +7,7 @@ import itertools
 
 import numpy as np
 
-from facebridge.experiments.data import study_data
+from facebridge.experiments.shared.data import study_data
 from facebridge.experiments.verification.moments import GroupMoments, UpperBlocks, joint_moments, model_offsets
 from tests.experiments.toy_studies import toy_study
 
