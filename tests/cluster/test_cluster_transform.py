@@ -80,21 +80,28 @@ def test_a_local_run_interrupted_resumes_on_the_cluster(client, sets, expected, 
 
 class KillOnce(WorkerPlugin):
     """SIGKILLs the worker process as it starts its first task whose key names ``task`` (once: ``marker`` records
-    it for every worker)."""
+    it for every worker); with ``holder``, only a worker that holds the result of a task whose key names it."""
 
-    def __init__(self, marker: str, task: str = "_map_chunk") -> None:
+    def __init__(self, marker: str, task: str = "_map_chunk", holder: str | None = None) -> None:
         self.marker = marker
         self.task = task
+        self.holder = holder
+        self.holds = holder is None
 
     def transition(self, key, start: str, finish: str, **kwargs) -> None:
-        if finish == "executing" and self.task in str(key) and not os.path.exists(self.marker):
+        if self.holder is not None and self.holder in str(key):
+            self.holds = finish == "memory" or (self.holds and finish not in ("released", "forgotten"))
+        if finish == "executing" and self.task in str(key) and self.holds and not os.path.exists(self.marker):
             Path(self.marker).write_text(str(os.getpid()))
             os.kill(os.getpid(), signal.SIGKILL)
 
 
-def test_a_worker_killed_mid_run_loses_and_duplicates_nothing(client, sets, expected, tmp_path: Path) -> None:
+@pytest.mark.parametrize("holder", [None, "_shared"], ids=["any-worker", "the-worker-holding-the-map"])
+def test_a_worker_killed_mid_run_loses_and_duplicates_nothing(client, sets, expected, tmp_path: Path, holder) -> None:
+    """Also when the killed worker is the one holding the map every chunk reads (scattered data, as it was, died
+    with it and cancelled the run's chunks: 'lost dependencies')."""
     marker, out = tmp_path / "killed", tmp_path / "out.parquet"
-    client.register_plugin(KillOnce(str(marker)), name="kill-once")
+    client.register_plugin(KillOnce(str(marker), holder=holder), name="kill-once")
     try:
         assert run(client, sets, out) == (1200, 0)
     finally:

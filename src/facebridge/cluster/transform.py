@@ -29,6 +29,11 @@ from facebridge.maps.io import load_map
 from facebridge.maps.map_file import MapFile
 
 
+def _shared(value: tuple[MapFile, pa.Schema]) -> tuple[MapFile, pa.Schema]:
+    """``value`` itself: the map and output schema every chunk task reads (see ``transform_distributed``)."""
+    return value
+
+
 def _map_chunk(shared: tuple[MapFile, pa.Schema], source: str, chunk: tuple[int, int, int], part: str) -> int:
     """Map one chunk of ``source`` into the part file ``part``; returns its rows."""
     loaded, schema = shared
@@ -50,7 +55,7 @@ def transform_distributed(
     """:func:`~facebridge.maps.apply.transform_file` (``resume=True``) with the chunks mapped on ``client``'s
     cluster; ``source`` must be Parquet, and the workers must see ``source`` and ``out``'s folder at the same paths.
 
-    The map goes to every worker once. Returns the map, the rows written and the rows reused from a checkpoint.
+    The map goes to each worker once. Returns the map, the rows written and the rows reused from a checkpoint.
     """
     source, map_path = Path(source), Path(map_path)
     fingerprint, dim = parquet_input(source)
@@ -60,9 +65,10 @@ def transform_distributed(
         parts, done = checkpointed(out, map_path, source, batch_rows)
         chunks = parquet_chunks(source, batch_rows)
         reused = sum(stop - start for i, (_, start, stop) in enumerate(chunks) if i in done)
-        # hash=False: a content-hashed key is the same for every run of one map, and a run started while the
-        # scheduler still releases the previous run's copy loses it ("lost dependencies", its chunks cancelled)
-        [shared] = client.scatter([(loaded, schema)], broadcast=True, hash=False)
+        # The map travels as a task's result, not as scattered data: a worker killed mid-run takes scattered data
+        # it alone held with it and every chunk needing it is cancelled ("lost dependencies"), while a lost task
+        # result is computed again from the task. pure=False: a fresh key per run, never a previous run's copy.
+        shared = client.submit(_shared, (loaded, schema), pure=False)
         futures = [
             client.submit(
                 _map_chunk, shared, str(source.resolve()), chunk, str(part_path(parts, i).resolve()), pure=False
