@@ -188,37 +188,36 @@ class LandmarkKernelMap(MapEstimator):
             "target_mean": (dy,),
         }
 
-    def _centred_features(self, X: object) -> np.ndarray:
-        """(n, dx + m) ``phi(X) - feature_mean``, in ``X``'s dtype (float32 or float64, as ``as_matrix`` gives)."""
-        X = self._input(X)
+    def _centred_features(self, X: np.ndarray) -> np.ndarray:
+        """(n, dx + m) ``phi(X) - feature_mean`` of checked rows ``X``, in float64: the Gaussian features of nearby
+        rows differ in the last digits float32 keeps."""
+        X = X.astype(np.float64, copy=False)
         if self.normalize:
             X = l2_normalize_rows(X)
-        landmarks, mean = self.landmarks_.astype(X.dtype, copy=False), self.feature_mean_.astype(X.dtype, copy=False)
-        return kernel_features(X, landmarks, float(self.gamma), bool(self.normalize)) - mean
+        return kernel_features(X, self.landmarks_, float(self.gamma), bool(self.normalize)) - self.feature_mean_
 
     def project(self, X: object) -> np.ndarray:
-        """(n, r) centred features of rows ``X`` (n, dx) times the fitted projection: ``transform`` is
+        """(n, r) centred features of rows ``X`` (n, dx) times the fitted projection, in float64: ``transform`` is
         ``from_projected(project(X))``. Maps fitted on one basis (``fit_basis``) share it, so their targets can
         share one projection of the same rows."""
-        centred = self._centred_features(X)
-        return centred @ self.projection_.astype(centred.dtype, copy=False)
+        return self._centred_features(self._input(X)) @ self.projection_
 
     def from_projected(self, projected: np.ndarray) -> np.ndarray:
-        """(n, dy) mapped rows from their ``project`` (n, r) under this map's basis, in ``projected``'s dtype."""
+        """(n, dy) mapped rows from their ``project`` (n, r) under this map's basis."""
         self._require_fitted()
-        dtype = projected.dtype
-        return projected @ self.weights_.astype(dtype, copy=False) + self.target_mean_.astype(dtype, copy=False)
+        return projected @ self.weights_ + self.target_mean_
 
     def transform(self, X: object) -> np.ndarray:
-        """Map rows ``X`` (n, dx) to (n, dy): float32 input gives float32 output (computed in float32, as the linear
-        maps do), anything else float64."""
+        """Map rows ``X`` (n, dx) to (n, dy), computed in float64 and returned in ``X``'s dtype: float32 input gives
+        float32 output (the scikit-learn contract), anything else float64."""
+        X = self._input(X)
         centred = self._centred_features(X)
-        dtype = centred.dtype
         # Cheaper order: more rows than output dims fold the two factors first ((dx + m) r dy once, not n (dx + m) r).
         if len(centred) > self.weights_.shape[1]:
-            folded = (self.projection_ @ self.weights_).astype(dtype, copy=False)
-            return centred @ folded + self.target_mean_.astype(dtype, copy=False)
-        return self.from_projected(centred @ self.projection_.astype(dtype, copy=False))
+            mapped = centred @ (self.projection_ @ self.weights_) + self.target_mean_
+        else:
+            mapped = self.from_projected(centred @ self.projection_)
+        return mapped.astype(X.dtype, copy=False)
 
     def onnx_graph(self) -> Any:
         """ONNX graph of ``transform``."""
