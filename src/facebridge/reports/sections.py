@@ -73,7 +73,8 @@ def _setup(meta: Record) -> list[Block]:
     if meta["quick"]:
         items.append("Quick run: reduced grids and draws; the numbers are indicative only.")
     items += [f"Note: {note}" for note in meta["notes"]]
-    return [Bullets(tuple(items)), *([tables.stages_table(meta["stages_s"])] if meta.get("stages_s") else [])]
+    stages = [tables.stages_table(meta["stages_s"], meta["duration_s"])] if meta.get("stages_s") else []
+    return [Bullets(tuple(items)), *stages]
 
 
 def _methods(meta: Record) -> list[Block]:

@@ -194,10 +194,11 @@ def claims_table(claims: Sequence[Claim], methods: dict[str, Record]) -> Table:
     return Table(("study's claim", "method", "baseline", "this run", "verdict", "fails on"), rows)
 
 
-def stages_table(stages: Record) -> Table:
-    """Wall time of each stage of the run that wrote the results (``meta.stages_s``), and their sum."""
+def stages_table(stages: Record, total: float) -> Table:
+    """Wall time of each stage of the run that wrote the results (``meta.stages_s``), and their sum ``total``
+    (``meta.duration_s``, the one record every other duration shows: summing the rounded stages again could
+    round the other way)."""
     rows = tuple((stage, f"{seconds:.1f}") for stage, seconds in stages.items())
-    total = sum(stages.values())
     return Table(("stage", "wall s"), (*rows, ("all", f"{total:.1f}")), caption="Where the run's time went")
 
 
